@@ -1,0 +1,88 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { serveStatic } from '@hono/node-server/serve-static';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { Logger } from 'pino';
+import type { Config } from './config/index.ts';
+import { ApiError } from './errors/index.ts';
+import type { Metrics } from './metrics/index.ts';
+import type { SandboxDriver } from './sandboxes/driver.ts';
+import { sessionRoutes } from './sessions/routes.ts';
+import type { Sessions } from './sessions/sessions.ts';
+import { checkTerminalRequest } from './terminals/request.ts';
+
+type Deps = { config: Config; sessions: Sessions; driver: SandboxDriver; metrics: Metrics; log: Logger };
+
+/** Builds the HTTP app: the API, health and metrics, and the built site. No side effects. */
+export function createApp({ config, sessions, driver, metrics, log }: Deps) {
+  const app = new Hono();
+
+  app.onError((error, c) => {
+    if (error instanceof ApiError) {
+      if (error.retryAfterSeconds !== undefined) c.header('Retry-After', String(error.retryAfterSeconds));
+      return c.json(error.toBody(), error.status);
+    }
+    log.error({ err: error, path: c.req.path }, 'request failed');
+    return c.json(new ApiError('internal', 'Something went wrong on the server.').toBody(), 500);
+  });
+
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: 16 * 1024,
+      onError: () => {
+        throw new ApiError('payload_too_large', 'The request body is larger than 16 KiB.');
+      },
+    }),
+  );
+
+  app.get('/healthz', async (c) => {
+    if (!(await driver.engineAnswers())) {
+      throw new ApiError('engine_unavailable', 'The Docker engine is not answering.', 30);
+    }
+    return c.json({ status: 'ok' });
+  });
+
+  app.get('/metrics', async (c) => {
+    c.header('Content-Type', metrics.registry.contentType);
+    return c.body(await metrics.registry.metrics());
+  });
+
+  app.route('/api/session', sessionRoutes(sessions, config));
+
+  // Reached only by requests that did not ask to upgrade: the same checks, then "use a WebSocket".
+  app.all('/api/session/terminals/:name', (c) => {
+    checkTerminalRequest(
+      {
+        name: c.req.param('name'),
+        cols: c.req.query('cols'),
+        rows: c.req.query('rows'),
+        origin: c.req.header('origin'),
+        host: c.req.header('host'),
+        cookie: c.req.header('cookie'),
+      },
+      sessions,
+      config,
+    );
+    throw new ApiError('upgrade_required', 'Terminals are WebSockets: send an Upgrade: websocket request.');
+  });
+
+  app.all('/api/*', () => {
+    throw new ApiError('not_found', 'There is no such API.');
+  });
+  app.all('/healthz', () => {
+    throw new ApiError('method_not_allowed', 'Use GET on /healthz.');
+  });
+
+  app.use('/*', serveStatic({ root: config.siteDir }));
+  app.notFound((c) => {
+    const page = join(config.siteDir, '404.html');
+    if (c.req.method === 'GET' && existsSync(page)) {
+      return c.html(readFileSync(page, 'utf8'), 404);
+    }
+    return c.json(new ApiError('not_found', 'There is no page at this address.').toBody(), 404);
+  });
+
+  return app;
+}

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, parseBytes } from './index.ts';
+
+describe('configuration', () => {
+  it('has the documented defaults', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      host: '127.0.0.1',
+      port: 8080,
+      lifetimeSeconds: 3600,
+      idleTimeoutSeconds: 900,
+      maxSandboxes: 20,
+      sessionsPerClient: 3,
+      allowedOrigins: [],
+      instance: 'default',
+      sandbox: {
+        image: 'berth/sandbox:latest',
+        runtime: 'runc',
+        memoryBytes: 1024 ** 3,
+        cpus: 1,
+        pids: 512,
+        logSizeBytes: 10 * 1024 ** 2,
+      },
+    });
+  });
+
+  it('reads every variable, treating an empty one as unset', () => {
+    const config = loadConfig({
+      HOST: '0.0.0.0',
+      PORT: '9000',
+      BERTH_LIFETIME_SECONDS: '120',
+      BERTH_IDLE_TIMEOUT_SECONDS: '60',
+      BERTH_SANDBOX_MEMORY: '512m',
+      BERTH_SANDBOX_CPUS: '0.5',
+      BERTH_SANDBOX_PIDS: '256',
+      BERTH_SANDBOX_LOG_SIZE: '1m',
+      BERTH_MAX_SANDBOXES: '4',
+      BERTH_SESSIONS_PER_CLIENT: '1',
+      BERTH_ALLOWED_ORIGINS: 'https://docs.example.com, http://localhost:4321/',
+      BERTH_SANDBOX_IMAGE: 'registry.example/berth:1',
+      BERTH_RUNTIME: 'sysbox-runc',
+      BERTH_INSTANCE: 'staging',
+      LOG_LEVEL: '',
+    });
+    expect(config.port).toBe(9000);
+    expect(config.sandbox).toMatchObject({ memoryBytes: 512 * 1024 ** 2, cpus: 0.5, runtime: 'sysbox-runc' });
+    expect(config.allowedOrigins).toEqual(['https://docs.example.com', 'http://localhost:4321']);
+    expect(config.logLevel).toBe('info');
+  });
+
+  it('names every invalid variable in one error', () => {
+    const load = () =>
+      loadConfig({
+        PORT: '99999',
+        BERTH_SANDBOX_MEMORY: 'lots',
+        BERTH_ALLOWED_ORIGINS: 'not a url',
+        BERTH_RUNTIME: 'a b',
+      });
+    expect(load).toThrow(ConfigError);
+    try {
+      load();
+    } catch (error) {
+      for (const name of ['PORT', 'BERTH_SANDBOX_MEMORY', 'BERTH_ALLOWED_ORIGINS', 'BERTH_RUNTIME']) {
+        expect((error as Error).message).toContain(name);
+      }
+    }
+  });
+
+  it('parses sizes the way Docker writes them', () => {
+    expect(parseBytes('1g')).toBe(1024 ** 3);
+    expect(parseBytes('512M')).toBe(512 * 1024 ** 2);
+    expect(parseBytes('1.5g')).toBe(1.5 * 1024 ** 3);
+    expect(parseBytes('64k')).toBe(64 * 1024);
+    expect(parseBytes('100')).toBe(100);
+    expect(() => parseBytes('-1g')).toThrow();
+    expect(() => parseBytes('1t')).toThrow();
+  });
+});

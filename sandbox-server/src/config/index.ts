@@ -1,0 +1,116 @@
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+/** Sizes as Docker writes them: `512m`, `1g`, `10m`, or plain bytes. */
+export function parseBytes(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([kmg]?)i?b?$/i.exec(text.trim());
+  if (!match) throw new Error(`"${text}" is not a size like 512m or 1g`);
+  const unit = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[(match[2] ?? '').toLowerCase()] ?? 1;
+  return Math.round(Number(match[1]) * unit);
+}
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const size = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((text, ctx) => {
+      try {
+        return parseBytes(text);
+      } catch (error) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: (error as Error).message });
+        return z.NEVER;
+      }
+    });
+
+const defaultSiteDir = fileURLToPath(new URL('../../../dist', import.meta.url));
+
+/** Every setting, its environment variable and its default; the README lists the same table. */
+const schema = z.object({
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  BERTH_LIFETIME_SECONDS: positiveInt(3600),
+  BERTH_IDLE_TIMEOUT_SECONDS: positiveInt(900),
+  BERTH_SANDBOX_MEMORY: size('1g'),
+  BERTH_SANDBOX_CPUS: z.coerce.number().positive().max(64).default(1),
+  BERTH_SANDBOX_PIDS: positiveInt(512),
+  BERTH_SANDBOX_LOG_SIZE: size('10m'),
+  BERTH_MAX_SANDBOXES: positiveInt(20),
+  BERTH_SESSIONS_PER_CLIENT: positiveInt(3),
+  BERTH_ALLOWED_ORIGINS: z
+    .string()
+    .default('')
+    .transform((text) =>
+      text
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().url('each allowed origin must be a URL like https://docs.example.com'))),
+  BERTH_SANDBOX_IMAGE: z.string().min(1).default('berth/sandbox:latest'),
+  BERTH_RUNTIME: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9._-]*$/, 'a runtime name as `docker info` lists it, e.g. runc')
+    .default('runc'),
+  BERTH_INSTANCE: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,30}$/, 'lower-case letters, digits and dashes')
+    .default('default'),
+  BERTH_SITE_DIR: z.string().min(1).default(defaultSiteDir),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = {
+  host: string;
+  port: number;
+  lifetimeSeconds: number;
+  idleTimeoutSeconds: number;
+  sandbox: {
+    image: string;
+    runtime: string;
+    memoryBytes: number;
+    cpus: number;
+    pids: number;
+    logSizeBytes: number;
+  };
+  maxSandboxes: number;
+  sessionsPerClient: number;
+  allowedOrigins: string[];
+  /** Separates the resources of several Berth servers sharing one Docker engine. */
+  instance: string;
+  siteDir: string;
+  logLevel: z.infer<typeof schema>['LOG_LEVEL'];
+};
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  // An empty variable means "unset", as in most shells' `VAR= command`.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const parsed = schema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const v = parsed.data;
+  return {
+    host: v.HOST,
+    port: v.PORT,
+    lifetimeSeconds: v.BERTH_LIFETIME_SECONDS,
+    idleTimeoutSeconds: v.BERTH_IDLE_TIMEOUT_SECONDS,
+    sandbox: {
+      image: v.BERTH_SANDBOX_IMAGE,
+      runtime: v.BERTH_RUNTIME,
+      memoryBytes: v.BERTH_SANDBOX_MEMORY,
+      cpus: v.BERTH_SANDBOX_CPUS,
+      pids: v.BERTH_SANDBOX_PIDS,
+      logSizeBytes: v.BERTH_SANDBOX_LOG_SIZE,
+    },
+    maxSandboxes: v.BERTH_MAX_SANDBOXES,
+    sessionsPerClient: v.BERTH_SESSIONS_PER_CLIENT,
+    allowedOrigins: v.BERTH_ALLOWED_ORIGINS.map((origin) => new URL(origin).origin),
+    instance: v.BERTH_INSTANCE,
+    siteDir: v.BERTH_SITE_DIR,
+    logLevel: v.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,44 @@
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+
+/** Every error the API answers with, and its HTTP status: the one place they are mapped. */
+export const errorStatus = {
+  invalid_json: 400,
+  invalid_request: 400,
+  invalid_terminal_name: 400,
+  invalid_terminal_size: 400,
+  unauthorized: 401,
+  forbidden_origin: 403,
+  no_session: 404,
+  not_found: 404,
+  method_not_allowed: 405,
+  payload_too_large: 413,
+  upgrade_required: 426,
+  too_many_sessions: 429,
+  internal: 500,
+  engine_unavailable: 503,
+  sandbox_image_missing: 503,
+  at_capacity: 503,
+} as const satisfies Record<string, ContentfulStatusCode>;
+
+export type ErrorCode = keyof typeof errorStatus;
+
+export type ErrorBody = { error: { code: ErrorCode; message: string } };
+
+/** An error meant for the client: its message is shown to them as it is. */
+export class ApiError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+  }
+
+  get status(): ContentfulStatusCode {
+    return errorStatus[this.code];
+  }
+
+  toBody(): ErrorBody {
+    return { error: { code: this.code, message: this.message } };
+  }
+}

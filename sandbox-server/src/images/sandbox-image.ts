@@ -1,0 +1,22 @@
+import { fileURLToPath } from 'node:url';
+import type Docker from 'dockerode';
+import { BASE_IMAGE, ensureBaseImage } from './base.ts';
+import { type EnsureImageResult, ensureImage, type ImageLog } from './build.ts';
+
+export const SANDBOX_IMAGE = 'berth/sandbox:latest';
+const SANDBOX_CONTEXT = fileURLToPath(new URL('./sandbox/', import.meta.url));
+
+/** Makes sure the sandbox image (and the Debian base under it) exists and is current. */
+export async function ensureSandboxImage(options: {
+  docker: Docker;
+  log: ImageLog;
+}): Promise<EnsureImageResult[]> {
+  const base = await ensureBaseImage(options);
+  const sandbox = await ensureImage({
+    ...options,
+    contextDir: SANDBOX_CONTEXT,
+    tag: SANDBOX_IMAGE,
+    dependsOn: [BASE_IMAGE],
+  });
+  return [base, sandbox];
+}

@@ -1,0 +1,187 @@
+import { randomUUID } from 'node:crypto';
+import type { Duplex } from 'node:stream';
+import { PassThrough } from 'node:stream';
+import Docker from 'dockerode';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureSandboxImage, SANDBOX_IMAGE } from './sandbox-image.ts';
+
+// The flag set the server uses (see ARCHITECTURE.md, "Facts verified on these machines").
+const docker = new Docker();
+const name = `berth-sandbox-test-${randomUUID().slice(0, 8)}`;
+let container: Docker.Container;
+
+describe('the sandbox image', () => {
+  beforeAll(async () => {
+    await ensureSandboxImage({ docker, log: () => {} });
+    await docker.createVolume({ Name: name, Labels: { 'berth.test': 'images' } });
+    container = await docker.createContainer({
+      name,
+      Image: SANDBOX_IMAGE,
+      Hostname: 'sandbox',
+      Env: ['DOCKER_ALLOW_IPV6_ON_IPV4_INTERFACE=1'],
+      Labels: { 'berth.test': 'images' },
+      HostConfig: {
+        // Not in @types/dockerode yet; the engine has had it since API 1.41.
+        ...({ CgroupnsMode: 'private' } as Docker.HostConfig),
+        Init: true,
+        CapAdd: ['SYS_ADMIN', 'NET_ADMIN'],
+        SecurityOpt: ['seccomp=unconfined'],
+        Tmpfs: { '/run': '', '/tmp': '' },
+        Sysctls: { 'net.ipv4.ip_forward': '1' },
+        Memory: 1024 ** 3,
+        PidsLimit: 512,
+        Mounts: [{ Type: 'volume', Source: name, Target: '/var/lib/docker' }],
+      },
+    });
+    await container.start();
+    await waitForLogLine(container, /^berth: sandbox (ready|failed: .*)$/m, 60_000).then((line) =>
+      expect(line).toBe('berth: sandbox ready'),
+    );
+  });
+
+  afterAll(async () => {
+    await container?.remove({ force: true }).catch(() => {});
+    await docker
+      .getVolume(name)
+      .remove()
+      .catch(() => {});
+  });
+
+  it('runs Docker 26 inside', async () => {
+    const { stdout } = await exec(['docker', 'version', '--format', '{{.Server.Version}}']);
+    expect(stdout).toMatch(/^26\./);
+  });
+
+  it('answers systemctl status docker like systemd', async () => {
+    const { stdout, exitCode } = await exec(['systemctl', 'status', 'docker']);
+    expect(exitCode).toBe(0);
+    expect(stdout).toContain('docker.service - Docker Application Container Engine');
+    expect(stdout).toMatch(/Active: active \(running\) since .*; .* ago/);
+  });
+
+  it('runs an inner container with its own network', async () => {
+    const script = [
+      'set -e',
+      'mkdir -p /tmp/tiny/bin && cp /bin/busybox /tmp/tiny/bin/',
+      'tar -C /tmp/tiny -c . | docker import - tiny >/dev/null',
+      'docker run --rm tiny /bin/busybox ip -4 addr show eth0',
+    ].join('\n');
+    const { stdout, exitCode } = await exec(['bash', '-c', script]);
+    expect(exitCode).toBe(0);
+    expect(stdout).toMatch(/inet 172\.\d+\.\d+\.\d+/);
+  });
+
+  it('marks prompts and commands with OSC 133 in a berth-term terminal', async () => {
+    const terminal = await attach('osc', ['true', 'false', '', 'exit 5']);
+    expect(terminal.exitCode).toBe(5);
+    expect(terminal.output).toContain('\x1b]133;A\x07');
+    expect(terminal.output).toMatch(/reader@sandbox.*:.*~.*\$ \x1b\]133;B\x07/);
+    expect(terminal.output).toContain('\x1b]133;C\x07\x1b]133;D;0\x07');
+    expect(terminal.output).toContain('\x1b]133;C\x07\x1b]133;D;1\x07');
+    // true, false and exit ran; the empty Enter made no command.
+    expect(terminal.output.match(/\x1b\]133;C\x07/g)).toHaveLength(3);
+  });
+
+  it('keeps a shell and its jobs across a detach and replays its output', async () => {
+    const id = randomUUID();
+    const first = await startAttach('keep', id);
+    first.stream.write('KEPT=yes; sleep 1000 & echo marker-$((6*7))\r');
+    await first.waitFor(/marker-42/);
+    await exec(['berth-term', 'detach', 'keep', id], 'reader');
+    await first.ended;
+
+    const second = await startAttach('keep', randomUUID());
+    await second.waitFor(/marker-42/); // replayed
+    second.stream.write('echo "KEPT=$KEPT"; jobs\r');
+    await second.waitFor(/KEPT=yes\r\n\[1\]\+ +Running +sleep 1000/);
+    second.stream.write('kill %1; exit\r');
+    await second.ended;
+  });
+});
+
+async function exec(cmd: string[], user = 'reader') {
+  const execution = await container.exec({ Cmd: cmd, User: user, AttachStdout: true, AttachStderr: true });
+  const stream = await execution.start({});
+  const stdout = new PassThrough();
+  const chunks: Buffer[] = [];
+  stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+  docker.modem.demuxStream(stream, stdout, new PassThrough());
+  await new Promise((resolve) => stream.on('end', resolve));
+  const { ExitCode } = await execution.inspect();
+  return { stdout: Buffer.concat(chunks).toString(), exitCode: ExitCode };
+}
+
+/** Attaches a terminal the way the server does: docker exec -t, stdin open, as reader. */
+async function startAttach(terminal: string, id: string) {
+  const execution = await container.exec({
+    Cmd: ['berth-term', 'attach', terminal, '100x30', '--id', id],
+    User: 'reader',
+    WorkingDir: '/home/reader',
+    Env: ['TERM=xterm-256color'],
+    Tty: true,
+    AttachStdin: true,
+    AttachStdout: true,
+    AttachStderr: true,
+  });
+  const stream = (await execution.start({ hijack: true, stdin: true, Tty: true })) as Duplex;
+  let output = '';
+  stream.on('data', (chunk: Buffer) => {
+    output += chunk.toString('latin1');
+  });
+  const ended = new Promise<void>((resolve) => stream.on('end', resolve));
+  return {
+    stream,
+    ended,
+    get output() {
+      return output;
+    },
+    waitFor: (pattern: RegExp) => poll(() => pattern.test(output), `${pattern} in ${JSON.stringify(output)}`),
+    exitCode: async () => (await execution.inspect()).ExitCode,
+  };
+}
+
+async function attach(terminal: string, lines: string[]) {
+  const session = await startAttach(terminal, randomUUID());
+  await session.waitFor(/\x1b\]133;B\x07/);
+  for (const line of lines) {
+    const prompts = session.output.split('\x1b]133;B\x07').length;
+    session.stream.write(`${line}\r`);
+    // The next prompt, unless the line ends the shell.
+    if (!line.startsWith('exit')) await session.waitFor(new RegExp(`(\x1b]133;B\x07[^]*){${prompts}}`));
+  }
+  await session.ended;
+  return { output: session.output, exitCode: await session.exitCode() };
+}
+
+async function waitForLogLine(target: Docker.Container, pattern: RegExp, timeoutMs: number) {
+  const stream = await target.logs({ follow: true, stdout: true, stderr: true });
+  const out = new PassThrough();
+  docker.modem.demuxStream(stream, out, new PassThrough());
+  let text = '';
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`no ${pattern} in the log within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      out.on('data', (chunk: Buffer) => {
+        text += chunk.toString();
+        const match = pattern.exec(text);
+        if (match) {
+          clearTimeout(timer);
+          resolve(match[0]);
+        }
+      });
+    });
+  } finally {
+    (stream as unknown as { destroy(): void }).destroy();
+  }
+}
+
+async function poll(check: () => boolean, what: string, timeoutMs = 15_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -1,0 +1,579 @@
+/*
+ * berth-term: keeps a reader's shell alive across disconnects and restores its screen.
+ *
+ *   berth-term attach NAME [COLSxROWS] [--id ID]
+ *   berth-term detach NAME ID
+ *
+ * The server runs this through `docker exec -t`, once per WebSocket. A detached master per
+ * terminal owns the shell's PTY and listens on /run/berth/terminals/NAME.sock; each attach is a
+ * client of it. Closing the WebSocket only ends the client, so the shell and its jobs live on,
+ * and the next attach replays the recent output after a full reset so the screen comes back.
+ *
+ * Docker does not end an exec whose TTY stream was closed, so a client cannot tell that its
+ * WebSocket is gone. The server names each attach (--id) and, when the WebSocket closes,
+ * runs `detach` with that id, which has the master hang up on that client so it exits.
+ *
+ * Socket frames: 1 byte type, 4 bytes big-endian length, payload.
+ *   'd' bytes (both ways)   'w' cols,rows as 2+2 bytes BE (client to master)
+ *   'x' exit code as 4 bytes BE (master to clients, last frame before the master exits)
+ *   'h' the attach's id (client to master)   'k' id: hang up on the clients with that id
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pty.h>
+#include <pwd.h>
+#include <regex.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SOCK_DIR "/run/berth/terminals"
+#define REPLAY_SIZE (256 * 1024)
+#define LINE_SEARCH 4096 /* how far into a wrapped replay buffer to look for a line start */
+#define MAX_BACKLOG (1024 * 1024) /* per client; past it the client gets a fresh screen */
+#define MAX_FRAME (64 * 1024)
+#define MAX_CLIENTS 16
+#define HDR 5
+
+struct buf { char *p; size_t off, len, cap; }; /* pending bytes are p[off..len) */
+struct client {
+  int fd, gone;
+  char id[65];
+  struct buf in, out;
+  size_t front_left; /* bytes of out's first frame not yet sent, so out can be cut at a frame edge */
+};
+
+static size_t buf_size(const struct buf *b) { return b->len - b->off; }
+
+static void buf_add(struct buf *b, const void *data, size_t n) {
+  if (b->off > 0 && b->len + n > b->cap) { /* reuse the consumed front before growing */
+    memmove(b->p, b->p + b->off, b->len - b->off);
+    b->len -= b->off;
+    b->off = 0;
+  }
+  if (b->len + n > b->cap) {
+    size_t cap = b->cap ? b->cap : 4096;
+    while (cap < b->len + n) cap *= 2;
+    if (!(b->p = realloc(b->p, cap))) { perror("berth-term: realloc"); exit(1); }
+    b->cap = cap;
+  }
+  memcpy(b->p + b->len, data, n);
+  b->len += n;
+}
+
+static void buf_drop(struct buf *b, size_t n) {
+  b->off += n;
+  if (b->off == b->len) b->off = b->len = 0;
+}
+
+static void buf_free(struct buf *b) { free(b->p); memset(b, 0, sizeof *b); }
+
+static uint32_t get32(const char *p) {
+  const unsigned char *u = (const unsigned char *)p;
+  return (uint32_t)u[0] << 24 | (uint32_t)u[1] << 16 | (uint32_t)u[2] << 8 | u[3];
+}
+
+static void frame_add(struct buf *b, char type, const void *data, uint32_t n) {
+  char h[HDR] = { type, (char)(n >> 24), (char)(n >> 16), (char)(n >> 8), (char)n };
+  buf_add(b, h, HDR);
+  buf_add(b, data, n);
+}
+
+/* Calls on_frame for every complete frame in b; returns -1 on a malformed frame. */
+static int frames_take(struct buf *b, void (*on_frame)(char, const char *, uint32_t, void *), void *ctx) {
+  while (buf_size(b) >= HDR) {
+    const char *h = b->p + b->off;
+    uint32_t n = get32(h + 1);
+    if (n > MAX_FRAME) return -1;
+    if (buf_size(b) < HDR + n) break;
+    on_frame(h[0], h + HDR, n, ctx);
+    buf_drop(b, HDR + n);
+  }
+  return 0;
+}
+
+/* Writes what the fd takes now; returns -1 when the peer is gone. */
+static int flush_some(int fd, struct buf *b) {
+  while (buf_size(b) > 0) {
+    ssize_t n = write(fd, b->p + b->off, buf_size(b));
+    if (n < 0) return errno == EAGAIN || errno == EINTR ? 0 : -1;
+    buf_drop(b, (size_t)n);
+  }
+  return 0;
+}
+
+static int signal_fd(int first, ...) { /* blocks the signals and returns an fd that reads them */
+  sigset_t set;
+  sigemptyset(&set);
+  va_list ap;
+  va_start(ap, first);
+  for (int s = first; s; s = va_arg(ap, int)) sigaddset(&set, s);
+  va_end(ap);
+  sigprocmask(SIG_BLOCK, &set, NULL);
+  return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+/* ---- master: owns the PTY, the replay buffer and the clients ---- */
+
+static char replay[REPLAY_SIZE];
+static uint64_t replay_total; /* bytes ever written; replay_total % REPLAY_SIZE is the next slot */
+static struct client clients[MAX_CLIENTS];
+static int nclients;
+static int pty = -1;
+static struct buf pty_in; /* reader input not yet taken by the PTY */
+static char *title;       /* our argv, which ps shows; the master renames itself there */
+static size_t title_room;
+
+static void replay_add(const char *d, size_t n) {
+  for (size_t i = 0; i < n;) {
+    size_t at = replay_total % REPLAY_SIZE, chunk = REPLAY_SIZE - at;
+    if (chunk > n - i) chunk = n - i;
+    memcpy(replay + at, d + i, chunk);
+    replay_total += chunk;
+    i += chunk;
+  }
+}
+
+static void client_drop(int i) {
+  close(clients[i].fd);
+  buf_free(&clients[i].in);
+  buf_free(&clients[i].out);
+  clients[i] = clients[--nclients];
+}
+
+/* Queues a full reset and the replay buffer: the client's screen then matches everyone's. */
+static void queue_screen(struct client *c) {
+  /* Reset first, so the replay draws on a clean screen rather than on top of the old one. */
+  size_t n = replay_total < REPLAY_SIZE ? replay_total : REPLAY_SIZE;
+  char *all = malloc(n + 2);
+  if (!all) { perror("berth-term: malloc"); exit(1); }
+  memcpy(all, "\033c", 2);
+  size_t at = replay_total % REPLAY_SIZE;
+  if (replay_total > REPLAY_SIZE) { /* wrapped: oldest byte is at `at` */
+    memcpy(all + 2, replay + at, REPLAY_SIZE - at);
+    memcpy(all + 2 + REPLAY_SIZE - at, replay, at);
+  } else {
+    memcpy(all + 2, replay, n);
+  }
+  size_t skip = 0;
+  if (replay_total > REPLAY_SIZE) { /* the cut is mid-line; start after the first newline */
+    char *nl = memchr(all + 2, '\n', n < LINE_SEARCH ? n : LINE_SEARCH);
+    if (nl) skip = (size_t)(nl + 1 - (all + 2));
+  }
+  memmove(all + 2, all + 2 + skip, n - skip);
+  for (size_t i = 0; i < n - skip + 2; i += MAX_FRAME) {
+    size_t len = n - skip + 2 - i;
+    frame_add(&c->out, 'd', all + i, len < MAX_FRAME ? (uint32_t)len : MAX_FRAME);
+  }
+  free(all);
+}
+
+static void client_add(int fd) {
+  if (nclients == MAX_CLIENTS) { close(fd); return; }
+  struct client *c = &clients[nclients++];
+  memset(c, 0, sizeof *c);
+  c->fd = fd;
+  queue_screen(c);
+}
+
+static int client_flush(struct client *c) {
+  while (buf_size(&c->out) > 0) {
+    ssize_t n = write(c->fd, c->out.p + c->out.off, buf_size(&c->out));
+    if (n < 0) return errno == EAGAIN || errno == EINTR ? 0 : -1;
+    for (size_t left = (size_t)n; left > 0;) { /* frames are queued whole, so a header is in view */
+      if (c->front_left == 0) c->front_left = HDR + get32(c->out.p + c->out.off + 1);
+      size_t k = left < c->front_left ? left : c->front_left;
+      buf_drop(&c->out, k);
+      c->front_left -= k, left -= k;
+    }
+  }
+  return 0;
+}
+
+static void on_client_frame(char type, const char *d, uint32_t n, void *ctx) {
+  struct client *from = ctx;
+  if (type == 'h' && n < sizeof from->id) {
+    memcpy(from->id, d, n);
+    from->id[n] = 0;
+  } else if (type == 'k') {
+    for (int i = 0; i < nclients; i++) {
+      if (strlen(clients[i].id) == n && memcmp(clients[i].id, d, n) == 0) clients[i].gone = 1;
+    }
+    from->gone = 1;
+  } else if (type == 'd') {
+    buf_add(&pty_in, d, n);
+  } else if (type == 'w' && n == 4) {
+    /* The kernel sends SIGWINCH to the shell's foreground job when the size changes. */
+    struct winsize ws = { .ws_col = (unsigned short)(get32(d) >> 16), .ws_row = (unsigned short)get32(d) };
+    if (ws.ws_col && ws.ws_row) ioctl(pty, TIOCSWINSZ, &ws);
+  }
+}
+
+static void broadcast(char type, const char *d, size_t n) {
+  for (int i = 0; i < nclients; i++) {
+    struct client *c = &clients[i];
+    /* A client that cannot keep up must not hold up the shell or the others, nor grow without
+     * bound. Dropping it would look to the server like the shell had exited; instead its
+     * backlog is cut at a frame edge and replaced by a fresh screen (which holds d already). */
+    if (type == 'd' && buf_size(&c->out) + n > MAX_BACKLOG) {
+      c->out.len = c->out.off + c->front_left;
+      queue_screen(c);
+    } else {
+      frame_add(&c->out, type, d, (uint32_t)n);
+    }
+  }
+}
+
+/* Returns -1 once the PTY has hung up (EIO: no process holds the shell's side any more). */
+static int pty_read_all(void) {
+  char b[MAX_FRAME];
+  ssize_t n;
+  while ((n = read(pty, b, sizeof b)) > 0) {
+    replay_add(b, (size_t)n);
+    broadcast('d', b, (size_t)n);
+  }
+  return n == 0 || (errno != EAGAIN && errno != EINTR) ? -1 : 0;
+}
+
+/* Sends the exit code and gives the clients up to two seconds to take their last bytes. */
+static void master_finish(int status) {
+  int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  char c[4] = { (char)(code >> 24), (char)(code >> 16), (char)(code >> 8), (char)code };
+  broadcast('x', c, 4);
+  struct timespec start, now;
+  clock_gettime(CLOCK_MONOTONIC, &start);
+  for (;;) {
+    struct pollfd pfd[MAX_CLIENTS];
+    int n = 0;
+    for (int i = nclients - 1; i >= 0; i--) {
+      if (client_flush(&clients[i]) < 0 || buf_size(&clients[i].out) == 0) client_drop(i);
+    }
+    for (int i = 0; i < nclients; i++) pfd[n++] = (struct pollfd){ .fd = clients[i].fd, .events = POLLOUT };
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    long left = 2000 - ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000);
+    if (n == 0 || left <= 0) break;
+    poll(pfd, (nfds_t)n, (int)left);
+  }
+  exit(0);
+}
+
+static void master_loop(int listener, int sig, pid_t shell, const char *path) {
+  int pty_open = 1;
+  for (;;) {
+    struct pollfd pfd[3 + MAX_CLIENTS];
+    pfd[0] = (struct pollfd){ .fd = sig, .events = POLLIN };
+    pfd[1] = (struct pollfd){ .fd = pty_open ? pty : -1, .events = POLLIN | (buf_size(&pty_in) ? POLLOUT : 0) };
+    pfd[2] = (struct pollfd){ .fd = listener, .events = POLLIN };
+    for (int i = 0; i < nclients; i++) {
+      /* While the shell is not taking input, stop reading it: backpressure reaches the sender. */
+      short ev = (short)((buf_size(&pty_in) < MAX_FRAME ? POLLIN : 0) | (buf_size(&clients[i].out) ? POLLOUT : 0));
+      pfd[3 + i] = (struct pollfd){ .fd = clients[i].fd, .events = ev };
+    }
+    int nfds = 3 + nclients;
+    if (poll(pfd, (nfds_t)nfds, -1) < 0) {
+      if (errno == EINTR) continue;
+      exit(1);
+    }
+    if (pfd[0].revents) {
+      struct signalfd_siginfo si;
+      while (read(sig, &si, sizeof si) > 0) {}
+      int status;
+      if (waitpid(shell, &status, WNOHANG) == shell) {
+        /* Unlink first: an attach from now on must start a new shell, not reach this one. */
+        unlink(path);
+        close(listener);
+        pty_read_all();
+        master_finish(status);
+      }
+    }
+    if (pfd[1].revents & POLLOUT && flush_some(pty, &pty_in) < 0) buf_free(&pty_in);
+    /* After a hang-up the shell's SIGCHLD is on its way; polling the PTY would only spin. */
+    if (pfd[1].revents & (POLLIN | POLLHUP | POLLERR) && pty_read_all() < 0) pty_open = 0;
+    for (int i = 0; i < nclients; i++) { /* nobody joins or leaves until the sweep below */
+      struct client *c = &clients[i];
+      short re = pfd[3 + i].revents;
+      if (re & POLLIN) {
+        char b[MAX_FRAME];
+        ssize_t n = read(c->fd, b, sizeof b);
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) c->gone = 1;
+        if (n > 0) buf_add(&c->in, b, (size_t)n);
+        if (frames_take(&c->in, on_client_frame, c) < 0) c->gone = 1;
+      } else if (re & (POLLHUP | POLLERR)) {
+        c->gone = 1;
+      }
+      if (!c->gone && client_flush(c) < 0) c->gone = 1;
+    }
+    /* Backwards, as a drop moves the last client into the freed slot. */
+    for (int i = nclients - 1; i >= 0; i--) {
+      if (clients[i].gone) client_drop(i);
+    }
+    if (pfd[2].revents & POLLIN) {
+      int fd = accept4(listener, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      if (fd >= 0) client_add(fd);
+    }
+  }
+}
+
+static int sock_listen(const char *path) {
+  struct sockaddr_un a = { .sun_family = AF_UNIX };
+  snprintf(a.sun_path, sizeof a.sun_path, "%s", path);
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) < 0 || listen(fd, 8) < 0) return -1;
+  return fd;
+}
+
+static int sock_connect(const char *path) {
+  struct sockaddr_un a = { .sun_family = AF_UNIX };
+  snprintf(a.sun_path, sizeof a.sun_path, "%s", path);
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof a) == 0) return fd;
+  if (fd >= 0) close(fd);
+  return -1;
+}
+
+/* Forks the master, detached from the client's terminal and session so that it outlives the
+ * `docker exec` that started it. Returns once the master listens, or -1. */
+static int master_spawn(const char *path, struct winsize ws, int lock) {
+  int ready[2];
+  if (pipe2(ready, O_CLOEXEC) < 0) return -1;
+  pid_t pid = fork();
+  if (pid < 0) return -1;
+  if (pid == 0) {
+    close(ready[0]);
+    close(lock); /* the lock would otherwise outlive the client that took it */
+    setsid();
+    if (fork() != 0) _exit(0); /* not a session leader: the master never gains a terminal */
+    /* Otherwise it would pass in ps (and pkill -f) for the attach that happened to start it. */
+    char name[32];
+    snprintf(name, sizeof name, "%s", strrchr(path, '/') + 1);
+    *strrchr(name, '.') = 0;
+    memset(title, 0, title_room);
+    snprintf(title, title_room, "berth-term master %s", name);
+    int null = open("/dev/null", O_RDWR);
+    dup2(null, 0), dup2(null, 1), dup2(null, 2);
+    if (null > 2) close(null);
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGHUP, SIG_IGN);
+    int listener = sock_listen(path);
+    /* Blocked before the shell exists, so an early exit cannot slip by unnoticed. */
+    int sig = signal_fd(SIGCHLD, 0);
+    if (listener < 0 || sig < 0) _exit(1);
+    const char *home = getenv("HOME");
+    struct passwd *pw = getpwuid(getuid());
+    if (!home && pw) home = pw->pw_dir;
+    pid_t shell = forkpty(&pty, NULL, NULL, &ws);
+    if (shell < 0) { unlink(path); _exit(1); }
+    if (shell == 0) {
+      /* Undo what the master set up for itself; exec keeps both the mask and ignored signals. */
+      sigset_t none;
+      sigemptyset(&none);
+      sigprocmask(SIG_SETMASK, &none, NULL);
+      signal(SIGPIPE, SIG_DFL);
+      signal(SIGHUP, SIG_DFL);
+      if (!home || chdir(home) < 0) home = "/";
+      setenv("HOME", home, 1);
+      setenv("TERM", getenv("TERM") && *getenv("TERM") ? getenv("TERM") : "xterm-256color", 1);
+      if (pw) setenv("USER", pw->pw_name, 1), setenv("LOGNAME", pw->pw_name, 1);
+      setenv("SHELL", "/bin/bash", 1);
+      execl("/bin/bash", "bash", "-l", (char *)NULL);
+      _exit(127);
+    }
+    fcntl(pty, F_SETFL, O_NONBLOCK);
+    fcntl(pty, F_SETFD, FD_CLOEXEC);
+    if (chdir("/") < 0) _exit(1); /* hold no directory of the reader's busy */
+    if (write(ready[1], "", 1) != 1) _exit(1);
+    close(ready[1]);
+    master_loop(listener, sig, shell, path);
+  }
+  close(ready[1]);
+  waitpid(pid, NULL, 0);
+  char ok;
+  ssize_t n = read(ready[0], &ok, 1);
+  close(ready[0]);
+  return n == 1 ? 0 : -1;
+}
+
+/* ---- client: one per `docker exec`, relays its TTY to the master ---- */
+
+static struct termios saved_tio;
+static int tio_saved;
+static int exit_code = -1;
+
+static void restore_tty(void) {
+  if (tio_saved) tcsetattr(0, TCSAFLUSH, &saved_tio);
+}
+
+static void write_all(int fd, const char *d, size_t n) {
+  while (n > 0) {
+    ssize_t w = write(fd, d, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0) exit(0); /* our stdout is gone: the server closed the exec */
+    d += w, n -= (size_t)w;
+  }
+}
+
+static void on_master_frame(char type, const char *d, uint32_t n, void *ctx) {
+  (void)ctx;
+  if (type == 'd') write_all(1, d, n);
+  if (type == 'x' && n == 4) exit_code = (int)get32(d);
+}
+
+/* Sends `given` if set, else the size of our own TTY, which the server sets by exec resize. */
+static void send_winsize(int sock, struct winsize given) {
+  struct winsize ws = given;
+  if ((!ws.ws_col || !ws.ws_row) && ioctl(0, TIOCGWINSZ, &ws) < 0) return;
+  if (!ws.ws_col || !ws.ws_row) return;
+  char d[4] = { (char)(ws.ws_col >> 8), (char)ws.ws_col, (char)(ws.ws_row >> 8), (char)ws.ws_row };
+  struct buf b = { 0 };
+  frame_add(&b, 'w', d, 4);
+  write_all(sock, b.p, b.len);
+  buf_free(&b);
+}
+
+/* `initial` is the size asked for on the command line: at attach it beats our TTY's, which may
+ * not have been resized yet. Returns the exit code for the client. */
+static int client_loop(int sock, struct winsize initial) {
+  int sig = signal_fd(SIGWINCH, SIGHUP, SIGTERM, SIGINT, 0);
+  struct buf in = { 0 };
+  send_winsize(sock, initial);
+  for (;;) {
+    struct pollfd pfd[3] = { { .fd = 0, .events = POLLIN }, { .fd = sock, .events = POLLIN }, { .fd = sig, .events = POLLIN } };
+    if (poll(pfd, 3, -1) < 0) {
+      if (errno == EINTR) continue;
+      return 1;
+    }
+    if (pfd[2].revents) {
+      struct signalfd_siginfo si;
+      while (read(sig, &si, sizeof si) == sizeof si) {
+        if (si.ssi_signo != SIGWINCH) return 0; /* hung up or told to go: detach */
+        send_winsize(sock, (struct winsize){ 0 });
+      }
+    }
+    if (pfd[1].revents) {
+      char b[MAX_FRAME];
+      ssize_t n = read(sock, b, sizeof b);
+      if (n <= 0) return exit_code >= 0 ? exit_code : 1;
+      buf_add(&in, b, (size_t)n);
+      if (frames_take(&in, on_master_frame, NULL) < 0) return 1;
+      if (exit_code >= 0) return exit_code;
+    }
+    if (pfd[0].revents) {
+      char b[MAX_FRAME - HDR];
+      ssize_t n = read(0, b, sizeof b);
+      if (n <= 0) return 0; /* EOF, EIO or hangup: the exec stream is closed, so detach */
+      struct buf f = { 0 };
+      frame_add(&f, 'd', b, (uint32_t)n);
+      write_all(sock, f.p, f.len);
+      buf_free(&f);
+    }
+  }
+}
+
+/* Hangs up on the clients attached with `id`; returns once the master has done so. */
+static int detach(const char *path, const char *id) {
+  int sock = sock_connect(path);
+  if (sock < 0) return 0; /* no such terminal: nobody to detach */
+  struct buf f = { 0 };
+  frame_add(&f, 'k', id, (uint32_t)strlen(id));
+  write_all(sock, f.p, f.len);
+  buf_free(&f);
+  char b[MAX_FRAME];
+  while (read(sock, b, sizeof b) > 0) {} /* the master hangs up on us too, once it is done */
+  return 0;
+}
+
+static int usage(void) {
+  fprintf(stderr, "usage: berth-term attach NAME [COLSxROWS] [--id ID]\n"
+                  "       berth-term detach NAME ID\n"
+                  "  NAME matches ^[a-z0-9][a-z0-9-]{0,15}$, ID ^[A-Za-z0-9_-]{1,64}$\n");
+  return 2;
+}
+
+static int matches(const char *pattern, const char *s) {
+  regex_t re;
+  if (regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB) != 0) return 0;
+  int ok = regexec(&re, s, 0, NULL, 0) == 0;
+  regfree(&re);
+  return ok;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 3 || !matches("^[a-z0-9][a-z0-9-]{0,15}$", argv[2])) return usage();
+  title = argv[0];
+  title_room = (size_t)(argv[argc - 1] + strlen(argv[argc - 1]) - argv[0]);
+  const char *id_pattern = "^[A-Za-z0-9_-]{1,64}$";
+  char path[108], lock_path[108];
+  snprintf(path, sizeof path, SOCK_DIR "/%s.sock", argv[2]);
+  snprintf(lock_path, sizeof lock_path, SOCK_DIR "/%s.lock", argv[2]);
+  signal(SIGPIPE, SIG_IGN);
+  if (strcmp(argv[1], "detach") == 0) {
+    if (argc != 4 || !matches(id_pattern, argv[3])) return usage();
+    return detach(path, argv[3]);
+  }
+  if (strcmp(argv[1], "attach") != 0) return usage();
+
+  struct winsize ws = { .ws_col = 80, .ws_row = 24 }, asked = { 0 };
+  const char *id = NULL;
+  for (int i = 3; i < argc; i++) {
+    unsigned cols, rows;
+    char end;
+    if (strcmp(argv[i], "--id") == 0 && i + 1 < argc && matches(id_pattern, argv[i + 1])) {
+      id = argv[++i];
+    } else if (!asked.ws_col && sscanf(argv[i], "%ux%u%c", &cols, &rows, &end) == 2 && cols && rows &&
+               cols <= 1000 && rows <= 1000) {
+      asked.ws_col = (unsigned short)cols, asked.ws_row = (unsigned short)rows;
+    } else {
+      return usage();
+    }
+  }
+  /* Raw at once, and without flushing: keys sent right after the exec started are already
+   * waiting, and the cooked TTY would otherwise echo them itself or hold them for a line. */
+  if (isatty(0) && tcgetattr(0, &saved_tio) == 0) {
+    struct termios raw = saved_tio;
+    cfmakeraw(&raw);
+    tcsetattr(0, TCSANOW, &raw);
+    tio_saved = 1;
+    atexit(restore_tty);
+  }
+  struct winsize own;
+  if (asked.ws_col) ws = asked;
+  else if (ioctl(0, TIOCGWINSZ, &own) == 0 && own.ws_col && own.ws_row) ws = own;
+
+  /* Two attaches racing to start the same terminal must end up with one shell. */
+  int lock = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock < 0 || flock(lock, LOCK_EX) < 0) {
+    fprintf(stderr, "berth-term: %s: %s\n", lock_path, strerror(errno));
+    return 1;
+  }
+  int sock = sock_connect(path);
+  if (sock < 0) {
+    unlink(path); /* a master that died without cleaning up leaves its socket behind */
+    if (master_spawn(path, ws, lock) < 0 || (sock = sock_connect(path)) < 0) {
+      fprintf(stderr, "berth-term: could not start terminal %s\n", argv[2]);
+      return 1;
+    }
+  }
+  close(lock);
+  if (id) {
+    struct buf f = { 0 };
+    frame_add(&f, 'h', id, (uint32_t)strlen(id));
+    write_all(sock, f.p, f.len);
+    buf_free(&f);
+  }
+  return client_loop(sock, asked);
+}

@@ -1,0 +1,35 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+/** The server's Prometheus metrics, on a registry of its own so several servers can share a process in tests. */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'berth_process_' });
+  return {
+    registry,
+    sessions: new Gauge({
+      name: 'berth_sessions',
+      help: 'Live sessions by state.',
+      labelNames: ['state'] as const,
+      registers: [registry],
+    }),
+    sandboxStartSeconds: new Histogram({
+      name: 'berth_sandbox_start_seconds',
+      help: 'From session creation to a sandbox whose Docker engine answers.',
+      buckets: [0.5, 1, 1.5, 2, 3, 5, 8, 13, 20, 30, 60],
+      registers: [registry],
+    }),
+    sandboxesReaped: new Counter({
+      name: 'berth_sandboxes_reaped_total',
+      help: 'Sandboxes removed without the reader asking, by reason.',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+    terminalsOpen: new Gauge({
+      name: 'berth_terminals_open',
+      help: 'Terminal WebSockets open now.',
+      registers: [registry],
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

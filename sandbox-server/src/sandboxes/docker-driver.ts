@@ -1,0 +1,268 @@
+import { randomUUID } from 'node:crypto';
+import type { Duplex } from 'node:stream';
+import type Docker from 'dockerode';
+import type { Logger } from 'pino';
+import type { Config } from '../config/index.ts';
+import { ApiError } from '../errors/index.ts';
+import type { SandboxDriver, SandboxRecord, SandboxSpec, TerminalSize, TerminalStream } from './driver.ts';
+import { label, labelsFor, specFromLabels } from './labels.ts';
+
+/** The lines the image's entrypoint prints once its inner dockerd answers, or when it gave up. */
+const READY_LINE = 'berth: sandbox ready';
+const FAILED_LINE = /berth: sandbox failed: ([^\n]*)/;
+const READY_TIMEOUT_MS = 120_000;
+const PING_TIMEOUT_MS = 3_000;
+
+/** Terminals run as the image's unprivileged reader, who has passwordless sudo like a cloud VM's user. */
+const TERMINAL_USER = 'reader';
+const TERMINAL_HOME = '/home/reader';
+
+type Settings = Config['sandbox'] & { instance: string };
+
+function statusOf(error: unknown): number | undefined {
+  return (error as { statusCode?: number }).statusCode;
+}
+
+/** Runs `action`, treating "no such object" as already done. */
+async function ignoreMissing(action: () => Promise<unknown>): Promise<void> {
+  try {
+    await action();
+  } catch (error) {
+    if (statusOf(error) !== 404) throw error;
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Sandboxes as containers on one Docker engine, each with its own bridge network and /var/lib/docker volume. */
+export class DockerSandboxDriver implements SandboxDriver {
+  constructor(
+    private readonly docker: Docker,
+    private readonly settings: Settings,
+    private readonly log: Logger,
+  ) {}
+
+  private names(sessionId: string) {
+    const base = `berth-${this.settings.instance}-${sessionId.slice(0, 16)}`;
+    return { container: base, network: base, volume: `${base}-docker` };
+  }
+
+  async engineAnswers(): Promise<boolean> {
+    try {
+      await withTimeout(this.docker.ping(), PING_TIMEOUT_MS, 'engine ping');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async preflight(): Promise<void> {
+    if (!(await this.engineAnswers())) {
+      throw new ApiError(
+        'engine_unavailable',
+        'The Docker engine is not answering; try again in a minute.',
+        30,
+      );
+    }
+    try {
+      await this.docker.getImage(this.settings.image).inspect();
+    } catch (error) {
+      if (statusOf(error) === 404) {
+        throw new ApiError(
+          'sandbox_image_missing',
+          `The sandbox image ${this.settings.image} is not built on this server; run \`npm run images\`.`,
+        );
+      }
+      throw new ApiError(
+        'engine_unavailable',
+        'The Docker engine did not answer about the sandbox image.',
+        30,
+      );
+    }
+  }
+
+  async start(spec: SandboxSpec, signal: AbortSignal): Promise<void> {
+    const names = this.names(spec.sessionId);
+    const labels = labelsFor(this.settings.instance, spec);
+    try {
+      await this.docker.createNetwork({
+        Name: names.network,
+        Driver: 'bridge',
+        Labels: labels,
+        CheckDuplicate: true,
+      });
+      await this.docker.createVolume({ Name: names.volume, Labels: labels });
+      const container = await this.docker.createContainer({
+        name: names.container,
+        Image: this.settings.image,
+        Hostname: 'sandbox',
+        Labels: labels,
+        Env: ['DOCKER_ALLOW_IPV6_ON_IPV4_INTERFACE=1'],
+        HostConfig: {
+          // Not --privileged (it fails on these hosts and is not needed): the few capabilities
+          // an inner dockerd needs, in its own cgroup namespace so it can manage its containers.
+          Init: true,
+          CapAdd: ['SYS_ADMIN', 'NET_ADMIN'],
+          SecurityOpt: ['seccomp=unconfined'],
+          CgroupnsMode: 'private',
+          Tmpfs: { '/run': '', '/tmp': '' },
+          Sysctls: { 'net.ipv4.ip_forward': '1' },
+          Memory: this.settings.memoryBytes,
+          MemorySwap: this.settings.memoryBytes,
+          NanoCpus: Math.round(this.settings.cpus * 1e9),
+          PidsLimit: this.settings.pids,
+          LogConfig: {
+            Type: 'json-file',
+            Config: { 'max-size': String(this.settings.logSizeBytes), 'max-file': '1' },
+          },
+          NetworkMode: names.network,
+          Mounts: [{ Type: 'volume', Source: names.volume, Target: '/var/lib/docker' }],
+          Runtime: this.settings.runtime,
+        } as Docker.HostConfig,
+      });
+      signal.throwIfAborted();
+      await container.start();
+      await this.waitReady(spec.sessionId, signal);
+    } catch (error) {
+      await this.stop(spec.sessionId).catch((cleanupError) =>
+        this.log.warn({ err: cleanupError, session: spec.sessionId }, 'cleanup after failed start failed'),
+      );
+      throw error;
+    }
+  }
+
+  async waitReady(sessionId: string, signal: AbortSignal): Promise<void> {
+    signal.throwIfAborted();
+    const container = this.docker.getContainer(this.names(sessionId).container);
+    const logs = (await container.logs({
+      follow: true,
+      stdout: true,
+      stderr: true,
+    })) as NodeJS.ReadableStream & Duplex;
+    let seen = '';
+    const ready = new Promise<void>((resolve, reject) => {
+      logs.on('data', (chunk: Buffer) => {
+        // The multiplexing headers are binary noise here; only the two known lines matter.
+        seen = (seen + chunk.toString('latin1')).slice(-4096);
+        const failed = FAILED_LINE.exec(seen);
+        if (failed) reject(new Error(`sandbox failed to start: ${failed[1]}`));
+        else if (seen.includes(READY_LINE)) resolve();
+      });
+      logs.on('end', () => reject(new Error('sandbox stopped before it was ready')));
+      logs.on('error', reject);
+      signal.addEventListener('abort', () => reject(new Error('sandbox start cancelled')), { once: true });
+    });
+    try {
+      await withTimeout(ready, READY_TIMEOUT_MS, 'sandbox start');
+    } finally {
+      logs.destroy();
+    }
+  }
+
+  async stop(sessionId: string): Promise<void> {
+    const names = this.names(sessionId);
+    await ignoreMissing(() => this.docker.getContainer(names.container).remove({ force: true, v: true }));
+    await ignoreMissing(() => this.docker.getNetwork(names.network).remove());
+    await ignoreMissing(() => this.docker.getVolume(names.volume).remove());
+  }
+
+  private ownFilter(): string {
+    return JSON.stringify({ label: [`${label.instance}=${this.settings.instance}`] });
+  }
+
+  async list(): Promise<SandboxRecord[]> {
+    const containers = await this.docker.listContainers({ all: true, filters: this.ownFilter() });
+    const records: SandboxRecord[] = [];
+    for (const container of containers) {
+      const spec = specFromLabels(container.Labels);
+      if (spec) records.push({ ...spec, running: container.State === 'running' });
+    }
+    return records;
+  }
+
+  async sweep(keep: ReadonlySet<string>): Promise<number> {
+    const filters = this.ownFilter();
+    const [containers, networks, volumes] = await Promise.all([
+      this.docker.listContainers({ all: true, filters }),
+      this.docker.listNetworks({ filters }),
+      this.docker.listVolumes({ filters }),
+    ]);
+    const removed = new Set<string>();
+    const isOrphan = (labels: Record<string, string> | undefined) => {
+      const session = labels?.[label.session] ?? '';
+      if (keep.has(session)) return false;
+      removed.add(session);
+      return true;
+    };
+    // Containers first: a network or volume still in use cannot be removed.
+    for (const c of containers.filter((c) => isOrphan(c.Labels))) {
+      await ignoreMissing(() => this.docker.getContainer(c.Id).remove({ force: true, v: true }));
+    }
+    for (const n of networks.filter((n) => isOrphan(n.Labels))) {
+      await ignoreMissing(() => this.docker.getNetwork(n.Id).remove());
+    }
+    for (const v of (volumes.Volumes ?? []).filter((v) => isOrphan(v.Labels))) {
+      await ignoreMissing(() => this.docker.getVolume(v.Name).remove());
+    }
+    return removed.size;
+  }
+
+  async openTerminal(sessionId: string, name: string, size: TerminalSize): Promise<TerminalStream> {
+    const container = this.docker.getContainer(this.names(sessionId).container);
+    // Docker does not end an exec when its stream closes, so each attach is named, to be detached by name.
+    const attachId = randomUUID();
+    const exec = await container.exec({
+      Cmd: ['berth-term', 'attach', name, `${size.cols}x${size.rows}`, '--id', attachId],
+      AttachStdin: true,
+      AttachStdout: true,
+      AttachStderr: true,
+      Tty: true,
+      User: TERMINAL_USER,
+      WorkingDir: TERMINAL_HOME,
+      Env: ['TERM=xterm-256color', 'LANG=C.UTF-8', `HOME=${TERMINAL_HOME}`],
+    });
+    // With a TTY the stream is raw bytes, not Docker's multiplexed frames: nothing to demux.
+    const stream = (await exec.start({ hijack: true, stdin: true, Tty: true })) as Duplex;
+    const resize = async ({ cols, rows }: TerminalSize) => {
+      try {
+        await exec.resize({ w: cols, h: rows });
+      } catch (error) {
+        // The process may have exited between the request and now; that is not the client's error.
+        this.log.debug({ err: error, session: sessionId, terminal: name }, 'resize after exit ignored');
+      }
+    };
+    await resize(size);
+    const exitCode = async () => {
+      const deadline = Date.now() + 5_000;
+      for (;;) {
+        const info = await exec.inspect();
+        if (!info.Running || Date.now() > deadline) return info.ExitCode ?? -1;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    };
+    const detach = async () => {
+      stream.destroy();
+      try {
+        const detacher = await container.exec({
+          Cmd: ['berth-term', 'detach', name, attachId],
+          User: TERMINAL_USER,
+          AttachStdout: true,
+          AttachStderr: true,
+        });
+        const output = (await detacher.start({ hijack: true, stdin: false })) as Duplex;
+        output.resume();
+        await new Promise((resolve) => output.once('close', resolve));
+      } catch (error) {
+        // The sandbox may be gone already, which detaches everything.
+        this.log.debug({ err: error, session: sessionId, terminal: name }, 'detach failed');
+      }
+    };
+    return { stream, resize, exitCode, detach };
+  }
+}

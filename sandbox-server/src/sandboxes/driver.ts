@@ -1,0 +1,47 @@
+import type { Duplex } from 'node:stream';
+
+/** What a sandbox is created for; the driver stores it with the sandbox so a restarted server can find it. */
+export type SandboxSpec = {
+  sessionId: string;
+  clientAddress: string;
+  createdAt: Date;
+  expiresAt: Date;
+};
+
+export type SandboxRecord = SandboxSpec & { running: boolean };
+
+export type TerminalSize = { cols: number; rows: number };
+
+/** A terminal process attached over one connection: raw bytes both ways on `stream`. */
+export type TerminalStream = {
+  stream: Duplex;
+  resize(size: TerminalSize): Promise<void>;
+  /** The exit code of the terminal's process, once `stream` has ended. */
+  exitCode(): Promise<number>;
+  /** Lets go of the terminal; its shell lives on for the next attach. */
+  detach(): Promise<void>;
+};
+
+/**
+ * The sandbox lifecycle, kept this small (after JupyterHub's Spawner) so a second driver —
+ * Kubernetes pods, a microVM runtime — fits behind it.
+ */
+export interface SandboxDriver {
+  /** Throws an ApiError when no sandbox could be started now (engine down, image missing). */
+  preflight(): Promise<void>;
+  /**
+   * Creates the sandbox and resolves once its Docker engine answers. When `signal` aborts it stops
+   * creating and rejects, leaving what it made for stop() to remove.
+   */
+  start(spec: SandboxSpec, signal: AbortSignal): Promise<void>;
+  /** Waits until an existing (e.g. re-adopted) sandbox is ready, or `signal` aborts. */
+  waitReady(sessionId: string, signal: AbortSignal): Promise<void>;
+  /** Removes the sandbox and everything it made; a sandbox already gone is no error. */
+  stop(sessionId: string): Promise<void>;
+  /** The sandboxes this server owns, as the engine sees them. */
+  list(): Promise<SandboxRecord[]>;
+  /** Removes every resource this server owns whose session is not in `keep`; returns how many sessions. */
+  sweep(keep: ReadonlySet<string>): Promise<number>;
+  openTerminal(sessionId: string, name: string, size: TerminalSize): Promise<TerminalStream>;
+  engineAnswers(): Promise<boolean>;
+}

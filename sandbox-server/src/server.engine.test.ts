@@ -1,0 +1,174 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  createSession,
+  eventually,
+  removeInstance,
+  resourcesOf,
+  type ServerProcess,
+  sessionReady,
+  spawnServer,
+  startTestServer,
+  uniqueInstance,
+} from './testing/server.ts';
+import { TerminalClient } from './testing/terminal-client.ts';
+
+const instances = new Set<string>();
+const processes: ServerProcess[] = [];
+
+async function spawn(env: Record<string, string>) {
+  instances.add(env.BERTH_INSTANCE ?? '');
+  const server = await spawnServer(env);
+  processes.push(server);
+  return server;
+}
+
+async function kill9(server: ServerProcess) {
+  server.child.kill('SIGKILL');
+  await server.exited;
+}
+
+afterAll(async () => {
+  for (const p of processes) p.child.kill('SIGKILL');
+  for (const instance of instances) if (instance) await removeInstance(instance);
+});
+
+describe('the server process', () => {
+  it('after kill -9 and a restart, re-adopts live sandboxes and removes expired ones', async () => {
+    const instance = uniqueInstance();
+    // A sandbox that will expire while no server is running...
+    const first = await spawn({ BERTH_INSTANCE: instance, BERTH_LIFETIME_SECONDS: '8' });
+    const doomed = await createSession(first.url);
+    expect(doomed.status).toBe(201);
+    await sessionReady(first.url, doomed.cookie);
+    await kill9(first);
+
+    // ...and one that lives on, with a shell holding state.
+    const second = await spawn({ BERTH_INSTANCE: instance });
+    const live = await createSession(second.url);
+    const before = await TerminalClient.open(second.url, 'main', { cookie: live.cookie });
+    await before.ready();
+    await before.run('export SURVIVES_RESTART=yes');
+    await kill9(second);
+
+    await eventually(
+      async () => Date.now() > Date.parse(String(doomed.body.expiresAt)),
+      'the first to expire',
+    );
+    expect((await resourcesOf(doomed.id)).containers).toBe(1); // nothing removed it while no server ran
+
+    const third = await spawn({ BERTH_INSTANCE: instance });
+    expect(await resourcesOf(doomed.id)).toEqual({ containers: 0, networks: 0, volumes: 0 });
+    const adopted = await fetch(`${third.url}/api/session`, { headers: { cookie: live.cookie } });
+    expect(adopted.status).toBe(200);
+    expect(await adopted.json()).toMatchObject({ expiresAt: live.body.expiresAt });
+    expect((await fetch(`${third.url}/api/session`, { headers: { cookie: doomed.cookie } })).status).toBe(
+      404,
+    );
+
+    const after = await TerminalClient.open(third.url, 'main', { cookie: live.cookie });
+    await after.ready();
+    expect((await after.run('echo "$SURVIVES_RESTART"')).output).toContain('yes');
+    after.ws.terminate();
+    await kill9(third);
+  });
+
+  it('on SIGTERM closes terminals with 1001 and leaves the sandbox for the next start', async () => {
+    const instance = uniqueInstance();
+    const server = await spawn({ BERTH_INSTANCE: instance });
+    const session = await createSession(server.url);
+    const terminal = await TerminalClient.open(server.url, 'main', { cookie: session.cookie });
+    await terminal.ready();
+    server.child.kill('SIGTERM');
+    expect((await terminal.closed).code).toBe(1001);
+    expect(await server.exited).toBe(0);
+    expect(await resourcesOf(session.id)).toEqual({ containers: 1, networks: 1, volumes: 1 });
+  });
+
+  it('with no Docker engine, says 503 for sandboxes and health but keeps serving', async () => {
+    const server = await spawn({
+      BERTH_INSTANCE: uniqueInstance(),
+      DOCKER_HOST: 'unix:///nonexistent/docker.sock',
+    });
+    const health = await fetch(`${server.url}/healthz`);
+    expect(health.status).toBe(503);
+    expect(await health.json()).toMatchObject({ error: { code: 'engine_unavailable' } });
+    const created = await createSession(server.url);
+    expect(created).toMatchObject({ status: 503, body: { error: { code: 'engine_unavailable' } } });
+    expect((await fetch(`${server.url}/api/session`)).status).toBe(404);
+    expect((await fetch(`${server.url}/metrics`)).status).toBe(200);
+    server.child.kill('SIGTERM');
+  });
+
+  it('refuses to start on invalid settings, naming each', async () => {
+    const failed = await spawnServer({
+      BERTH_INSTANCE: uniqueInstance(),
+      PORT: 'eighty',
+      BERTH_SANDBOX_MEMORY: 'lots',
+    })
+      .then(() => '')
+      .catch((error: Error) => error.message);
+    expect(failed).toMatch(/exited with 2/);
+    expect(failed).toMatch(/PORT/);
+    expect(failed).toMatch(/BERTH_SANDBOX_MEMORY/);
+  });
+});
+
+describe('bad requests', () => {
+  it('each get the documented status and error code, and the server keeps serving', async () => {
+    const server = await startTestServer({ BERTH_SANDBOX_IMAGE: 'berth/not-built:never' });
+    instances.add(server.instance);
+    const url = server.url;
+    const call = async (path: string, init: RequestInit = {}) => {
+      const response = await fetch(`${url}${path}`, init);
+      const body = await response.text();
+      return { status: response.status, body: body ? JSON.parse(body) : undefined };
+    };
+    const post = (body: string, headers: Record<string, string> = {}) =>
+      call('/api/session', {
+        method: 'POST',
+        body,
+        headers: { origin: url, 'content-type': 'application/json', ...headers },
+      });
+
+    expect(await call('/api/nothing')).toMatchObject({ status: 404, body: { error: { code: 'not_found' } } });
+    expect(await post('{bad json')).toMatchObject({ status: 400, body: { error: { code: 'invalid_json' } } });
+    expect(await post('{"image":"alpine"}')).toMatchObject({
+      status: 400,
+      body: { error: { code: 'invalid_request' } },
+    });
+    expect(await post('[]')).toMatchObject({ status: 400, body: { error: { code: 'invalid_request' } } });
+    expect(await post('x'.repeat(20_000))).toMatchObject({
+      status: 413,
+      body: { error: { code: 'payload_too_large' } },
+    });
+    expect(await post('{}', { origin: 'http://evil.example' })).toMatchObject({
+      status: 403,
+      body: { error: { code: 'forbidden_origin' } },
+    });
+    expect(await call('/api/session', { method: 'PUT' })).toMatchObject({
+      status: 405,
+      body: { error: { code: 'method_not_allowed' } },
+    });
+    expect(await call('/api/session')).toMatchObject({
+      status: 404,
+      body: { error: { code: 'no_session' } },
+    });
+    const forged = { headers: { cookie: `berth_session=${'B'.repeat(43)}`, origin: url } };
+    expect(await call('/api/session', forged)).toMatchObject({
+      status: 404,
+      body: { error: { code: 'no_session' } },
+    });
+    expect(await call('/api/session', { method: 'DELETE', ...forged })).toMatchObject({ status: 404 });
+    expect(await post('{}')).toMatchObject({
+      status: 503,
+      body: { error: { code: 'sandbox_image_missing' } },
+    });
+    expect(await post('')).toMatchObject({ status: 503, body: { error: { code: 'sandbox_image_missing' } } });
+
+    // Every refusal above left nothing behind and the server still answers.
+    expect((await call('/healthz')).status).toBe(200);
+    const site = await fetch(`${url}/`);
+    expect([200, 404]).toContain(site.status);
+    await server.shutdown();
+  });
+});

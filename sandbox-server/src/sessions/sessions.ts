@@ -1,0 +1,191 @@
+import type { Logger } from 'pino';
+import type { Config } from '../config/index.ts';
+import { ApiError } from '../errors/index.ts';
+import type { Metrics } from '../metrics/index.ts';
+import type { SandboxDriver } from '../sandboxes/driver.ts';
+import { type EndReason, Session } from './session.ts';
+import { newToken, sessionIdFor } from './token.ts';
+
+/** How often a sweep for leaked resources runs, in reaper ticks. */
+const SWEEP_EVERY_TICKS = 12;
+
+/**
+ * The live sessions and their sandboxes. The Docker engine is the source of truth: what this
+ * map holds is rebuilt from it by `adopt()` when the server starts.
+ */
+export class Sessions {
+  private readonly byId = new Map<string, Session>();
+  private readonly ending = new Map<string, Promise<void>>();
+  private adopted = false;
+  private ticks = 0;
+
+  constructor(
+    private readonly driver: SandboxDriver,
+    private readonly config: Config,
+    private readonly metrics: Metrics,
+    private readonly log: Logger,
+  ) {}
+
+  find(token: string | undefined): Session | undefined {
+    const id = token === undefined ? undefined : sessionIdFor(token);
+    return id === undefined ? undefined : this.byId.get(id);
+  }
+
+  all(): Session[] {
+    return [...this.byId.values()];
+  }
+
+  async create(clientAddress: string): Promise<{ session: Session; token: string }> {
+    const mine = this.all().filter((s) => s.clientAddress === clientAddress);
+    if (mine.length >= this.config.sessionsPerClient) {
+      const soonest = Math.min(...mine.map((s) => s.expiresAt.getTime()));
+      throw new ApiError(
+        'too_many_sessions',
+        `This address already has ${mine.length} sandboxes, the most allowed; end one or wait for one to expire.`,
+        Math.max(1, Math.ceil((soonest - Date.now()) / 1000)),
+      );
+    }
+    if (this.byId.size >= this.config.maxSandboxes) {
+      throw new ApiError('at_capacity', 'Every sandbox on this server is taken; try again in a minute.', 60);
+    }
+    const { token, id } = newToken();
+    const now = new Date();
+    const session = new Session(
+      id,
+      clientAddress,
+      now,
+      new Date(now.getTime() + this.config.lifetimeSeconds * 1000),
+    );
+    // Counted before the first await, so concurrent requests cannot overshoot the limits.
+    this.byId.set(id, session);
+    this.recount();
+    try {
+      await this.driver.preflight();
+    } catch (error) {
+      this.byId.delete(id);
+      this.recount();
+      throw error;
+    }
+    this.log.info({ session: id, client: clientAddress, event: 'session_created' }, 'session created');
+    const startedAt = performance.now();
+    const spec = { sessionId: id, clientAddress, createdAt: session.createdAt, expiresAt: session.expiresAt };
+    session.ready = this.driver.start(spec, session.ended).then(
+      () => {
+        session.state = 'ready';
+        this.recount();
+        const seconds = (performance.now() - startedAt) / 1000;
+        this.metrics.sandboxStartSeconds.observe(seconds);
+        this.log.info({ session: id, event: 'sandbox_ready', seconds }, 'sandbox ready');
+      },
+      (error: unknown) => {
+        if (session.ended.aborted) {
+          this.log.info({ session: id, event: 'sandbox_start_cancelled' }, 'sandbox start cancelled');
+        } else {
+          this.log.error({ session: id, event: 'sandbox_failed', err: error }, 'sandbox failed to start');
+          void this.end(session, 'failed');
+        }
+        throw error;
+      },
+    );
+    session.ready.catch(() => {}); // the failure is logged above; waiters see it through their own await
+    return { session, token };
+  }
+
+  /** Ends a session and removes its sandbox; ending one twice waits for the first. */
+  end(session: Session, reason: EndReason): Promise<void> {
+    const pending = this.ending.get(session.id);
+    if (pending) return pending;
+    if (session.ended.aborted) return Promise.resolve();
+    this.byId.delete(session.id);
+    this.recount();
+    session.end(reason);
+    if (reason === 'idle' || reason === 'expired') this.metrics.sandboxesReaped.inc({ reason });
+    // A start still under way is cancelled by session.end() above; it must settle before removal,
+    // or it could create something after stop() has looked.
+    const done = session.ready
+      .catch(() => {})
+      .then(() => this.driver.stop(session.id))
+      .then(() => this.log.info({ session: session.id, event: 'sandbox_removed', reason }, 'sandbox removed'))
+      .finally(() => this.ending.delete(session.id));
+    this.ending.set(session.id, done);
+    return done;
+  }
+
+  /** Takes over the sandboxes a previous run of this server left, and removes expired or broken ones. */
+  async adopt(): Promise<void> {
+    const now = Date.now();
+    for (const record of await this.driver.list()) {
+      if (this.byId.has(record.sessionId) || this.ending.has(record.sessionId)) continue;
+      if (!record.running || record.expiresAt.getTime() <= now) continue; // swept below
+      const session = new Session(record.sessionId, record.clientAddress, record.createdAt, record.expiresAt);
+      session.ready = this.driver.waitReady(session.id, session.ended).then(() => {
+        session.state = 'ready';
+        this.recount();
+      });
+      session.ready.catch((error: unknown) => {
+        if (session.ended.aborted) return;
+        this.log.warn({ session: session.id, err: error }, 'adopted sandbox never became ready');
+        void this.end(session, 'failed');
+      });
+      this.byId.set(session.id, session);
+      this.log.info({ session: session.id, event: 'sandbox_adopted' }, 'sandbox adopted');
+    }
+    this.recount();
+    await this.sweep();
+    this.adopted = true;
+  }
+
+  /** Removes resources of sessions this server does not hold: expired while it was down, or leaked. */
+  private async sweep(): Promise<void> {
+    const removed = await this.driver.sweep(new Set([...this.byId.keys(), ...this.ending.keys()]));
+    if (removed > 0) {
+      this.metrics.sandboxesReaped.inc({ reason: 'orphaned' }, removed);
+      this.log.info({ event: 'orphans_removed', count: removed }, 'removed resources of ended sessions');
+    }
+  }
+
+  /** One pass of the reaper: ends idle and expired sessions. */
+  async reap(now = Date.now()): Promise<void> {
+    if (!this.adopted) {
+      // The engine was down when the server started; adopt as soon as it answers.
+      if (!(await this.driver.engineAnswers())) return;
+      await this.adopt();
+    }
+    const idleMs = this.config.idleTimeoutSeconds * 1000;
+    const endings: Promise<void>[] = [];
+    for (const session of this.all()) {
+      if (now >= session.expiresAt.getTime()) endings.push(this.end(session, 'expired'));
+      else if (now - session.lastInputAt >= idleMs) endings.push(this.end(session, 'idle'));
+    }
+    await Promise.allSettled(endings);
+    if (++this.ticks % SWEEP_EVERY_TICKS === 0) await this.sweep();
+  }
+
+  /** Runs the reaper often enough for the shortest timeout to be honoured within a tenth of it. */
+  startReaping(): () => void {
+    const shortest = Math.min(this.config.idleTimeoutSeconds, this.config.lifetimeSeconds) * 1000;
+    const interval = Math.min(10_000, Math.max(250, shortest / 10));
+    let running = false;
+    const timer = setInterval(() => {
+      if (running) return;
+      running = true;
+      this.reap()
+        .catch((error: unknown) => this.log.warn({ err: error }, 'reaper pass failed'))
+        .finally(() => {
+          running = false;
+        });
+    }, interval);
+    return () => clearInterval(timer);
+  }
+
+  /** Waits for sandbox removals still under way. */
+  async settle(): Promise<void> {
+    await Promise.allSettled([...this.ending.values()]);
+  }
+
+  private recount(): void {
+    const sessions = this.all();
+    this.metrics.sessions.set({ state: 'starting' }, sessions.filter((s) => s.state === 'starting').length);
+    this.metrics.sessions.set({ state: 'ready' }, sessions.filter((s) => s.state === 'ready').length);
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * The terminal WebSocket protocol, defined once for the server and the browser (no Node imports here).
+ * Binary frames carry raw terminal bytes both ways; text frames carry one JSON object each.
+ */
+
+export const TERMINAL_NAME = /^[a-z0-9][a-z0-9-]{0,15}$/;
+
+/** A larger frame from a client is abuse: the socket is closed with CLOSE_POLICY. */
+export const MAX_CLIENT_FRAME_BYTES = 64 * 1024;
+
+export const SIZE_LIMITS = { cols: { min: 1, max: 1000 }, rows: { min: 1, max: 500 } } as const;
+export const DEFAULT_SIZE = { cols: 80, rows: 24 } as const;
+
+export const CLOSE_NORMAL = 1000;
+export const CLOSE_GOING_AWAY = 1001;
+export const CLOSE_POLICY = 1008;
+export const CLOSE_INTERNAL = 1011;
+
+export type TerminalSize = { cols: number; rows: number };
+
+export type ClientMessage = ({ type: 'resize' } & TerminalSize) | { type: 'pause' } | { type: 'resume' };
+
+export type ServerMessage =
+  | { type: 'status'; state: 'starting' | 'ready' }
+  | { type: 'exit'; code: number }
+  | { type: 'error'; code: string; message: string };
+
+function isSizeValue(value: unknown, limits: { min: number; max: number }): value is number {
+  return Number.isInteger(value) && (value as number) >= limits.min && (value as number) <= limits.max;
+}
+
+/** A terminal size from query values, or an error sentence saying what is wrong. */
+export function parseSize(cols: string | undefined, rows: string | undefined): TerminalSize | string {
+  if (cols === undefined && rows === undefined) return { ...DEFAULT_SIZE };
+  const size = { cols: Number(cols ?? DEFAULT_SIZE.cols), rows: Number(rows ?? DEFAULT_SIZE.rows) };
+  if (!isSizeValue(size.cols, SIZE_LIMITS.cols) || !isSizeValue(size.rows, SIZE_LIMITS.rows)) {
+    return `cols must be a whole number from 1 to ${SIZE_LIMITS.cols.max} and rows from 1 to ${SIZE_LIMITS.rows.max}`;
+  }
+  return size;
+}
+
+/** A client's text frame as a message, or an error sentence saying what is wrong. */
+export function parseClientMessage(text: string): ClientMessage | string {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return 'a text frame must be one JSON object';
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return 'a text frame must be one JSON object';
+  const message = value as Record<string, unknown>;
+  switch (message.type) {
+    case 'pause':
+    case 'resume':
+      return { type: message.type };
+    case 'resize':
+      if (!isSizeValue(message.cols, SIZE_LIMITS.cols) || !isSizeValue(message.rows, SIZE_LIMITS.rows)) {
+        return `resize needs whole numbers cols (1-${SIZE_LIMITS.cols.max}) and rows (1-${SIZE_LIMITS.rows.max})`;
+      }
+      return { type: 'resize', cols: message.cols, rows: message.rows };
+    default:
+      return 'type must be one of resize, pause, resume';
+  }
+}

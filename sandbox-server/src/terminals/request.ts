@@ -1,0 +1,46 @@
+import { parse as parseCookies } from 'hono/utils/cookie';
+import type { Config } from '../config/index.ts';
+import { ApiError } from '../errors/index.ts';
+import { isAllowedOrigin } from '../sessions/origin.ts';
+import type { Session } from '../sessions/session.ts';
+import type { Sessions } from '../sessions/sessions.ts';
+import { COOKIE_NAME } from '../sessions/token.ts';
+import { parseSize, TERMINAL_NAME, type TerminalSize } from './protocol.ts';
+
+export type TerminalRequest = { session: Session; name: string; size: TerminalSize };
+
+type RequestParts = {
+  name: string;
+  cols: string | undefined;
+  rows: string | undefined;
+  origin: string | undefined;
+  host: string | undefined;
+  cookie: string | undefined;
+};
+
+/** Checks a request for a terminal, in the order the contract gives: origin, session, then its own input. */
+export function checkTerminalRequest(
+  parts: RequestParts,
+  sessions: Sessions,
+  config: Config,
+): TerminalRequest {
+  if (!isAllowedOrigin(parts.origin, parts.host, config.allowedOrigins)) {
+    throw new ApiError(
+      'forbidden_origin',
+      'Terminals open only from the site itself; this Origin is not allowed.',
+    );
+  }
+  const session = sessions.find(parseCookies(parts.cookie ?? '', COOKIE_NAME)[COOKIE_NAME]);
+  if (!session) {
+    throw new ApiError('unauthorized', 'No live session: create one with POST /api/session first.');
+  }
+  if (!TERMINAL_NAME.test(parts.name)) {
+    throw new ApiError(
+      'invalid_terminal_name',
+      'A terminal name is 1-16 lower-case letters, digits or dashes, starting with a letter or digit.',
+    );
+  }
+  const size = parseSize(parts.cols, parts.rows);
+  if (typeof size === 'string') throw new ApiError('invalid_terminal_size', `Bad terminal size: ${size}.`);
+  return { session, name: parts.name, size };
+}

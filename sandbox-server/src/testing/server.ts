@@ -1,0 +1,148 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import Docker from 'dockerode';
+import { loadConfig } from '../config/index.ts';
+import { label } from '../sandboxes/labels.ts';
+import { type RunningServer, startServer } from '../server.ts';
+import { COOKIE_NAME, sessionIdFor } from '../sessions/token.ts';
+
+export const docker = new Docker();
+
+/** A name no other test or server on this engine uses, so sweeps never touch another's sandboxes. */
+export function uniqueInstance(): string {
+  return `test-${randomBytes(5).toString('hex')}`;
+}
+
+/** A real server in this process, on a free port, owning sandboxes under its own instance name. */
+export async function startTestServer(
+  env: Record<string, string> = {},
+): Promise<RunningServer & { instance: string }> {
+  const instance = env.BERTH_INSTANCE ?? uniqueInstance();
+  const config = loadConfig({
+    ...process.env,
+    PORT: '0',
+    LOG_LEVEL: process.env.BERTH_TEST_LOG_LEVEL ?? 'silent',
+    ...env,
+    BERTH_INSTANCE: instance,
+  });
+  return { ...(await startServer(config)), instance };
+}
+
+export type ServerProcess = { url: string; child: ChildProcess; exited: Promise<number | null> };
+
+/** A real server as its own process, as `npm start` runs it: for restarts, kill -9 and a missing engine. */
+export function spawnServer(env: Record<string, string>): Promise<ServerProcess> {
+  const entry = fileURLToPath(new URL('../index.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let log = '';
+  return new Promise((resolve, reject) => {
+    child.stderr?.on('data', (chunk: Buffer) => {
+      log += chunk.toString();
+    });
+    child.stdout?.on('data', (chunk: Buffer) => {
+      log += chunk.toString();
+      const url = /"event":"listening","url":"([^"]+)"/.exec(log)?.[1];
+      if (url) resolve({ url, child, exited });
+    });
+    void exited.then((code) => reject(new Error(`server exited with ${code} before listening:\n${log}`)));
+  });
+}
+
+export type CreatedSession = {
+  status: number;
+  cookie: string;
+  token: string;
+  id: string;
+  body: Record<string, unknown>;
+};
+
+export async function createSession(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<CreatedSession> {
+  const response = await fetch(`${url}/api/session`, {
+    method: 'POST',
+    headers: { origin: url, ...headers },
+  });
+  const body = (await response.json()) as Record<string, unknown>;
+  const setCookie = response.headers.get('set-cookie') ?? '';
+  const token = new RegExp(`${COOKIE_NAME}=([^;]+)`).exec(setCookie)?.[1] ?? '';
+  return {
+    status: response.status,
+    cookie: `${COOKIE_NAME}=${token}`,
+    token,
+    id: sessionIdFor(token) ?? '',
+    body,
+  };
+}
+
+/** How many containers, networks and volumes on the engine belong to a session. */
+export async function resourcesOf(sessionId: string) {
+  const filters = JSON.stringify({ label: [`${label.session}=${sessionId}`] });
+  const [containers, networks, volumes] = await Promise.all([
+    docker.listContainers({ all: true, filters }),
+    docker.listNetworks({ filters }),
+    docker.listVolumes({ filters }),
+  ]);
+  return {
+    containers: containers.length,
+    networks: networks.length,
+    volumes: (volumes.Volumes ?? []).length,
+  };
+}
+
+/** Polls until `check` holds, with a deadline instead of fixed sleeps. */
+export async function eventually<T>(
+  check: () => Promise<T | undefined | false>,
+  what: string,
+  timeoutMs = 30_000,
+) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** Removes whatever an instance left behind, so a failed test leaks nothing into the next. */
+export async function removeInstance(instance: string): Promise<void> {
+  const filters = JSON.stringify({ label: [`${label.instance}=${instance}`] });
+  for (const c of await docker.listContainers({ all: true, filters })) {
+    await docker
+      .getContainer(c.Id)
+      .remove({ force: true, v: true })
+      .catch(() => {});
+  }
+  for (const n of await docker.listNetworks({ filters }))
+    await docker
+      .getNetwork(n.Id)
+      .remove()
+      .catch(() => {});
+  for (const v of (await docker.listVolumes({ filters })).Volumes ?? []) {
+    await docker
+      .getVolume(v.Name)
+      .remove()
+      .catch(() => {});
+  }
+}
+
+/** Polls GET /api/session until the sandbox is ready. */
+export async function sessionReady(url: string, cookie: string, timeoutMs = 90_000): Promise<void> {
+  await eventually(
+    async () => {
+      const response = await fetch(`${url}/api/session`, { headers: { cookie } });
+      const body = (await response.json()) as { state?: string };
+      if (response.status !== 200) throw new Error(`the session is gone: ${JSON.stringify(body)}`);
+      return body.state === 'ready';
+    },
+    'the sandbox to be ready',
+    timeoutMs,
+  );
+}

@@ -1,0 +1,144 @@
+import WebSocket from 'ws';
+import type { ServerMessage } from '../terminals/protocol.ts';
+
+const MARK_C = /\x1b\]133;C(?:\x07|\x1b\\)/g;
+const MARK_D = /\x1b\]133;D;(-?\d+)(?:\x07|\x1b\\)/g;
+
+export type Closed = { code: number; reason: string };
+
+/** A test client that speaks the terminal protocol as ARCHITECTURE.md gives it, and nothing more. */
+export class TerminalClient {
+  output = '';
+  readonly messages: ServerMessage[] = [];
+  readonly closed: Promise<Closed>;
+  private readonly waiters = new Set<() => void>();
+  private commands = 0;
+
+  private constructor(readonly ws: WebSocket) {
+    ws.on('message', (data: Buffer, isBinary) => {
+      if (isBinary) this.output += data.toString('utf8');
+      else this.messages.push(JSON.parse(data.toString('utf8')) as ServerMessage);
+      for (const wake of this.waiters) wake();
+    });
+    this.closed = new Promise((resolve) => {
+      ws.on('close', (code, reason) => {
+        resolve({ code, reason: reason.toString() });
+        for (const wake of this.waiters) wake();
+      });
+    });
+  }
+
+  /** Opens a socket; resolves when it is open, rejects with the HTTP status when the upgrade is refused. */
+  static open(
+    baseUrl: string,
+    name: string,
+    options: { cookie?: string; origin?: string | null; query?: string } = {},
+  ): Promise<TerminalClient> {
+    const url = `${baseUrl.replace(/^http/, 'ws')}/api/session/terminals/${name}${options.query ?? ''}`;
+    const headers: Record<string, string> = {};
+    if (options.cookie) headers.cookie = options.cookie;
+    const origin = options.origin === undefined ? baseUrl : options.origin;
+    if (origin !== null) headers.origin = origin;
+    const ws = new WebSocket(url, { headers });
+    return new Promise((resolve, reject) => {
+      ws.once('open', () => resolve(new TerminalClient(ws)));
+      ws.once('unexpected-response', (_req, res) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => {
+          body += chunk.toString();
+        });
+        res.on('end', () =>
+          reject(
+            Object.assign(new Error(`upgrade refused: ${res.statusCode}`), { status: res.statusCode, body }),
+          ),
+        );
+      });
+      ws.once('error', reject);
+    });
+  }
+
+  /** Waits, without fixed sleeps, until `done` holds; fails with what was seen after `timeoutMs`. */
+  waitFor(done: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+    if (done()) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const wake = () => {
+        if (!done()) return;
+        this.waiters.delete(wake);
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.waiters.delete(wake);
+        reject(
+          new Error(`timed out waiting for ${what}; output tail: ${JSON.stringify(this.output.slice(-600))}`),
+        );
+      }, timeoutMs);
+      this.waiters.add(wake);
+    });
+  }
+
+  waitForText(text: string | RegExp, timeoutMs?: number, from = 0): Promise<void> {
+    const found = () =>
+      typeof text === 'string' ? this.output.indexOf(text, from) >= 0 : text.test(this.output.slice(from));
+    return this.waitFor(found, `output ${String(text)}`, timeoutMs);
+  }
+
+  waitForMessage(type: ServerMessage['type'], timeoutMs?: number): Promise<ServerMessage> {
+    const find = () => this.messages.find((m) => m.type === type);
+    return this.waitFor(() => find() !== undefined, `a ${type} message`, timeoutMs).then(
+      () => find() as ServerMessage,
+    );
+  }
+
+  /** Waits for the sandbox and the first prompt. */
+  async ready(timeoutMs = 90_000): Promise<void> {
+    await this.waitFor(
+      () => this.messages.some((m) => m.type === 'status' && m.state === 'ready'),
+      'ready',
+      timeoutMs,
+    );
+    await this.waitForText(/\x1b\]133;B/, timeoutMs);
+  }
+
+  type(text: string): void {
+    this.ws.send(Buffer.from(text, 'utf8'), { binary: true });
+  }
+
+  control(message: object): void {
+    this.ws.send(JSON.stringify(message));
+  }
+
+  /**
+   * Types one command and waits for its OSC 133 end mark. A unique trailing comment tells this
+   * command's marks from those of replayed output.
+   */
+  async run(command: string, timeoutMs = 60_000): Promise<{ code: number; output: string }> {
+    const tag = `#berth-test-${++this.commands}-${Date.now()}`;
+    const from = this.output.length;
+    this.type(`${command} ${tag}\r`);
+    let result: { code: number; output: string } | undefined;
+    await this.waitFor(
+      () => {
+        const at = this.output.indexOf(tag, from);
+        if (at < 0) return false;
+        const rest = this.output.slice(at);
+        MARK_C.lastIndex = 0;
+        const start = MARK_C.exec(rest);
+        if (!start) return false;
+        MARK_D.lastIndex = start.index;
+        const end = MARK_D.exec(rest);
+        if (!end) return false;
+        result = { code: Number(end[1]), output: rest.slice(start.index + start[0].length, end.index) };
+        return true;
+      },
+      `the end of \`${command}\``,
+      timeoutMs,
+    );
+    return result as { code: number; output: string };
+  }
+
+  close(): Promise<Closed> {
+    this.ws.close(1000);
+    return this.closed;
+  }
+}

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Gets a fresh clone ready for `npm start` or `npm test`: npm dependencies, a Docker engine, the
+# images and (for start) the site. Each step is skipped when its result is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+purpose=${1:-start}
+say() { printf 'berth: %s\n' "$*" >&2; }
+die() {
+  say "$*"
+  exit 1
+}
+is_root() { [ "$(id -u)" = 0 ]; }
+can_apt() { is_root && command -v apt-get >/dev/null; }
+apt_install() {
+  say "installing $* from Debian"
+  DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >/dev/null
+}
+
+# 1. npm dependencies, when missing or older than the lockfile.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say 'installing npm dependencies'
+  npm ci --no-audit --no-fund
+fi
+
+# 2. A Docker engine that answers.
+engine_answers() {
+  if command -v docker >/dev/null; then
+    docker version --format '{{.Server.Version}}' >/dev/null 2>&1
+  else
+    curl -sf --unix-socket /var/run/docker.sock http://docker/_ping >/dev/null 2>&1
+  fi
+}
+if ! engine_answers; then
+  if [ -n "${DOCKER_HOST:-}" ]; then
+    die "the Docker engine at DOCKER_HOST=$DOCKER_HOST does not answer; start it or unset DOCKER_HOST"
+  fi
+  if ! command -v dockerd >/dev/null; then
+    if can_apt; then
+      apt_install docker.io
+    else
+      die 'no Docker engine: install Docker Engine (on Debian or Ubuntu: sudo apt-get install docker.io; elsewhere: https://docs.docker.com/engine/install/) and start it'
+    fi
+  fi
+  if ! is_root; then
+    die 'the Docker engine is installed but not running: start it (sudo systemctl start docker, or sudo dockerd &) and run this again'
+  fi
+  say 'starting dockerd (log: /var/log/berth-dockerd.log)'
+  # setsid: the daemon outlives this script and is not tied to its terminal.
+  setsid dockerd >/var/log/berth-dockerd.log 2>&1 </dev/null &
+  for _ in $(seq 1 120); do
+    engine_answers && break
+    sleep 0.5
+  done
+  engine_answers || die 'dockerd did not answer within 60 s; see /var/log/berth-dockerd.log'
+fi
+
+# 3. Images: the base comes from debootstrap when no registry answers.
+if ! docker image inspect berth/debian:trixie >/dev/null 2>&1 && ! command -v debootstrap >/dev/null; then
+  if can_apt; then apt_install debootstrap; fi
+fi
+npm run --silent images
+
+# 4. The site, for start: rebuilt only when its sources are newer than the last build.
+if [ "$purpose" = start ]; then
+  if [ ! -f dist/index.html ] ||
+    [ -n "$(find src content astro.config.mjs package-lock.json -newer dist/index.html -print -quit 2>/dev/null)" ]; then
+    say 'building the site'
+    npm run --silent build
+  fi
+fi
