@@ -4,5 +4,4 @@ import { defineConfig } from 'astro/config';
 // The built site is served by the sandbox server on the same origin as the API.
 export default defineConfig({
   outDir: './dist',
-  telemetry: false,
 });

@@ -167,9 +167,30 @@ export class DockerSandboxDriver implements SandboxDriver {
 
   async stop(sessionId: string): Promise<void> {
     const names = this.names(sessionId);
-    await ignoreMissing(() => this.docker.getContainer(names.container).remove({ force: true, v: true }));
+    await this.removeContainer(names.container);
     await ignoreMissing(() => this.docker.getNetwork(names.network).remove());
     await ignoreMissing(() => this.docker.getVolume(names.volume).remove());
+  }
+
+  /** Removes a container, waiting out a removal someone else already started (Docker answers 409). */
+  private async removeContainer(idOrName: string): Promise<void> {
+    const container = this.docker.getContainer(idOrName);
+    try {
+      await ignoreMissing(() => container.remove({ force: true, v: true }));
+    } catch (error) {
+      if (statusOf(error) !== 409) throw error;
+      const deadline = Date.now() + 30_000;
+      while (Date.now() < deadline) {
+        try {
+          await container.inspect();
+        } catch (inspectError) {
+          if (statusOf(inspectError) === 404) return;
+          throw inspectError;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      throw error;
+    }
   }
 
   private ownFilter(): string {
@@ -202,7 +223,7 @@ export class DockerSandboxDriver implements SandboxDriver {
     };
     // Containers first: a network or volume still in use cannot be removed.
     for (const c of containers.filter((c) => isOrphan(c.Labels))) {
-      await ignoreMissing(() => this.docker.getContainer(c.Id).remove({ force: true, v: true }));
+      await this.removeContainer(c.Id);
     }
     for (const n of networks.filter((n) => isOrphan(n.Labels))) {
       await ignoreMissing(() => this.docker.getNetwork(n.Id).remove());

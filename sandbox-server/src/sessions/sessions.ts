@@ -91,7 +91,7 @@ export class Sessions {
     return { session, token };
   }
 
-  /** Ends a session and removes its sandbox; ending one twice waits for the first. */
+  /** Ends a session and removes its sandbox; ending one twice waits for the first. Never rejects. */
   end(session: Session, reason: EndReason): Promise<void> {
     const pending = this.ending.get(session.id);
     if (pending) return pending;
@@ -105,7 +105,12 @@ export class Sessions {
     const done = session.ready
       .catch(() => {})
       .then(() => this.driver.stop(session.id))
-      .then(() => this.log.info({ session: session.id, event: 'sandbox_removed', reason }, 'sandbox removed'))
+      .then(
+        () => this.log.info({ session: session.id, event: 'sandbox_removed', reason }, 'sandbox removed'),
+        // The periodic sweep removes whatever is left, so a failure here loses nothing.
+        (error: unknown) =>
+          this.log.warn({ session: session.id, err: error }, 'sandbox removal failed; sweep will retry'),
+      )
       .finally(() => this.ending.delete(session.id));
     this.ending.set(session.id, done);
     return done;
