@@ -14,6 +14,7 @@ export const errorStatus = {
   payload_too_large: 413,
   upgrade_required: 426,
   too_many_sessions: 429,
+  too_many_terminals: 429,
   internal: 500,
   engine_unavailable: 503,
   sandbox_image_missing: 503,

@@ -1,10 +1,16 @@
+import { setMaxListeners } from 'node:events';
+
 export type SessionState = 'starting' | 'ready';
+
+/** Terminal sockets one session may hold open at once: far more than a page needs, few enough to bound the work. */
+export const MAX_OPEN_TERMINALS = 32;
 export type EndReason = 'deleted' | 'idle' | 'expired' | 'failed' | 'orphaned';
 
 /** One reader's session: its sandbox's lifecycle and what the terminals need to know of it. */
 export class Session {
   state: SessionState = 'starting';
   lastInputAt: number;
+  openTerminals = 0;
   /** Settles when the sandbox is ready, or rejects when it failed to start. */
   ready: Promise<void> = Promise.resolve();
   private readonly endController = new AbortController();
@@ -16,6 +22,8 @@ export class Session {
     readonly expiresAt: Date,
   ) {
     this.lastInputAt = Date.now();
+    // Each open terminal listens for the end; a few more listeners are the reaper's and the start's.
+    setMaxListeners(MAX_OPEN_TERMINALS + 8, this.endController.signal);
   }
 
   /** Aborted, with the EndReason, when the session ends; terminals close on it. */

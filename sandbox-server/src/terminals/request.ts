@@ -2,7 +2,7 @@ import { parse as parseCookies } from 'hono/utils/cookie';
 import type { Config } from '../config/index.ts';
 import { ApiError } from '../errors/index.ts';
 import { isAllowedOrigin } from '../sessions/origin.ts';
-import type { Session } from '../sessions/session.ts';
+import { MAX_OPEN_TERMINALS, type Session } from '../sessions/session.ts';
 import type { Sessions } from '../sessions/sessions.ts';
 import { COOKIE_NAME } from '../sessions/token.ts';
 import { parseSize, TERMINAL_NAME, type TerminalSize } from './protocol.ts';
@@ -33,6 +33,12 @@ export function checkTerminalRequest(
   const session = sessions.find(parseCookies(parts.cookie ?? '', COOKIE_NAME)[COOKIE_NAME]);
   if (!session) {
     throw new ApiError('unauthorized', 'No live session: create one with POST /api/session first.');
+  }
+  if (session.openTerminals >= MAX_OPEN_TERMINALS) {
+    throw new ApiError(
+      'too_many_terminals',
+      `A session may have ${MAX_OPEN_TERMINALS} terminals open at once.`,
+    );
   }
   if (!TERMINAL_NAME.test(parts.name)) {
     throw new ApiError(

@@ -153,6 +153,7 @@ export class TerminalSockets {
     };
     const entry = { ws, close };
     this.open.add(entry);
+    session.openTerminals++;
     this.metrics.terminalsOpen.inc();
     log.info({ event: 'terminal_opened' }, 'terminal opened');
 
@@ -170,6 +171,7 @@ export class TerminalSockets {
     ws.on('close', () => {
       closed = true;
       this.open.delete(entry);
+      session.openTerminals--;
       this.metrics.terminalsOpen.dec();
       session.ended.removeEventListener('abort', onSessionEnded);
       void detach();

@@ -137,6 +137,27 @@ describe('terminals', () => {
     expect((await flood.closed).code).toBe(1008);
   });
 
+  it('refuse a 33rd open terminal in one session with 429', async () => {
+    const other = await createSession(server.url);
+    const open32 = await Promise.all(
+      Array.from({ length: 32 }, (_, i) =>
+        TerminalClient.open(server.url, `t${i}`, { cookie: other.cookie }),
+      ),
+    );
+    clients.push(...open32);
+    const refused = await TerminalClient.open(server.url, 't32', { cookie: other.cookie }).catch(
+      (error: { status?: number; body?: string }) => error,
+    );
+    expect(refused).toMatchObject({ status: 429 });
+    expect(JSON.parse((refused as { body: string }).body)).toMatchObject({
+      error: { code: 'too_many_terminals' },
+    });
+    await open32[0]?.close();
+    const another = await TerminalClient.open(server.url, 't32', { cookie: other.cookie });
+    clients.push(another);
+    await another.ready();
+  });
+
   it('refuse upgrades without a session, from a foreign origin, or with bad names and sizes', async () => {
     const refused = (name: string, options: Parameters<typeof TerminalClient.open>[2]) =>
       TerminalClient.open(server.url, name, options).then(
