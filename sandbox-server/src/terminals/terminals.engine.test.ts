@@ -80,6 +80,14 @@ describe('terminals', () => {
     expect(clients.trim()).toBe('1');
   });
 
+  it('show one shell to every socket attached to its name', async () => {
+    const left = await open('shared');
+    const right = await open('shared');
+    const from = right.output.length;
+    expect((await left.run('echo typed-on-the-left')).output).toContain('typed-on-the-left');
+    await right.waitForText('typed-on-the-left', 10_000, from);
+  });
+
   it('run in two terminals at once', async () => {
     const busy = await open('busy');
     const other = await open('other');

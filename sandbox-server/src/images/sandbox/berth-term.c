@@ -47,7 +47,7 @@
 #define LINE_SEARCH 4096 /* how far into a wrapped replay buffer to look for a line start */
 #define MAX_BACKLOG (1024 * 1024) /* per client; past it the client gets a fresh screen */
 #define MAX_FRAME (64 * 1024)
-#define MAX_CLIENTS 16
+#define MAX_CLIENTS 40 /* above the server's 32 sockets per session, with room for detach calls */
 #define HDR 5
 
 struct buf { char *p; size_t off, len, cap; }; /* pending bytes are p[off..len) */
