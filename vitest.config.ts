@@ -1,6 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
-// Unit tests are pure and fast; engine tests drive the real Docker engine and the real sandbox image.
+// Unit tests are pure and fast; engine tests drive the real Docker engine and the real sandbox image;
+// browser tests drive Debian's Chromium against the production build served by the real server.
 export default defineConfig({
   test: {
     projects: [
@@ -17,6 +18,14 @@ export default defineConfig({
           include: ['sandbox-server/src/**/*.engine.test.ts', 'tests/**/*.engine.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 300_000,
+        },
+      },
+      {
+        test: {
+          name: 'browser',
+          include: ['tests/**/*.e2e.test.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 120_000,
         },
       },
     ],

@@ -62,11 +62,20 @@ if ! docker image inspect berth/debian:trixie >/dev/null 2>&1 && ! command -v de
 fi
 npm run --silent images
 
-# 4. The site, for start: rebuilt only when its sources are newer than the last build.
-if [ "$purpose" = start ]; then
-  if [ ! -f dist/index.html ] ||
-    [ -n "$(find src content astro.config.mjs package-lock.json -newer dist/index.html -print -quit 2>/dev/null)" ]; then
-    say 'building the site'
-    npm run --silent build
+# 4. The site, served by the server and tested in a browser: rebuilt only when its sources are
+#    newer than the last build.
+if [ ! -f dist/index.html ] ||
+  [ -n "$(find src content astro.config.mjs package-lock.json sandbox-server/src/terminals/protocol.ts \
+    -newer dist/index.html -print -quit 2>/dev/null)" ]; then
+  say 'building the site'
+  npm run --silent build
+fi
+
+# 5. For the tests, Debian's Chromium (never a downloaded browser).
+if [ "$purpose" = test ] && [ -z "${CHROMIUM_PATH:-}" ] && [ ! -x /usr/bin/chromium ]; then
+  if can_apt; then
+    apt_install chromium
+  else
+    die 'the browser tests need Chromium: install it (Debian: apt-get install chromium) or set CHROMIUM_PATH'
   fi
 fi

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { parseConsoleBlock } from './console-block.ts';
+
+describe('console blocks', () => {
+  it('takes lines after either prompt as commands and the rest as output', () => {
+    const block = parseConsoleBlock(
+      ['$ docker images', 'REPOSITORY   TAG   IMAGE ID', '# systemctl start docker', 'started'].join('\n'),
+    );
+    expect(block.commands).toEqual(['docker images', 'systemctl start docker']);
+    expect(block.lines).toEqual(['command', 'output', 'command', 'output']);
+  });
+
+  it('keeps backslash continuations with their command', () => {
+    const block = parseConsoleBlock(
+      ['$ docker run -d \\', '    -p 8080:80 \\', '    nginx', 'abc123'].join('\n'),
+    );
+    expect(block.commands).toEqual(['docker run -d \\\n    -p 8080:80 \\\n    nginx']);
+    expect(block.lines).toEqual(['command', 'continuation', 'continuation', 'output']);
+  });
+
+  it('does not continue after an escaped backslash', () => {
+    expect(parseConsoleBlock('$ echo a\\\\\nb').commands).toEqual(['echo a\\\\']);
+  });
+
+  it('keeps a heredoc body whole, quoted or not, even when it holds prompt-like lines', () => {
+    const code = [
+      "$ cat > Dockerfile <<'EOF'",
+      'FROM debian:trixie',
+      '# a comment, not a prompt',
+      '$ not a prompt either',
+      'EOF',
+      '$ docker build -t demo .',
+    ].join('\n');
+    const block = parseConsoleBlock(code);
+    expect(block.commands).toEqual([
+      "cat > Dockerfile <<'EOF'\nFROM debian:trixie\n# a comment, not a prompt\n$ not a prompt either\nEOF",
+      'docker build -t demo .',
+    ]);
+    expect(block.lines).toEqual([
+      'command',
+      'continuation',
+      'continuation',
+      'continuation',
+      'continuation',
+      'command',
+    ]);
+  });
+
+  it('handles <<- with tab-indented delimiters, double quotes and two heredocs on one line', () => {
+    expect(parseConsoleBlock('$ cat <<-END\n\tindented\n\tEND\nout').commands).toEqual([
+      'cat <<-END\n\tindented\n\tEND',
+    ]);
+    expect(parseConsoleBlock('$ cat <<"X" - <<Y\nx\nX\ny\nY').commands).toEqual([
+      'cat <<"X" - <<Y\nx\nX\ny\nY',
+    ]);
+  });
+
+  it('does not mistake a here-string for a heredoc', () => {
+    expect(parseConsoleBlock('$ cat <<<word\nword').commands).toEqual(['cat <<<word']);
+  });
+
+  it('reads a block with no prompt as output only, and a bare prompt as an empty command', () => {
+    expect(parseConsoleBlock('Active: active (running)\n').commands).toEqual([]);
+    expect(parseConsoleBlock('$\n$ ls').commands).toEqual(['', 'ls']);
+    expect(parseConsoleBlock('$ls').commands).toEqual([]);
+  });
+
+  it('accepts Windows line endings', () => {
+    expect(parseConsoleBlock('$ echo hi\r\nhi\r\n').commands).toEqual(['echo hi']);
+  });
+});

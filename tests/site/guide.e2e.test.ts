@@ -1,0 +1,191 @@
+import { createRequire } from 'node:module';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningServer } from '../../sandbox-server/src/server.ts';
+import {
+  removeInstance,
+  type ServerProcess,
+  spawnServer,
+  startTestServer,
+  uniqueInstance,
+} from '../../sandbox-server/src/testing/server.ts';
+import {
+  guidePaths,
+  launchChromium,
+  siteDir,
+  terminalText,
+  typeInTerminal,
+  waitForTerminalText,
+} from './browser.ts';
+
+const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+let browser: Browser;
+let server: RunningServer & { instance: string };
+const instances: string[] = [];
+
+beforeAll(async () => {
+  browser = await launchChromium();
+  server = await startTestServer({ BERTH_SITE_DIR: siteDir });
+  instances.push(server.instance);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.shutdown();
+  for (const instance of instances) await removeInstance(instance);
+});
+
+/** A page that fails the test on any console error or uncaught exception. */
+async function strictPage(origin: string): Promise<{ page: Page; errors: string[] }> {
+  const context = await browser.newContext({ baseURL: origin });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(`${message.text()} ${message.location().url}`);
+  });
+  page.on('pageerror', (error) => errors.push(error.message));
+  return { page, errors };
+}
+
+/** The first runnable block on the page whose commands include `text`. */
+function blockWith(page: Page, text: string) {
+  return page
+    .locator('.berth-block', { has: page.locator('.berth-run') })
+    .filter({ hasText: text })
+    .first();
+}
+
+describe('the guide in a browser', () => {
+  it('loads every page without console errors, and axe finds nothing serious', async () => {
+    const { page, errors } = await strictPage(server.url);
+    const paths = guidePaths();
+    expect(paths.length).toBeGreaterThanOrEqual(9);
+    for (const path of paths) {
+      const response = await page.goto(path);
+      expect(response?.status(), path).toBe(200);
+      // Expressive Code makes overflowing blocks focusable once they have been measured.
+      await page.waitForFunction(() =>
+        [...document.querySelectorAll('.expressive-code pre')].every(
+          (pre) => pre.scrollWidth <= pre.clientWidth || pre.hasAttribute('tabindex'),
+        ),
+      );
+      await page.addScriptTag({ path: axePath });
+      const violations = await page.evaluate(async () => {
+        type Violation = { id: string; impact: string; nodes: { html: string }[] };
+        type Axe = { run(context: object): Promise<{ violations: Violation[] }> };
+        const axe = (window as unknown as { axe: Axe }).axe;
+        // Starlight's own search button shows its shortcut (Ctrl K) beside the label "Search";
+        // that is Starlight's markup, not the guide's, so it is left out of the check.
+        const result = await axe.run({ exclude: [['button[data-open-modal]']] });
+        return result.violations
+          .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+          .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.html.slice(0, 160)).join(' | ')}`);
+      });
+      expect(violations, path).toEqual([]);
+    }
+    expect(errors).toEqual([]);
+    // Reading ships no terminal code: the dock's module was never requested.
+    const scripts = await page.evaluate(() => performance.getEntriesByType('resource').map((e) => e.name));
+    expect(scripts.some((name) => /\/dock\.[\w-]+\.js$/.test(name))).toBe(false);
+  });
+
+  it('Copy gives the commands without prompts or output', async () => {
+    const { page, errors } = await strictPage(server.url);
+    await page.goto('/commands/');
+    const block = page.locator('.berth-block').first();
+    const commands = JSON.parse((await block.getAttribute('data-commands')) ?? '[]') as string[];
+    await block.locator('.berth-copy').click();
+    await expect.poll(() => block.locator('.berth-block-status').textContent()).toBe('Copied');
+    const copied = await page.evaluate(() => navigator.clipboard.readText());
+    expect(copied).toBe(`${commands.join('\n')}\n`);
+    expect(copied).not.toMatch(/^\$ /m);
+    expect(errors).toEqual([]);
+  });
+
+  it('Run types a block into the sandbox; the same shell survives a reload and navigation', async () => {
+    const { page, errors } = await strictPage(server.url);
+    await page.goto('/commands/');
+    const block = blockWith(page, 'docker images');
+    // Keyboard first: the Run button is reachable and works without a mouse.
+    await block.locator('.berth-run').focus();
+    await page.keyboard.press('Enter');
+    await page.locator('berth-dock[data-state="ready"]').waitFor({ timeout: 90_000 });
+    await waitForTerminalText(page, /REPOSITORY\s+TAG\s+IMAGE ID/);
+    await expect
+      .poll(() => block.locator('.berth-block-status').textContent(), { timeout: 30_000 })
+      .toBe('✓ exit 0');
+
+    await typeInTerminal(page, 'export BERTH_E2E=still-the-same-shell\n');
+    await page.reload();
+    await page.locator('berth-dock[data-state="ready"]').waitFor({ timeout: 30_000 });
+    await waitForTerminalText(page, /export BERTH_E2E=still-the-same-shell/); // the screen came back
+    await typeInTerminal(page, 'echo "value:$BERTH_E2E"\n');
+    await waitForTerminalText(page, /^value:still-the-same-shell/m);
+
+    await page.goto('/networking/');
+    await page.locator('berth-dock[data-state="ready"]').waitFor({ timeout: 30_000 });
+    await typeInTerminal(page, 'echo "after navigation:$BERTH_E2E"\n');
+    await waitForTerminalText(page, /^after navigation:still-the-same-shell/m);
+    expect(errors).toEqual([]);
+  });
+
+  it('offers to interrupt a running command instead of typing into it', async () => {
+    const { page } = await strictPage(server.url);
+    await page.goto('/commands/');
+    const block = blockWith(page, 'docker images');
+    await block.locator('.berth-run').click();
+    await page.locator('berth-dock[data-state="ready"]').waitFor({ timeout: 90_000 });
+    await expect
+      .poll(() => block.locator('.berth-block-status').textContent(), { timeout: 30_000 })
+      .toBe('✓ exit 0');
+    await typeInTerminal(page, 'sleep 600\n');
+    await waitForTerminalText(page, /sleep 600\s*$/);
+    await block.locator('.berth-run').click();
+    const interrupt = page.getByRole('button', { name: 'Interrupt and run' });
+    await interrupt.waitFor();
+    expect(await terminalText(page)).not.toMatch(/sleep 600\s*\n.*docker images/);
+    await interrupt.click();
+    await expect
+      .poll(() => block.locator('.berth-block-status').textContent(), { timeout: 30_000 })
+      .toBe('✓ exit 0');
+    expect(await terminalText(page)).toMatch(/\^C/);
+  });
+});
+
+describe('the guide with the Docker engine unreachable', () => {
+  let down: ServerProcess;
+
+  beforeAll(async () => {
+    const instance = uniqueInstance();
+    instances.push(instance);
+    down = await spawnServer({
+      BERTH_INSTANCE: instance,
+      BERTH_SITE_DIR: siteDir,
+      DOCKER_HOST: 'unix:///nonexistent/docker.sock',
+    });
+  });
+
+  afterAll(() => {
+    down?.child.kill('SIGTERM');
+  });
+
+  it('still reads, still copies, and the dock says why Run is unavailable', async () => {
+    const { page } = await strictPage(down.url);
+    await page.goto('/commands/');
+    await expect(page.locator('h1').textContent()).resolves.toBeTruthy();
+    const block = page.locator('.berth-block').first();
+    await block.locator('.berth-copy').click();
+    await expect.poll(() => block.locator('.berth-block-status').textContent()).toBe('Copied');
+
+    await block.locator('.berth-run').click();
+    await page.locator('berth-dock[data-state="unavailable"]').waitFor({ timeout: 30_000 });
+    await expect(page.locator('berth-dock .berth-dock-status').textContent()).resolves.toMatch(
+      /Docker engine/,
+    );
+    await expect
+      .poll(() => block.locator('.berth-block-status').textContent())
+      .toMatch(/^Not run: .*Docker engine/);
+  });
+});
