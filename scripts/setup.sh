@@ -62,7 +62,10 @@ if ! docker image inspect berth/debian:trixie >/dev/null 2>&1 && ! command -v de
 fi
 npm run --silent images
 
-# 4. The site, served by the server and tested in a browser: rebuilt only when its sources are
+# 4. The registry mirror the sandboxes pull through: the catalog offline, Docker Hub online.
+npm run --silent mirror
+
+# 5. The site, served by the server and tested in a browser: rebuilt only when its sources are
 #    newer than the last build.
 if [ ! -f dist/index.html ] ||
   [ -n "$(find src content astro.config.mjs package-lock.json sandbox-server/src/terminals/protocol.ts \
@@ -71,7 +74,7 @@ if [ ! -f dist/index.html ] ||
   npm run --silent build
 fi
 
-# 5. For the tests, Debian's Chromium (never a downloaded browser).
+# 6. For the tests, Debian's Chromium (never a downloaded browser).
 if [ "$purpose" = test ] && [ -z "${CHROMIUM_PATH:-}" ] && [ ! -x /usr/bin/chromium ]; then
   if can_apt; then
     apt_install chromium

@@ -6,6 +6,7 @@ import { pino } from 'pino';
 import { createApp } from './app.ts';
 import type { Config } from './config/index.ts';
 import { createMetrics } from './metrics/index.ts';
+import { startMirror } from './mirror/mirror.ts';
 import { DockerSandboxDriver } from './sandboxes/docker-driver.ts';
 import { Sessions } from './sessions/sessions.ts';
 import { CLOSE_GOING_AWAY } from './terminals/protocol.ts';
@@ -24,6 +25,11 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const metrics = createMetrics();
   const driver = new DockerSandboxDriver(docker, { ...config.sandbox, instance: config.instance }, log);
   const sessions = new Sessions(driver, config, metrics, log);
+  if (config.mirrorMode !== 'off') {
+    await startMirror(docker, log).catch((error: unknown) =>
+      log.warn({ err: error }, 'could not start the mirror'),
+    );
+  }
   try {
     await sessions.adopt();
   } catch (error) {

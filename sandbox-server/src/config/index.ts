@@ -57,6 +57,7 @@ const schema = z.object({
     .regex(/^[a-z0-9][a-z0-9-]{0,30}$/, 'lower-case letters, digits and dashes')
     .default('default'),
   BERTH_SITE_DIR: z.string().min(1).default(defaultSiteDir),
+  BERTH_MIRROR_MODE: z.enum(['auto', 'offline', 'online', 'off']).default('auto'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -79,6 +80,8 @@ export type Config = {
   /** Separates the resources of several Berth servers sharing one Docker engine. */
   instance: string;
   siteDir: string;
+  /** offline: the catalog only; online: a pull-through cache of Docker Hub; auto: online when Hub answers. */
+  mirrorMode: 'auto' | 'offline' | 'online' | 'off';
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
 };
 
@@ -111,6 +114,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     allowedOrigins: v.BERTH_ALLOWED_ORIGINS.map((origin) => new URL(origin).origin),
     instance: v.BERTH_INSTANCE,
     siteDir: v.BERTH_SITE_DIR,
+    mirrorMode: v.BERTH_MIRROR_MODE,
     logLevel: v.LOG_LEVEL,
   };
 }

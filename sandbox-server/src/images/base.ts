@@ -6,11 +6,13 @@ import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { type EnsureImageResult, type ImageLog, inspectImage } from './build.ts';
 
-const BASE_REPO = 'berth/debian';
-const BASE_TAG = 'trixie';
-/** What every Berth image builds on: Debian trixie, from Docker Hub or made with debootstrap. */
-export const BASE_IMAGE = `${BASE_REPO}:${BASE_TAG}`;
-const HUB_IMAGE = 'debian:trixie-slim';
+const DEBIAN_REPO = 'berth/debian';
+/** The Debian releases Berth can make an image of. */
+export type DebianSuite = 'trixie' | 'bookworm';
+/** `berth/debian:<suite>`: a Debian root filesystem, from Docker Hub or made with debootstrap. */
+export const debianImage = (suite: DebianSuite) => `${DEBIAN_REPO}:${suite}`;
+/** What every Berth image builds on: Debian trixie. */
+export const BASE_IMAGE = debianImage('trixie');
 /** Offline, the engine's registry lookup fails within a second; a slow one is not worth waiting for. */
 const PULL_TIMEOUT_MS = 15_000;
 const DEFAULT_MIRROR = 'http://deb.debian.org/debian';
@@ -22,23 +24,36 @@ export interface EnsureBaseImageOptions {
   mirror?: string;
 }
 
-export async function ensureBaseImage(options: EnsureBaseImageOptions): Promise<EnsureImageResult> {
-  const { docker, log } = options;
-  if (await inspectImage(docker, BASE_IMAGE)) return { ref: BASE_IMAGE, built: false };
+export function ensureBaseImage(options: EnsureBaseImageOptions): Promise<EnsureImageResult> {
+  return ensureDebianImage({ ...options, suite: 'trixie' });
+}
+
+/**
+ * Makes `berth/debian:<suite>` unless it exists: `debian:<suite>-slim` when a registry answers,
+ * else debootstrap + import. Once made it is kept as is (its id feeds the hashes of the images
+ * built on it); remove it by hand to make a fresh one.
+ */
+export async function ensureDebianImage(
+  options: EnsureBaseImageOptions & { suite: DebianSuite },
+): Promise<EnsureImageResult> {
+  const { docker, log, suite } = options;
+  const ref = debianImage(suite);
+  if (await inspectImage(docker, ref)) return { ref, built: false };
   const started = performance.now();
   const seconds = () => (performance.now() - started) / 1000;
 
+  const hubImage = `debian:${suite}-slim`;
   try {
-    await pullImage(docker, HUB_IMAGE, log);
-    await docker.getImage(HUB_IMAGE).tag({ repo: BASE_REPO, tag: BASE_TAG });
-    return { ref: BASE_IMAGE, built: true, seconds: seconds(), via: 'pull' };
+    await pullImage(docker, hubImage, log);
+    await docker.getImage(hubImage).tag({ repo: DEBIAN_REPO, tag: suite });
+    return { ref, built: true, seconds: seconds(), via: 'pull' };
   } catch (err) {
-    log(`pulling ${HUB_IMAGE} failed (${(err as Error).message}); making the base with debootstrap`);
+    log(`pulling ${hubImage} failed (${(err as Error).message}); making ${ref} with debootstrap`);
   }
 
   const mirror = options.mirror ?? process.env.BERTH_DEBIAN_MIRROR ?? DEFAULT_MIRROR;
-  await debootstrapImage(docker, mirror, log);
-  return { ref: BASE_IMAGE, built: true, seconds: seconds(), via: 'debootstrap' };
+  await debootstrapImage(docker, suite, mirror, log);
+  return { ref, built: true, seconds: seconds(), via: 'debootstrap' };
 }
 
 async function pullImage(docker: Docker, ref: string, log: ImageLog) {
@@ -62,36 +77,37 @@ async function pullImage(docker: Docker, ref: string, log: ImageLog) {
   }
 }
 
-/** Runs debootstrap into a scratch directory and imports the result as BASE_IMAGE. */
-async function debootstrapImage(docker: Docker, mirror: string, log: ImageLog) {
+/** Runs debootstrap into a scratch directory and imports the result as `berth/debian:<suite>`. */
+async function debootstrapImage(docker: Docker, suite: DebianSuite, mirror: string, log: ImageLog) {
+  const ref = debianImage(suite);
   if (process.getuid?.() !== 0) {
     throw new Error(
-      `${BASE_IMAGE} is missing and ${HUB_IMAGE} cannot be pulled; making it with debootstrap needs root (run \`npm run images -w sandbox-server\` as root once)`,
+      `${ref} is missing and debian:${suite}-slim cannot be pulled; making it with debootstrap needs root (run \`npm run images -w sandbox-server\` as root once)`,
     );
   }
   // Not os.tmpdir(): /tmp is often a tmpfs mounted nodev or noexec, and debootstrap chroots.
   const workDir = await mkdtemp('/var/tmp/berth-debootstrap-');
   const rootfs = path.join(workDir, 'rootfs');
   try {
-    log(`debootstrap --variant=minbase trixie ${rootfs} ${mirror}`);
-    await run('debootstrap', ['--variant=minbase', 'trixie', rootfs, mirror], log).catch(
+    log(`debootstrap --variant=minbase ${suite} ${rootfs} ${mirror}`);
+    await run('debootstrap', ['--variant=minbase', suite, rootfs, mirror], log).catch(
       (err: NodeJS.ErrnoException) => {
         if (err.code === 'ENOENT')
           throw new Error('debootstrap is not installed: apt-get install -y debootstrap');
         throw err;
       },
     );
-    log(`importing ${rootfs} as ${BASE_IMAGE}`);
+    log(`importing ${rootfs} as ${ref}`);
     // GNU tar rather than tar-fs: the rootfs holds device nodes, hard links and setuid files.
     const tarball = spawn('tar', ['--numeric-owner', '-C', rootfs, '-c', '.'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const tarDone = exited(tarball, 'tar');
     const stream = await docker.importImage(tarball.stdout, {
-      repo: BASE_REPO,
-      tag: BASE_TAG,
+      repo: DEBIAN_REPO,
+      tag: suite,
       changes: [
-        'LABEL berth.built-by="Berth" berth.source="debootstrap --variant=minbase trixie from Debian packages"',
+        `LABEL berth.built-by="Berth" berth.source="debootstrap --variant=minbase ${suite} from Debian packages"`,
         `LABEL berth.debian-mirror="${mirror}"`,
         'CMD ["/bin/bash"]',
       ],

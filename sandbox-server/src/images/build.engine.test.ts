@@ -5,6 +5,7 @@ import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BASE_IMAGE, ensureBaseImage } from './base.ts';
 import { BUILD_HASH_LABEL, ensureImage, inspectImage } from './build.ts';
+import { ensureCatalog } from './catalog.ts';
 
 const docker = new Docker();
 const tag = `berth/build-test:${process.pid}`;
@@ -59,5 +60,24 @@ describe('ensureImage', () => {
     await expect(ensureImage({ docker, contextDir, tag, log })).rejects.toThrow(
       /RUN exit 3.*returned a non-zero code: 3/,
     );
+  });
+});
+
+describe('ensureCatalog', () => {
+  it('builds the catalog once and then nothing until its definition changes', async () => {
+    const first = await ensureCatalog({ docker, log });
+    lines.length = 0;
+    const second = await ensureCatalog({ docker, log });
+    expect(second.results.map((result) => result.built)).toEqual(second.results.map(() => false));
+    expect(lines).toEqual([]);
+    expect(second.hash).toBe(first.hash);
+    expect(second.images).toContainEqual({
+      local: 'berth/catalog/debian:bookworm',
+      repository: 'library/debian',
+      tag: 'bookworm',
+    });
+    // Another tag of an image is the same image.
+    const trixie = await inspectImage(docker, 'berth/catalog/debian:trixie');
+    expect((await inspectImage(docker, 'berth/catalog/debian:latest'))?.Id).toBe(trixie?.Id);
   });
 });

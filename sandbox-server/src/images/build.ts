@@ -18,6 +18,8 @@ export interface EnsureImageOptions {
   log: ImageLog;
   /** Images the Dockerfile builds on: a new one of these means a rebuild too. */
   dependsOn?: readonly string[];
+  /** Files made by code, added to the context beside the folder's own (name → content). */
+  files?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -26,17 +28,25 @@ export interface EnsureImageOptions {
  * only redoes the steps after it.
  */
 export async function ensureImage(options: EnsureImageOptions): Promise<EnsureImageResult> {
-  const { docker, contextDir, tag, log, dependsOn = [] } = options;
+  const { docker, contextDir, tag, log, dependsOn = [], files = {} } = options;
   const dependencyIds = await Promise.all(
     dependsOn.map(async (ref) => `${ref}=${await imageId(docker, ref)}`),
   );
-  const hash = await hashBuildContext(contextDir, dependencyIds);
+  const generated = Object.entries(files).map(([name, content]) => `file ${name}\0${content}`);
+  const hash = await hashBuildContext(contextDir, [...dependencyIds, ...generated]);
   const existing = await inspectImage(docker, tag);
   if (existing?.Config?.Labels?.[BUILD_HASH_LABEL] === hash) return { ref: tag, built: false };
 
   const started = performance.now();
   log(`building ${tag} from ${contextDir}`);
-  const stream = await docker.buildImage(tar.pack(contextDir), {
+  const context = tar.pack(contextDir, {
+    finalize: false,
+    finish: (pack) => {
+      for (const [name, content] of Object.entries(files)) pack.entry({ name, mode: 0o644 }, content);
+      pack.finalize();
+    },
+  });
+  const stream = await docker.buildImage(context, {
     t: tag,
     labels: { [BUILD_HASH_LABEL]: hash },
     rm: true,

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import type Docker from 'dockerode';
 import { BASE_IMAGE, ensureBaseImage } from './base.ts';
 import { type EnsureImageResult, ensureImage, type ImageLog } from './build.ts';
+import { CATALOG_NAMES } from './catalog.ts';
 
 export const SANDBOX_IMAGE = 'berth/sandbox:latest';
 const SANDBOX_CONTEXT = fileURLToPath(new URL('./sandbox/', import.meta.url));
@@ -17,6 +18,8 @@ export async function ensureSandboxImage(options: {
     contextDir: SANDBOX_CONTEXT,
     tag: SANDBOX_IMAGE,
     dependsOn: [BASE_IMAGE],
+    // Read by the sandbox's docker wrapper when an image is not available offline.
+    files: { catalog: `${CATALOG_NAMES}\n` },
   });
   return [base, sandbox];
 }

@@ -71,6 +71,25 @@ describe('the sandbox image', () => {
     expect(stdout).toMatch(/inet 172\.\d+\.\d+\.\d+/);
   });
 
+  it("explains after Docker's own error that an image is not available offline", async () => {
+    // No mirror is attached here, so every pull fails as it would for an image outside the catalog.
+    const { stderr, exitCode } = await exec(['docker', 'run', '--rm', 'no-such-image']);
+    expect(exitCode).toBe(125);
+    expect(stderr).toMatch(/Error response from daemon: [\s\S]*\n\nThis sandbox has no internet/);
+    expect(stderr).toContain('hello-world, busybox, debian (trixie, latest, bookworm), nginx');
+    expect(stderr).toContain('curl -s http://berth-mirror:5000/v2/_catalog');
+  });
+
+  it('passes a failing container through untouched: its output, its exit code, no explanation', async () => {
+    const script = [
+      'mkdir -p /tmp/tiny2/bin && cp /bin/busybox /tmp/tiny2/bin/',
+      'tar -C /tmp/tiny2 -c . | docker import - tiny2 >/dev/null',
+      'docker run --rm tiny2 /bin/busybox sh -c "echo out; echo err >&2; exit 3"',
+    ].join(' && ');
+    const { stdout, stderr, exitCode } = await exec(['bash', '-c', script]);
+    expect({ stdout, stderr, exitCode }).toEqual({ stdout: 'out\n', stderr: 'err\n', exitCode: 3 });
+  });
+
   it('marks prompts and commands with OSC 133 in a berth-term terminal', async () => {
     const terminal = await attach('osc', ['true', 'false', '', 'exit 5']);
     expect(terminal.exitCode).toBe(5);
@@ -102,13 +121,15 @@ describe('the sandbox image', () => {
 async function exec(cmd: string[], user = 'reader') {
   const execution = await container.exec({ Cmd: cmd, User: user, AttachStdout: true, AttachStderr: true });
   const stream = await execution.start({});
-  const stdout = new PassThrough();
-  const chunks: Buffer[] = [];
-  stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
-  docker.modem.demuxStream(stream, stdout, new PassThrough());
+  const [stdout, stderr] = [new PassThrough(), new PassThrough()];
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  stdout.on('data', (chunk: Buffer) => out.push(chunk));
+  stderr.on('data', (chunk: Buffer) => err.push(chunk));
+  docker.modem.demuxStream(stream, stdout, stderr);
   await new Promise((resolve) => stream.on('end', resolve));
   const { ExitCode } = await execution.inspect();
-  return { stdout: Buffer.concat(chunks).toString(), exitCode: ExitCode };
+  return { stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), exitCode: ExitCode };
 }
 
 /** Attaches a terminal the way the server does: docker exec -t, stdin open, as reader. */

@@ -4,6 +4,7 @@ import type Docker from 'dockerode';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.ts';
 import { ApiError } from '../errors/index.ts';
+import { connectMirror, disconnectMirror } from '../mirror/mirror.ts';
 import type { SandboxDriver, SandboxRecord, SandboxSpec, TerminalSize, TerminalStream } from './driver.ts';
 import { label, labelsFor, specFromLabels } from './labels.ts';
 
@@ -97,7 +98,11 @@ export class DockerSandboxDriver implements SandboxDriver {
         Labels: labels,
         CheckDuplicate: true,
       });
+      // Before the container starts, so its inner dockerd finds the mirror from its first pull.
+      await connectMirror(this.docker, names.network);
+      signal.throwIfAborted();
       await this.docker.createVolume({ Name: names.volume, Labels: labels });
+      signal.throwIfAborted();
       const container = await this.docker.createContainer({
         name: names.container,
         Image: this.settings.image,
@@ -139,6 +144,8 @@ export class DockerSandboxDriver implements SandboxDriver {
 
   async waitReady(sessionId: string, signal: AbortSignal): Promise<void> {
     signal.throwIfAborted();
+    // An adopted sandbox may have lost the mirror, if it was recreated while this server was down.
+    await connectMirror(this.docker, this.names(sessionId).network);
     const container = this.docker.getContainer(this.names(sessionId).container);
     const logs = (await container.logs({
       follow: true,
@@ -168,6 +175,7 @@ export class DockerSandboxDriver implements SandboxDriver {
   async stop(sessionId: string): Promise<void> {
     const names = this.names(sessionId);
     await this.removeContainer(names.container);
+    await disconnectMirror(this.docker, names.network);
     await ignoreMissing(() => this.docker.getNetwork(names.network).remove());
     await ignoreMissing(() => this.docker.getVolume(names.volume).remove());
   }
@@ -226,6 +234,7 @@ export class DockerSandboxDriver implements SandboxDriver {
       await this.removeContainer(c.Id);
     }
     for (const n of networks.filter((n) => isOrphan(n.Labels))) {
+      await disconnectMirror(this.docker, n.Id);
       await ignoreMissing(() => this.docker.getNetwork(n.Id).remove());
     }
     for (const v of (volumes.Volumes ?? []).filter((v) => isOrphan(v.Labels))) {

@@ -109,13 +109,13 @@ export class TerminalClient {
   }
 
   /**
-   * Types one command and waits for its OSC 133 end mark. A unique trailing comment tells this
-   * command's marks from those of replayed output.
+   * Types one command and waits for its OSC 133 end mark. A unique no-op in front (`: tag;`) tells
+   * this command's marks from those of replayed output, and leaves heredocs and exit codes alone.
    */
   async run(command: string, timeoutMs = 60_000): Promise<{ code: number; output: string }> {
-    const tag = `#berth-test-${++this.commands}-${Date.now()}`;
+    const tag = `berth-test-${++this.commands}-${Date.now()}`;
     const from = this.output.length;
-    this.type(`${command} ${tag}\r`);
+    this.type(`: ${tag}; ${command}\r`);
     let result: { code: number; output: string } | undefined;
     await this.waitFor(
       () => {

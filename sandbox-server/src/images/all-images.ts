@@ -1,0 +1,19 @@
+import type Docker from 'dockerode';
+import type { EnsureImageResult, ImageLog } from './build.ts';
+import { ensureCatalog } from './catalog.ts';
+import { ensureRegistryImage } from './registry-image.ts';
+import { ensureSandboxImage } from './sandbox-image.ts';
+
+/** Every image Berth runs: the Debian bases, the sandbox, the registry and the catalog. */
+export async function ensureAllImages(options: {
+  docker: Docker;
+  log: ImageLog;
+}): Promise<EnsureImageResult[]> {
+  const results = [
+    ...(await ensureSandboxImage(options)),
+    await ensureRegistryImage(options),
+    ...(await ensureCatalog(options)).results,
+  ];
+  // The Debian bases are ensured by more than one of these: report each image once.
+  return results.filter((result, index) => results.findIndex((other) => other.ref === result.ref) === index);
+}

@@ -1,0 +1,121 @@
+import { randomUUID } from 'node:crypto';
+import { PassThrough } from 'node:stream';
+import Docker from 'dockerode';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inspectImage } from './build.ts';
+import { CATALOG_IMAGES, ensureCatalog } from './catalog.ts';
+
+const docker = new Docker();
+const prefix = `berth-catalog-test-${randomUUID().slice(0, 8)}`;
+const labels = { 'berth.test': 'images' };
+
+describe('the catalog', () => {
+  beforeAll(async () => {
+    await ensureCatalog({ docker, log: () => {} });
+  });
+
+  afterAll(async () => {
+    const containers = await docker.listContainers({ all: true, filters: { name: [prefix] } });
+    await Promise.all(
+      containers.map((c) =>
+        docker
+          .getContainer(c.Id)
+          .remove({ force: true })
+          .catch(() => {}),
+      ),
+    );
+    await docker
+      .getNetwork(prefix)
+      .remove()
+      .catch(() => {});
+  });
+
+  it('labels every image as a Berth stand-in built from Debian packages', async () => {
+    for (const { local } of CATALOG_IMAGES) {
+      const found = (await inspectImage(docker, local))?.Config.Labels ?? {};
+      expect(found['org.opencontainers.image.vendor'], local).toBe('Berth');
+      expect(found['org.opencontainers.image.description'], local).toMatch(
+        /Berth stand-in.*Debian packages.*not the Docker Hub image/,
+      );
+      expect(found['org.opencontainers.image.source'], local).toMatch(/Debian/);
+    }
+  });
+
+  it('has a hello-world of a few KB that explains what just happened', async () => {
+    const { output, exitCode } = await run('berth/catalog/hello-world:latest', []);
+    expect(exitCode).toBe(0);
+    expect(output).toContain('Hello from Docker, in your Berth sandbox!');
+    expect(output).toContain("Berth's local registry mirror");
+    expect(output).toContain('docker run -it debian bash');
+    expect(output).toContain('/commands/');
+    expect((await inspectImage(docker, 'berth/catalog/hello-world:latest'))?.Size).toBeLessThan(100_000);
+  });
+
+  it('has a busybox whose applets work', async () => {
+    const { output, exitCode } = await run('berth/catalog/busybox:latest', [
+      'sh',
+      '-c',
+      'wget --help >/dev/null 2>&1; ip addr',
+    ]);
+    expect(exitCode).toBe(0);
+    expect(output).toMatch(/inet 127\.0\.0\.1\/8/);
+  });
+
+  it('has debian images with bash, trixie and bookworm', async () => {
+    const trixie = await run('berth/catalog/debian:latest', ['bash', '-c', 'cat /etc/debian_version']);
+    expect(trixie.output).toMatch(/^13\./);
+    const bookworm = await run('berth/catalog/debian:bookworm', ['bash', '-c', 'cat /etc/debian_version']);
+    expect(bookworm.output).toMatch(/^12\./);
+  });
+
+  it('has an nginx that serves its welcome page to another container by name', async () => {
+    await docker.createNetwork({ Name: prefix, Labels: labels });
+    const web = await docker.createContainer({
+      name: `${prefix}-web`,
+      Image: 'berth/catalog/nginx:latest',
+      Labels: labels,
+      HostConfig: { NetworkMode: prefix },
+      NetworkingConfig: { EndpointsConfig: { [prefix]: { Aliases: ['web'] } } },
+    });
+    await web.start();
+    let page = '';
+    await poll(async () => {
+      const fetched = await run('berth/catalog/busybox:latest', ['wget', '-qO-', 'http://web'], prefix);
+      page = fetched.output;
+      return fetched.exitCode === 0;
+    }, 'nginx to answer');
+    expect(page.split('\n').slice(0, 4)).toEqual([
+      '<!DOCTYPE html>',
+      '<html>',
+      '<head>',
+      '<title>Welcome to nginx!</title>',
+    ]);
+    expect(page).toContain('offline stand-in');
+    // Access log on the container's output, as with Docker Hub's image.
+    const logs = (await web.logs({ stdout: true, stderr: true })).toString();
+    expect(logs).toMatch(/"GET \/ HTTP\/1\.1" 200/);
+  });
+});
+
+/** docker run --rm IMAGE CMD, returning stdout and stderr together (demultiplexed). */
+async function run(image: string, cmd: string[], network?: string) {
+  const output = new PassThrough();
+  const chunks: Buffer[] = [];
+  output.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const [result, container] = (await docker.run(image, cmd, [output, output], {
+    name: `${prefix}-${randomUUID().slice(0, 8)}`,
+    Labels: labels,
+    Tty: false, // dockerode's run() allocates one unless told not to
+    HostConfig: network ? { NetworkMode: network } : {},
+  })) as [{ StatusCode: number }, Docker.Container];
+  await container.remove({ force: true });
+  return { output: Buffer.concat(chunks).toString(), exitCode: result.StatusCode };
+}
+
+async function poll(check: () => Promise<boolean>, what: string, timeoutMs = 15_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

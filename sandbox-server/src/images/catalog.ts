@@ -1,0 +1,95 @@
+import { createHash } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import type Docker from 'dockerode';
+import { type DebianSuite, debianImage, ensureDebianImage } from './base.ts';
+import { type EnsureImageResult, ensureImage, type ImageLog, inspectImage } from './build.ts';
+
+/** One image of the catalog: built here as `local`, served by the mirror as `repository:tag`. */
+export interface CatalogImage {
+  /** e.g. berth/catalog/nginx:latest */
+  local: string;
+  /** e.g. library/nginx */
+  repository: string;
+  /** e.g. latest */
+  tag: string;
+}
+
+interface CatalogEntry {
+  name: string;
+  /** The build context, under catalog/. */
+  context: string;
+  /** The first is the one built; the others are more tags of the same image. */
+  tags: readonly [string, ...string[]];
+  /** The Debian image the Dockerfile builds on (every one does, if only in a builder stage). */
+  debian: DebianSuite;
+}
+
+/** The images the guide uses, as stand-ins built from Debian packages. */
+const CATALOG: readonly CatalogEntry[] = [
+  { name: 'hello-world', context: 'hello-world', tags: ['latest'], debian: 'trixie' },
+  { name: 'busybox', context: 'busybox', tags: ['latest'], debian: 'trixie' },
+  { name: 'debian', context: 'debian-trixie', tags: ['trixie', 'latest'], debian: 'trixie' },
+  { name: 'debian', context: 'debian-bookworm', tags: ['bookworm'], debian: 'bookworm' },
+  { name: 'nginx', context: 'nginx', tags: ['latest'], debian: 'trixie' },
+];
+
+const CATALOG_DIR = fileURLToPath(new URL('./catalog/', import.meta.url));
+const localRef = (name: string, tag: string) => `berth/catalog/${name}:${tag}`;
+
+/** The catalog for people: "hello-world, busybox, debian (trixie, latest, bookworm), nginx". */
+export const CATALOG_NAMES = describeCatalog(CATALOG);
+
+/** Every image the mirror serves, one per tag. */
+export const CATALOG_IMAGES: readonly CatalogImage[] = CATALOG.flatMap((entry) =>
+  entry.tags.map((tag) => ({ local: localRef(entry.name, tag), repository: `library/${entry.name}`, tag })),
+);
+
+export interface Catalog {
+  images: CatalogImage[];
+  /** One hash over the ids of all catalog images: a new one means the mirror needs seeding again. */
+  hash: string;
+  /** The Debian images under the catalog, then one result per catalog build. */
+  results: EnsureImageResult[];
+}
+
+/** Builds whatever catalog image is missing or out of date; a second run builds nothing. */
+export async function ensureCatalog(options: { docker: Docker; log: ImageLog }): Promise<Catalog> {
+  const { docker } = options;
+  const results: EnsureImageResult[] = [];
+  for (const suite of new Set(CATALOG.map((entry) => entry.debian))) {
+    results.push(await ensureDebianImage({ ...options, suite }));
+  }
+  for (const entry of CATALOG) {
+    const [first, ...more] = entry.tags;
+    const built = localRef(entry.name, first);
+    results.push(
+      await ensureImage({
+        ...options,
+        contextDir: `${CATALOG_DIR}${entry.context}`,
+        tag: built,
+        dependsOn: [debianImage(entry.debian)],
+      }),
+    );
+    const { Id } = (await inspectImage(docker, built)) ?? { Id: '' };
+    for (const tag of more) {
+      if ((await inspectImage(docker, localRef(entry.name, tag)))?.Id !== Id) {
+        await docker.getImage(Id).tag({ repo: `berth/catalog/${entry.name}`, tag });
+      }
+    }
+  }
+
+  const hash = createHash('sha256');
+  for (const image of CATALOG_IMAGES) {
+    hash.update(`${image.repository}:${image.tag}=${(await inspectImage(docker, image.local))?.Id}\n`);
+  }
+  return { images: [...CATALOG_IMAGES], hash: `sha256:${hash.digest('hex')}`, results };
+}
+
+function describeCatalog(entries: readonly CatalogEntry[]): string {
+  const tagsByName = new Map<string, string[]>();
+  for (const entry of entries)
+    tagsByName.set(entry.name, [...(tagsByName.get(entry.name) ?? []), ...entry.tags]);
+  return [...tagsByName]
+    .map(([name, tags]) => (tags.join() === 'latest' ? name : `${name} (${tags.join(', ')})`))
+    .join(', ');
+}

@@ -1,0 +1,104 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CATALOG_NAMES, ensureCatalog } from '../images/index.ts';
+import type { RunningServer } from '../server.ts';
+import { createSession, docker, removeInstance, startTestServer } from '../testing/server.ts';
+import { TerminalClient } from '../testing/terminal-client.ts';
+import { ensureMirror } from './seed.ts';
+
+let server: RunningServer & { instance: string };
+const terminals: TerminalClient[] = [];
+
+async function sandboxShell(): Promise<TerminalClient> {
+  const session = await createSession(server.url);
+  if (session.status !== 201) throw new Error(`no session: ${JSON.stringify(session.body)}`);
+  const terminal = await TerminalClient.open(server.url, 'main', { cookie: session.cookie });
+  terminals.push(terminal);
+  await terminal.ready();
+  return terminal;
+}
+
+beforeAll(async () => {
+  // What `npm run images` and `npm run mirror` do; both are no-ops when already current.
+  const log = () => {};
+  const catalog = await ensureCatalog({ docker, log });
+  await ensureMirror({ docker, mode: 'offline', catalog, log });
+  server = await startTestServer({ BERTH_SESSIONS_PER_CLIENT: '10' });
+});
+
+afterAll(async () => {
+  for (const terminal of terminals) terminal.ws.terminate();
+  await server?.shutdown();
+  if (server) await removeInstance(server.instance);
+});
+
+describe('the registry mirror, offline', () => {
+  it('serves hello-world, which explains itself, in a fresh sandbox', async () => {
+    const t = await sandboxShell();
+    const run = await t.run('time docker run hello-world');
+    expect(run.code).toBe(0);
+    expect(run.output).toMatch(/Berth/);
+    expect(run.output).toMatch(/registry mirror/i);
+  });
+
+  it('serves nginx, whose page answers on published ports, as the guide publishes them', async () => {
+    const t = await sandboxShell();
+    expect((await t.run('docker pull nginx')).code).toBe(0);
+    expect((await t.run('docker run -d -p 8080:80 nginx')).code).toBe(0);
+    const page = await t.run('curl -s --retry 5 --retry-connrefused --retry-delay 1 localhost:8080');
+    expect(page.output).toMatch(/<title>[^<]*nginx/i);
+    expect((await t.run('docker run -d -p 127.0.0.1:5000:80 --name nginx_web nginx')).code).toBe(0);
+    const guide = await t.run('curl -s --retry 5 --retry-connrefused --retry-delay 1 http://127.0.0.1:5000');
+    expect(guide.output).toMatch(/<title>/);
+  });
+
+  it('has busybox and both debian releases', async () => {
+    const t = await sandboxShell();
+    expect((await t.run('docker run --rm busybox ip addr show eth0')).output).toMatch(/inet 172\./);
+    expect((await t.run('docker run --rm debian cat /etc/os-release')).output).toMatch(/trixie/);
+    expect((await t.run('docker run --rm debian:bookworm cat /etc/os-release')).output).toMatch(/bookworm/);
+  });
+
+  it("builds the guide's Dockerfile, from the mirror's debian and Debian's apt mirror", async () => {
+    const t = await sandboxShell();
+    const dockerfile = [
+      "mkdir -p ~/nginx-demo && cd ~/nginx-demo && cat > Dockerfile <<'EOF'",
+      'FROM debian:trixie',
+      'LABEL org.opencontainers.image.authors="Berth test"',
+      'RUN apt-get update',
+      'RUN apt-get install -y --no-install-recommends nginx',
+      'EXPOSE 80',
+      'EOF',
+    ].join('\r');
+    expect((await t.run(dockerfile)).code).toBe(0);
+    const build = await t.run('docker build -t guide/static_nginx_web .', 300_000);
+    expect(build.code, build.output.slice(-2000)).toBe(0);
+    expect((await t.run('docker image inspect guide/static_nginx_web >/dev/null')).code).toBe(0);
+  });
+
+  it('explains, in plain words, an image that is not available offline', async () => {
+    const t = await sandboxShell();
+    const pull = await t.run('docker pull no-such-image-anywhere');
+    expect(pull.code).not.toBe(0);
+    expect(pull.output).toMatch(/no internet/i);
+    for (const name of ['hello-world', 'busybox', 'debian', 'nginx']) expect(pull.output).toContain(name);
+    expect(CATALOG_NAMES).toContain('nginx');
+  });
+
+  it('is read-only, and no sandbox reaches another through it or directly', async () => {
+    const a = await sandboxShell();
+    const b = await sandboxShell();
+    const push = await a.run(
+      'docker tag busybox berth-mirror:5000/left/for-b && docker push berth-mirror:5000/left/for-b',
+    );
+    expect(push.code).not.toBe(0);
+
+    expect((await b.run('docker run -d -p 8080:80 nginx')).code).toBe(0);
+    expect(
+      (await b.run('curl -s --retry 5 --retry-connrefused --retry-delay 1 -o /dev/null localhost:8080')).code,
+    ).toBe(0);
+    const address = (await b.run("hostname -I | awk '{print $1}'")).output.trim().split(/\s+/).pop();
+    expect(address).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    const reach = await a.run(`curl -s --max-time 3 -o /dev/null http://${address}:8080`);
+    expect(reach.code).not.toBe(0);
+  });
+});

@@ -1,0 +1,154 @@
+import { lookup } from 'node:dns/promises';
+import type { Readable } from 'node:stream';
+import type Docker from 'dockerode';
+import type { CatalogImage } from '../images/index.ts';
+import { MIRROR_CONTAINER, MIRROR_NETWORK, MIRROR_VOLUME, mirrorLabel, REGISTRY_IMAGE } from './mirror.ts';
+
+type Log = (line: string) => void;
+export type MirrorMode = 'offline' | 'online';
+
+const HUB = 'registry-1.docker.io';
+const SEED_CONTAINER = 'berth-mirror-seed';
+/** Online, the cache is kept apart from the catalog so the two never mix. */
+const CACHE_VOLUME = 'berth-mirror-cache';
+
+function statusOf(error: unknown): number | undefined {
+  return (error as { statusCode?: number }).statusCode;
+}
+
+/** Whether Docker Hub answers; a name that does not resolve settles it without sending a packet. */
+export async function hubAnswers(): Promise<boolean> {
+  try {
+    await lookup(HUB);
+    await fetch(`https://${HUB}/v2/`, { method: 'HEAD', signal: AbortSignal.timeout(3000) });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function registryEnv(mode: 'seed' | MirrorMode): string[] {
+  if (mode === 'seed') return [];
+  if (mode === 'offline') return ['REGISTRY_STORAGE_MAINTENANCE_READONLY={"enabled":true}'];
+  return [`REGISTRY_PROXY_REMOTEURL=https://${HUB}`];
+}
+
+async function removeContainer(docker: Docker, name: string): Promise<void> {
+  try {
+    await docker.getContainer(name).remove({ force: true });
+  } catch (error) {
+    if (statusOf(error) !== 404) throw error;
+  }
+}
+
+async function ensureNetwork(docker: Docker): Promise<void> {
+  const existing = await docker.listNetworks({ filters: JSON.stringify({ name: [MIRROR_NETWORK] }) });
+  if (existing.some((n) => n.Name === MIRROR_NETWORK)) return;
+  await docker.createNetwork({ Name: MIRROR_NETWORK, Driver: 'bridge', CheckDuplicate: true });
+}
+
+function registryContainer(name: string, mode: 'seed' | MirrorMode, labels: Record<string, string>) {
+  return {
+    name,
+    Image: REGISTRY_IMAGE,
+    Env: registryEnv(mode),
+    Labels: labels,
+    ExposedPorts: mode === 'seed' ? { '5000/tcp': {} } : undefined,
+    HostConfig: {
+      NetworkMode: MIRROR_NETWORK,
+      Mounts: [
+        {
+          Type: 'volume' as const,
+          Source: mode === 'online' ? CACHE_VOLUME : MIRROR_VOLUME,
+          Target: '/var/lib/registry',
+        },
+      ],
+      RestartPolicy: { Name: mode === 'seed' ? '' : 'unless-stopped' },
+      // Only the seeding run is published, and on loopback only: nothing outside the host reaches it.
+      PortBindings: mode === 'seed' ? { '5000/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] } : undefined,
+    },
+  };
+}
+
+async function waitForRegistry(url: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      if ((await fetch(`${url}/v2/`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`the registry at ${url} did not answer within 30 s`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+async function push(docker: Docker, ref: string, registry: string): Promise<void> {
+  // The engine wants an X-Registry-Auth header even for a registry without auth.
+  const stream = (await docker.getImage(ref).push({ authconfig: { serveraddress: registry } })) as Readable;
+  await new Promise<void>((resolve, reject) => {
+    docker.modem.followProgress(stream, (error: Error | null, events: { error?: string }[]) => {
+      const failed = events?.find((event) => event.error);
+      if (error || failed) reject(error ?? new Error(failed?.error));
+      else resolve();
+    });
+  });
+}
+
+/** Pushes the catalog into the mirror's volume through a short-lived writable registry. */
+async function seed(docker: Docker, images: CatalogImage[], log: Log): Promise<void> {
+  await removeContainer(docker, SEED_CONTAINER);
+  const container = await docker.createContainer(registryContainer(SEED_CONTAINER, 'seed', {}));
+  try {
+    await container.start();
+    const port = (await container.inspect()).NetworkSettings.Ports['5000/tcp']?.[0]?.HostPort;
+    if (!port) throw new Error('the seeding registry got no port');
+    const host = `127.0.0.1:${port}`;
+    await waitForRegistry(`http://${host}`);
+    for (const image of images) {
+      const target = `${host}/${image.repository}`;
+      await docker.getImage(image.local).tag({ repo: target, tag: image.tag });
+      try {
+        await push(docker, `${target}:${image.tag}`, host);
+        log(`mirror: ${image.repository}:${image.tag} seeded`);
+      } finally {
+        await docker.getImage(`${target}:${image.tag}`).remove({ noprune: true });
+      }
+    }
+  } finally {
+    await container.remove({ force: true });
+  }
+}
+
+/**
+ * Makes the mirror current: offline it serves exactly the given catalog, read-only; online it is a
+ * pull-through cache of Docker Hub. Does nothing when the running mirror already is that.
+ */
+export async function ensureMirror(options: {
+  docker: Docker;
+  mode: MirrorMode;
+  catalog: { images: CatalogImage[]; hash: string };
+  log: Log;
+}): Promise<{ changed: boolean; seconds: number }> {
+  const { docker, mode, catalog, log } = options;
+  const started = performance.now();
+  const wanted = { [mirrorLabel.mode]: mode, [mirrorLabel.catalog]: mode === 'offline' ? catalog.hash : '' };
+  let current: Docker.ContainerInspectInfo | undefined;
+  try {
+    current = await docker.getContainer(MIRROR_CONTAINER).inspect();
+  } catch (error) {
+    if (statusOf(error) !== 404) throw error;
+  }
+  const labels = current?.Config.Labels ?? {};
+  if (current && Object.entries(wanted).every(([key, value]) => (labels[key] ?? '') === value)) {
+    if (!current.State.Running) await docker.getContainer(MIRROR_CONTAINER).start();
+    return { changed: false, seconds: (performance.now() - started) / 1000 };
+  }
+  await ensureNetwork(docker);
+  if (mode === 'offline') await seed(docker, catalog.images, log);
+  // Sandboxes attached to the old container lose it here; servers reattach them when they adopt.
+  await removeContainer(docker, MIRROR_CONTAINER);
+  const container = await docker.createContainer(registryContainer(MIRROR_CONTAINER, mode, wanted));
+  await container.start();
+  return { changed: true, seconds: (performance.now() - started) / 1000 };
+}
