@@ -1,6 +1,7 @@
 import { definePlugin, type ExpressiveCodePlugin } from '@expressive-code/core';
 import type { Element } from 'hast';
 import { h } from 'hastscript';
+import { parseBlockMeta } from './block-meta.ts';
 import { parseConsoleBlock } from './console-block.ts';
 
 /** Languages whose blocks are shell sessions: prompts are commands, the rest is output. */
@@ -43,7 +44,13 @@ export function runnableBlocks(): ExpressiveCodePlugin {
           if (block.lines[index] === 'output') addClass(line, 'berth-output');
         });
         if (block.commands.length === 0) return; // shown output only: nothing to run or copy
-        const norun = codeBlock.metaOptions.getString('norun');
+        let norun: string | undefined;
+        try {
+          norun = parseBlockMeta(codeBlock.meta).norun;
+        } catch (error) {
+          // Fails the build, naming the block: a wrong annotation must not ship silently.
+          throw new Error(`console block \`${block.commands[0]}\`: ${(error as Error).message}`);
+        }
         addClass(figure, 'berth-block');
         figure.properties.dataCommands = JSON.stringify(block.commands);
         const buttons = [

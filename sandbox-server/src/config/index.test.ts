@@ -20,6 +20,7 @@ describe('configuration', () => {
         cpus: 1,
         pids: 512,
         logSizeBytes: 10 * 1024 ** 2,
+        subnets: '10.89.0.0/16',
       },
     });
   });
@@ -55,12 +56,19 @@ describe('configuration', () => {
         BERTH_SANDBOX_MEMORY: 'lots',
         BERTH_ALLOWED_ORIGINS: 'not a url',
         BERTH_RUNTIME: 'a b',
+        BERTH_SANDBOX_SUBNETS: '10.89.0.0/8',
       });
     expect(load).toThrow(ConfigError);
     try {
       load();
     } catch (error) {
-      for (const name of ['PORT', 'BERTH_SANDBOX_MEMORY', 'BERTH_ALLOWED_ORIGINS', 'BERTH_RUNTIME']) {
+      for (const name of [
+        'PORT',
+        'BERTH_SANDBOX_MEMORY',
+        'BERTH_ALLOWED_ORIGINS',
+        'BERTH_RUNTIME',
+        'BERTH_SANDBOX_SUBNETS',
+      ]) {
         expect((error as Error).message).toContain(name);
       }
     }

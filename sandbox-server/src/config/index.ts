@@ -52,6 +52,10 @@ const schema = z.object({
     .string()
     .regex(/^[a-z0-9][a-z0-9._-]*$/, 'a runtime name as `docker info` lists it, e.g. runc')
     .default('runc'),
+  BERTH_SANDBOX_SUBNETS: z
+    .string()
+    .regex(/^(\d{1,3})\.(\d{1,3})\.0\.0\/16$/, 'a /16 like 10.89.0.0/16, split into one /24 per sandbox')
+    .default('10.89.0.0/16'),
   BERTH_INSTANCE: z
     .string()
     .regex(/^[a-z0-9][a-z0-9-]{0,30}$/, 'lower-case letters, digits and dashes')
@@ -73,6 +77,8 @@ export type Config = {
     cpus: number;
     pids: number;
     logSizeBytes: number;
+    /** A /16 that sandbox networks take their /24s from, so they never exhaust Docker's default pools. */
+    subnets: string;
   };
   maxSandboxes: number;
   sessionsPerClient: number;
@@ -108,6 +114,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       cpus: v.BERTH_SANDBOX_CPUS,
       pids: v.BERTH_SANDBOX_PIDS,
       logSizeBytes: v.BERTH_SANDBOX_LOG_SIZE,
+      subnets: v.BERTH_SANDBOX_SUBNETS,
     },
     maxSandboxes: v.BERTH_MAX_SANDBOXES,
     sessionsPerClient: v.BERTH_SESSIONS_PER_CLIENT,

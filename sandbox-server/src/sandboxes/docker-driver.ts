@@ -92,12 +92,7 @@ export class DockerSandboxDriver implements SandboxDriver {
     const names = this.names(spec.sessionId);
     const labels = labelsFor(this.settings.instance, spec);
     try {
-      await this.docker.createNetwork({
-        Name: names.network,
-        Driver: 'bridge',
-        Labels: labels,
-        CheckDuplicate: true,
-      });
+      await this.createNetwork(names.network, labels);
       // Before the container starts, so its inner dockerd finds the mirror from its first pull.
       await connectMirror(this.docker, names.network);
       signal.throwIfAborted();
@@ -178,6 +173,42 @@ export class DockerSandboxDriver implements SandboxDriver {
     await disconnectMirror(this.docker, names.network);
     await ignoreMissing(() => this.docker.getNetwork(names.network).remove());
     await ignoreMissing(() => this.docker.getVolume(names.volume).remove());
+  }
+
+  /**
+   * Creates the sandbox's bridge on the first free /24 of the configured /16. Docker's default pools
+   * hold only about 30 networks; a busy server would run out. Another server may take the same /24
+   * at the same moment: Docker then refuses the overlap and the next one is tried.
+   */
+  private async createNetwork(name: string, labels: Record<string, string>): Promise<void> {
+    const [first, second] = this.settings.subnets.split('.');
+    // Docker reserves a pool before the network shows in its list: a /24 refused as overlapping is
+    // skipped from then on, even while it does not show yet.
+    const refused = new Set<string>();
+    for (let attempt = 0; attempt < 16; attempt++) {
+      const taken = new Set(
+        (await this.docker.listNetworks()).flatMap((n) => (n.IPAM?.Config ?? []).map((c) => c.Subnet ?? '')),
+      );
+      const free = Array.from({ length: 256 }, (_, i) => `${first}.${second}.${i}.0/24`).find(
+        (subnet) => !taken.has(subnet) && !refused.has(subnet),
+      );
+      if (!free)
+        throw new ApiError('at_capacity', 'Every sandbox network is taken; try again in a minute.', 60);
+      try {
+        await this.docker.createNetwork({
+          Name: name,
+          Driver: 'bridge',
+          Labels: labels,
+          CheckDuplicate: true,
+          IPAM: { Driver: 'default', Config: [{ Subnet: free }] },
+        });
+        return;
+      } catch (error) {
+        if (!/overlap/i.test(String((error as Error).message))) throw error;
+        refused.add(free);
+      }
+    }
+    throw new Error('no free sandbox subnet after 16 tries');
   }
 
   /** Removes a container, waiting out a removal someone else already started (Docker answers 409). */

@@ -91,11 +91,11 @@ describe('terminals', () => {
   it('run in two terminals at once', async () => {
     const busy = await open('busy');
     const other = await open('other');
-    const slow = busy.run('sleep 4; echo slow-done');
+    const slow = busy.begin('sleep 4; echo slow-done');
     const quick = await other.run('echo quick-done');
     expect(quick.output).toContain('quick-done');
-    expect(busy.output).not.toContain('slow-done\r\n');
-    expect((await slow).output).toContain('slow-done');
+    expect(busy.outputOf(slow) ?? '').not.toContain('slow-done');
+    expect((await busy.end(slow)).output).toContain('slow-done');
   });
 
   it('report the exit code when the shell exits', async () => {

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
 import { loadConfig } from '../config/index.ts';
+import { disconnectMirror } from '../mirror/mirror.ts';
 import { label } from '../sandboxes/labels.ts';
 import { type RunningServer, startServer } from '../server.ts';
 import { COOKIE_NAME, sessionIdFor } from '../sessions/token.ts';
@@ -120,11 +121,14 @@ export async function removeInstance(instance: string): Promise<void> {
       .remove({ force: true, v: true })
       .catch(() => {});
   }
-  for (const n of await docker.listNetworks({ filters }))
+  for (const n of await docker.listNetworks({ filters })) {
+    // The mirror is attached to every sandbox network; Docker keeps a network with endpoints.
+    await disconnectMirror(docker, n.Id).catch(() => {});
     await docker
       .getNetwork(n.Id)
       .remove()
       .catch(() => {});
+  }
   for (const v of (await docker.listVolumes({ filters })).Volumes ?? []) {
     await docker
       .getVolume(v.Name)

@@ -109,32 +109,48 @@ export class TerminalClient {
   }
 
   /**
-   * Types one command and waits for its OSC 133 end mark. A unique no-op in front (`: tag;`) tells
-   * this command's marks from those of replayed output, and leaves heredocs and exit codes alone.
+   * Types one command and returns a tag to wait for its end with `end()`. A unique no-op in front
+   * (`: tag;`) tells this command's marks from those of replayed output, and leaves heredocs and
+   * exit codes alone.
    */
-  async run(command: string, timeoutMs = 60_000): Promise<{ code: number; output: string }> {
+  begin(command: string): string {
     const tag = `berth-test-${++this.commands}-${Date.now()}`;
-    const from = this.output.length;
     this.type(`: ${tag}; ${command}\r`);
+    return tag;
+  }
+
+  /** The output of a begun command so far (after its C mark), or undefined before it started. */
+  outputOf(tag: string): string | undefined {
+    const at = this.output.lastIndexOf(`: ${tag};`);
+    if (at < 0) return undefined;
+    const rest = this.output.slice(at);
+    MARK_C.lastIndex = 0;
+    const start = MARK_C.exec(rest);
+    return start ? rest.slice(start.index + start[0].length) : undefined;
+  }
+
+  /** Waits for a begun command's OSC 133 end mark: its exit code and output. */
+  async end(tag: string, timeoutMs = 60_000): Promise<{ code: number; output: string }> {
     let result: { code: number; output: string } | undefined;
     await this.waitFor(
       () => {
-        const at = this.output.indexOf(tag, from);
-        if (at < 0) return false;
-        const rest = this.output.slice(at);
-        MARK_C.lastIndex = 0;
-        const start = MARK_C.exec(rest);
-        if (!start) return false;
-        MARK_D.lastIndex = start.index;
+        const rest = this.outputOf(tag);
+        if (rest === undefined) return false;
+        MARK_D.lastIndex = 0;
         const end = MARK_D.exec(rest);
         if (!end) return false;
-        result = { code: Number(end[1]), output: rest.slice(start.index + start[0].length, end.index) };
+        result = { code: Number(end[1]), output: rest.slice(0, end.index) };
         return true;
       },
-      `the end of \`${command}\``,
+      `the end of command ${tag}`,
       timeoutMs,
     );
     return result as { code: number; output: string };
+  }
+
+  /** Types one command and waits for its end. */
+  run(command: string, timeoutMs = 60_000): Promise<{ code: number; output: string }> {
+    return this.end(this.begin(command), timeoutMs);
   }
 
   close(): Promise<Closed> {

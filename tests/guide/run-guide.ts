@@ -1,0 +1,27 @@
+// `npm run test:guide [content-dir]`: runs every runnable block of every page in fresh sandboxes.
+import path from 'node:path';
+import { removeInstance, startTestServer } from '../../sandbox-server/src/testing/server.ts';
+import { formatPage, runGuide } from './runner.ts';
+
+const contentDir = path.resolve(process.argv[2] ?? 'content');
+const started = performance.now();
+const server = await startTestServer({ BERTH_SESSIONS_PER_CLIENT: '100', BERTH_MAX_SANDBOXES: '100' });
+let reports: Awaited<ReturnType<typeof runGuide>> = [];
+try {
+  reports = await runGuide(server.url, contentDir, (report) => console.log(formatPage(report)));
+} finally {
+  await server.shutdown();
+  await removeInstance(server.instance);
+}
+const all = reports.flatMap((report) => report.results);
+const count = (status: string) => all.filter((r) => r.status === status).length;
+const seconds = ((performance.now() - started) / 1000).toFixed(1);
+console.log(`\nguide: ${reports.length} pages, ${all.length} blocks in ${seconds} s`);
+for (const failure of all) {
+  if (failure.status !== 'failed') continue;
+  console.log(
+    `  failed: ${failure.page}${failure.block ? `:${failure.block.line}` : ''} \`${failure.command}\``,
+  );
+}
+console.log(`${count('passed')} passed, ${count('failed')} failed, ${count('skipped')} skipped`);
+process.exitCode = count('failed') > 0 || reports.length === 0 ? 1 : 0;
