@@ -1,23 +1,148 @@
 /**
- * The only script every page ships: wires the Run and Copy buttons of console blocks. The
- * terminal dock (and xterm with it) is loaded on the first Run, or on a later page once the
- * reader has opened it, never before.
+ * The only script every page ships: wires the Run, Run with setup and Copy buttons of console
+ * blocks, and shows which blocks ran in this sandbox. The terminal dock (and xterm with it) is
+ * loaded on the first Run, or on a later page once the reader has opened it, never before.
  */
-import type { BerthDock } from '../dock/dock.ts';
+import type { BerthDock, RunResult } from '../dock/dock.ts';
+import type { BlockMeta } from './block-meta.ts';
 
 const DOCK_KEY = 'berth-dock';
+const PROGRESS_KEY = 'berth-progress';
 let dock: Promise<BerthDock> | undefined;
+
+/** Exit codes of this page's blocks (by index), kept for one sandbox only. */
+type Progress = { sandbox: string; pages: Record<string, Record<number, { code: number; ok: boolean }>> };
 
 /** `create`: a Run may start a sandbox; a page that only restores the dock must not. */
 function loadDock(create: boolean): Promise<BerthDock> {
-  dock ??= import('../dock/dock.ts').then((module) => module.openDock(create));
+  dock ??= import('../dock/dock.ts').then((module) => {
+    const opened = module.openDock(create);
+    opened.addEventListener('berth-sandbox', () => restoreProgress(opened));
+    if (opened.sandbox) restoreProgress(opened);
+    return opened;
+  });
   return dock;
 }
 
-function say(status: Element | null, text: string, kind: 'ok' | 'fail' | 'info' = 'info'): void {
+function blocks(): HTMLElement[] {
+  return [...document.querySelectorAll<HTMLElement>('.berth-block')];
+}
+
+function commandsOf(block: HTMLElement): string[] {
+  return JSON.parse(block.dataset.commands ?? '[]') as string[];
+}
+
+function metaOf(block: HTMLElement): BlockMeta {
+  return JSON.parse(block.dataset.meta ?? '{}') as BlockMeta;
+}
+
+function runnable(block: HTMLElement): boolean {
+  return block.querySelector('.berth-run') !== null;
+}
+
+function say(block: HTMLElement, text: string, kind: 'ok' | 'fail' | 'info' = 'info'): void {
+  const status = block.querySelector('.berth-block-status');
   if (!status) return;
   status.textContent = text;
   status.setAttribute('data-kind', kind);
+}
+
+/** A run's outcome: shown, and remembered on the block for the table of contents. */
+function showResult(block: HTMLElement, result: { code: number; ok: boolean }): void {
+  say(block, `${result.ok ? '✓' : '✗'} exit ${result.code}`, result.ok ? 'ok' : 'fail');
+  block.setAttribute('data-result', result.ok ? 'ok' : 'fail');
+}
+
+function readProgress(): Progress | undefined {
+  try {
+    return JSON.parse(sessionStorage.getItem(PROGRESS_KEY) ?? 'null') ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function saveResult(
+  sandbox: string | undefined,
+  block: HTMLElement,
+  result: { code: number; ok: boolean },
+): void {
+  if (!sandbox) return;
+  const stored = readProgress();
+  const progress: Progress = stored?.sandbox === sandbox ? stored : { sandbox, pages: {} };
+  const page = progress.pages[location.pathname] ?? {};
+  page[blocks().indexOf(block)] = result;
+  progress.pages[location.pathname] = page;
+  sessionStorage.setItem(PROGRESS_KEY, JSON.stringify(progress));
+}
+
+/** After a reload or on another page: the results of blocks run earlier in this same sandbox. */
+function restoreProgress(opened: BerthDock): void {
+  const progress = readProgress();
+  if (!progress || progress.sandbox !== opened.sandbox) return;
+  const page = progress.pages[location.pathname] ?? {};
+  blocks().forEach((block, index) => {
+    const result = page[index];
+    if (result) showResult(block, result);
+  });
+  markContents();
+}
+
+/** Marks in the table of contents the sections whose runnable blocks all succeeded. */
+function markContents(): void {
+  const sections = new Map<string, HTMLElement[]>();
+  let current = '';
+  const content = document.querySelector('.sl-markdown-content') ?? document.body;
+  for (const element of content.querySelectorAll<HTMLElement>('h2[id], h3[id], .berth-block')) {
+    if (!element.classList.contains('berth-block')) current = element.id;
+    else if (current && runnable(element)) sections.set(current, [...(sections.get(current) ?? []), element]);
+  }
+  for (const [id, members] of sections) {
+    const done = members.every((block) => block.getAttribute('data-result') === 'ok');
+    for (const link of document.querySelectorAll<HTMLAnchorElement>(
+      `starlight-toc a[href="#${CSS.escape(id)}"]`,
+    )) {
+      link.toggleAttribute('data-berth-done', done);
+      let mark = link.querySelector('.berth-toc-done');
+      if (done && !mark) {
+        mark = document.createElement('span');
+        mark.className = 'berth-toc-done';
+        mark.textContent = ' ✓';
+        mark.setAttribute('aria-label', ', every step ran');
+        link.append(mark);
+      } else if (!done) mark?.remove();
+    }
+  }
+}
+
+async function runBlock(opened: BerthDock, block: HTMLElement): Promise<RunResult> {
+  say(block, 'Running…');
+  const result = await opened.run(commandsOf(block), metaOf(block));
+  if (result.outcome === 'cancelled') say(block, 'Not run');
+  else {
+    showResult(block, result);
+    saveResult(opened.sandbox, block, result);
+    markContents();
+  }
+  return result;
+}
+
+/** The page's setup, then every runnable block before this one, visibly, stopping at a failure. */
+async function runWithSetup(opened: BerthDock, target: HTMLElement): Promise<RunResult> {
+  const setup = JSON.parse(document.getElementById('berth-page-setup')?.textContent ?? '[]') as string[];
+  if (setup.length > 0) {
+    say(target, 'Running the page setup…');
+    const result = await opened.run(setup);
+    if (result.outcome === 'cancelled' || !result.ok) return result;
+  }
+  for (const block of blocks().filter(runnable)) {
+    if (block === target) break;
+    const result = await runBlock(opened, block);
+    if (result.outcome === 'cancelled' || !result.ok) {
+      say(target, result.outcome === 'cancelled' ? 'Not run' : 'Not run: an earlier step failed', 'fail');
+      return result;
+    }
+  }
+  return runBlock(opened, target);
 }
 
 /** The clipboard API needs a secure context; a self-hosted Berth on plain http over a LAN has none. */
@@ -41,28 +166,25 @@ async function copyText(text: string): Promise<void> {
 async function onAction(button: HTMLButtonElement): Promise<void> {
   const block = button.closest<HTMLElement>('.berth-block');
   if (!block) return;
-  const commands = JSON.parse(block.dataset.commands ?? '[]') as string[];
-  const status = block.querySelector('.berth-block-status');
   if (button.dataset.action === 'copy') {
     try {
-      await copyText(`${commands.join('\n')}\n`);
-      say(status, 'Copied', 'ok');
+      await copyText(`${commandsOf(block).join('\n')}\n`);
+      say(block, 'Copied');
     } catch {
-      say(status, 'Copy failed: select the text instead', 'fail');
+      say(block, 'Copy failed: select the text instead', 'fail');
     }
     return;
   }
   if (button.getAttribute('aria-busy') === 'true') return;
   button.setAttribute('aria-busy', 'true');
-  say(status, 'Running…');
+  say(block, 'Running…');
   try {
     sessionStorage.setItem(DOCK_KEY, 'open');
-    const result = await (await loadDock(true)).run(commands);
-    if (result.outcome === 'cancelled') say(status, 'Not run');
-    else if (result.code === 0) say(status, '✓ exit 0', 'ok');
-    else say(status, `✗ exit ${result.code}`, 'fail');
+    const opened = await loadDock(true);
+    if (button.dataset.action === 'run-setup') await runWithSetup(opened, block);
+    else await runBlock(opened, block);
   } catch (error) {
-    say(status, `Not run: ${(error as Error).message}`, 'fail');
+    say(block, `Not run: ${(error as Error).message}`, 'fail');
   } finally {
     button.removeAttribute('aria-busy');
   }

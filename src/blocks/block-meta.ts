@@ -98,3 +98,11 @@ export function normalizeOutput(text: string): string {
     .replace(/\s+/g, ' ')
     .trim();
 }
+
+/** Whether a block succeeded, given its last command's exit code (the others must have been 0). */
+export function lastCodeExpected(meta: BlockMeta, code: number): boolean {
+  if (meta.exit !== undefined) return code === meta.exit;
+  // Ctrl-C ends a command with 130 in bash; that is how the reader was told to end it.
+  if (meta.ending === 'ctrl-c') return code === 0 || code === 130;
+  return code === 0;
+}

@@ -1,7 +1,7 @@
 import { definePlugin, type ExpressiveCodePlugin } from '@expressive-code/core';
 import type { Element } from 'hast';
 import { h } from 'hastscript';
-import { parseBlockMeta } from './block-meta.ts';
+import { type BlockMeta, parseBlockMeta } from './block-meta.ts';
 import { parseConsoleBlock } from './console-block.ts';
 
 /** Languages whose blocks are shell sessions: prompts are commands, the rest is output. */
@@ -44,23 +44,38 @@ export function runnableBlocks(): ExpressiveCodePlugin {
           if (block.lines[index] === 'output') addClass(line, 'berth-output');
         });
         if (block.commands.length === 0) return; // shown output only: nothing to run or copy
-        let norun: string | undefined;
+        let meta: BlockMeta;
         try {
-          norun = parseBlockMeta(codeBlock.meta).norun;
+          meta = parseBlockMeta(codeBlock.meta);
         } catch (error) {
           // Fails the build, naming the block: a wrong annotation must not ship silently.
           throw new Error(`console block \`${block.commands[0]}\`: ${(error as Error).message}`);
         }
         addClass(figure, 'berth-block');
+        const { norun, ...running } = meta;
         figure.properties.dataCommands = JSON.stringify(block.commands);
+        // How the block ends, for Run with setup, which replays it before a later block.
+        if (Object.keys(running).length > 0) figure.properties.dataMeta = JSON.stringify(running);
         const buttons = [
           norun === undefined
-            ? h('button', { type: 'button', className: ['berth-run'], dataAction: 'run' }, 'Run')
+            ? [
+                h('button', { type: 'button', className: ['berth-run'], dataAction: 'run' }, 'Run'),
+                h(
+                  'button',
+                  {
+                    type: 'button',
+                    className: ['berth-run-setup'],
+                    dataAction: 'run-setup',
+                    title: "Run the page's setup and every block before this one, then this one",
+                  },
+                  'Run with setup',
+                ),
+              ]
             : h('span', { className: ['berth-norun'] }, [h('strong', 'Not runnable here: '), norun]),
           h('button', { type: 'button', className: ['berth-copy'], dataAction: 'copy' }, 'Copy'),
           h('span', { className: ['berth-block-status'], role: 'status' }),
         ];
-        figure.children.push(h('div', { className: ['berth-block-actions'] }, buttons));
+        figure.children.push(h('div', { className: ['berth-block-actions'] }, buttons.flat()));
       },
     },
   });

@@ -10,7 +10,14 @@ import { Terminal } from '@xterm/xterm';
 import '@xterm/xterm/css/xterm.css';
 import './dock.css';
 import type { ServerMessage } from '../../sandbox-server/src/terminals/protocol.ts';
-import { currentSession, deleteSession, ensureSession, SandboxUnavailable } from './session-api.ts';
+import { type BlockMeta, ENDING_KEYS, lastCodeExpected } from '../blocks/block-meta.ts';
+import {
+  currentSession,
+  deleteSession,
+  ensureSession,
+  SandboxUnavailable,
+  type SessionView,
+} from './session-api.ts';
 import { ShellMarks } from './shell-marks.ts';
 import { siteTheme, terminalThemes } from './themes.ts';
 
@@ -22,7 +29,8 @@ export type DockState =
   | 'limit'
   | 'expired'
   | 'unavailable';
-export type RunResult = { outcome: 'ran'; code: number } | { outcome: 'cancelled' };
+/** `ok`: every command but the last ended with 0, and the last as the block declares. */
+export type RunResult = { outcome: 'ran'; code: number; ok: boolean } | { outcome: 'cancelled' };
 
 const TERMINAL_NAME = 'main';
 const LAYOUT_KEY = 'berth-dock-layout';
@@ -84,6 +92,11 @@ export class BerthDock extends HTMLElement {
   private progressTimer: number | undefined;
   private startedAt = 0;
   private activeRun: { cancelled: boolean } | undefined;
+  /** Output since the last command was typed, for blocks that end on a pattern. */
+  private recent = '';
+  private readonly decoder = new TextDecoder();
+  /** Which sandbox this is (its expiry time is unique enough), so progress is kept per sandbox. */
+  sandbox: string | undefined;
   private readonly stateWaiters = new Set<() => boolean>();
   private readonly parts = {
     status: document.createElement('span'),
@@ -122,11 +135,13 @@ export class BerthDock extends HTMLElement {
     window.clearTimeout(this.retryTimer);
     this.setState('starting');
     try {
-      if (create) await ensureSession();
-      else if (!(await currentSession())) {
+      const view: SessionView | undefined = create ? await ensureSession() : await currentSession();
+      if (!view) {
         this.fail('expired', 'Your sandbox has ended. Start a new one to run commands again.');
         return;
       }
+      this.sandbox = view.expiresAt;
+      this.dispatchEvent(new CustomEvent('berth-sandbox', { detail: view.expiresAt }));
     } catch (error) {
       if (!(error instanceof SandboxUnavailable)) throw error;
       this.fail(error.kind, error.message, error.retryAfterSeconds);
@@ -135,8 +150,11 @@ export class BerthDock extends HTMLElement {
     this.openSocket();
   }
 
-  /** Types a block's commands one at a time, each after the previous one ended; stops at a failure. */
-  async run(commands: string[]): Promise<RunResult> {
+  /**
+   * Types a block's commands one at a time, each after the previous one ended; stops at a failure.
+   * A last command that does not end by itself is ended as the block says (`meta.ending`).
+   */
+  async run(commands: string[], meta: BlockMeta = {}): Promise<RunResult> {
     this.setCollapsed(false);
     if (this.state === 'expired' || this.state === 'unavailable') await this.start(true);
     await this.usable();
@@ -150,20 +168,43 @@ export class BerthDock extends HTMLElement {
     this.activeRun = run;
     try {
       let code = 0;
-      for (const command of commands) {
+      for (const [index, command] of commands.entries()) {
         await this.marks.prompt();
         if (run.cancelled) return { outcome: 'cancelled' };
         const end = this.marks.commandEnd();
+        this.recent = '';
         // A terminal sends Enter as CR; heredoc and continuation lines go the same way.
         this.send(this.encoder.encode(`${command.replace(/\n/g, '\r')}\r`));
+        if (meta.ending && index === commands.length - 1) await this.endAsTheReader(meta, run);
         code = await end;
         if (run.cancelled) return { outcome: 'cancelled' };
-        if (code !== 0) break;
+        if (index < commands.length - 1 && code !== 0) return { outcome: 'ran', code, ok: false };
       }
-      return { outcome: 'ran', code };
+      return { outcome: 'ran', code, ok: lastCodeExpected(meta, code) };
     } finally {
       if (this.activeRun === run) this.activeRun = undefined;
     }
+  }
+
+  /** Waits for the block's pattern (or time), then types its ending keys, unless the run was stopped. */
+  private async endAsTheReader(meta: BlockMeta, run: { cancelled: boolean }): Promise<void> {
+    const until = meta.until === undefined ? undefined : new RegExp(meta.until, 'm');
+    await new Promise<void>((resolve) => {
+      const check = () => {
+        const started = this.marks.state === 'running' || this.recent.length > 0;
+        if (run.cancelled || (until ? until.test(this.recent) : started)) {
+          resolve();
+          return true;
+        }
+        return false;
+      };
+      if (check()) return;
+      const poll = window.setInterval(() => {
+        if (check()) window.clearInterval(poll);
+      }, 100);
+    });
+    if (meta.after) await new Promise((resolve) => window.setTimeout(resolve, (meta.after ?? 0) * 1000));
+    if (!run.cancelled && meta.ending) this.send(this.encoder.encode(ENDING_KEYS[meta.ending]));
   }
 
   private build(): void {
@@ -208,8 +249,10 @@ export class BerthDock extends HTMLElement {
     bar.addEventListener('click', (event) => {
       const action = (event.target as HTMLElement).closest<HTMLElement>('[data-dock-action]')?.dataset
         .dockAction;
-      if (action === 'stop') this.send(this.encoder.encode('\x03'));
-      else if (action === 'reset') void this.reset();
+      if (action === 'stop') {
+        if (this.activeRun) this.activeRun.cancelled = true;
+        this.send(this.encoder.encode('\x03'));
+      } else if (action === 'reset') void this.reset();
       else if (action === 'collapse') this.setCollapsed(!this.layout.collapsed);
     });
 
@@ -237,7 +280,9 @@ export class BerthDock extends HTMLElement {
     });
     socket.addEventListener('message', (event) => {
       if (typeof event.data !== 'string') {
-        this.terminal.write(new Uint8Array(event.data as ArrayBuffer));
+        const bytes = new Uint8Array(event.data as ArrayBuffer);
+        this.terminal.write(bytes);
+        this.recent = (this.recent + this.decoder.decode(bytes, { stream: true })).slice(-65536);
         return;
       }
       const message = JSON.parse(event.data) as ServerMessage;

@@ -12,6 +12,7 @@ describe('shell marks', () => {
     expect(marks.state).toBe('running');
     marks.mark('D;2');
     expect(await end).toBe(2);
+    expect(marks.state).toBe('ended'); // not busy any more, though the prompt has yet to come
     expect(marks.lastExitCode).toBe(2);
   });
 

@@ -2,7 +2,8 @@
  * Follows the shell's OSC 133 marks (A prompt, B input, C output, D;code end) to know whether
  * a command is running and when each one ends, without reading the screen.
  */
-export type ShellState = 'unknown' | 'prompt' | 'running';
+/** `ended`: the command has ended (D) and the next prompt (A) is on its way. */
+export type ShellState = 'unknown' | 'prompt' | 'running' | 'ended';
 
 type Waiter = { done: (code: number | undefined) => boolean };
 
@@ -20,6 +21,7 @@ export class ShellMarks {
     } else if (kind === 'C') {
       this.state = 'running';
     } else if (kind === 'D') {
+      this.state = 'ended';
       const exit = Number(code);
       this.lastExitCode = Number.isInteger(exit) ? exit : undefined;
       this.settle(this.lastExitCode);

@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createSession } from '../../sandbox-server/src/testing/server.ts';
 import { TerminalClient } from '../../sandbox-server/src/testing/terminal-client.ts';
-import { ENDING_KEYS, normalizeOutput } from '../../src/blocks/block-meta.ts';
+import { ENDING_KEYS, lastCodeExpected, normalizeOutput } from '../../src/blocks/block-meta.ts';
 import { consoleBlocksOf, type PageBlock, pageSetupOf } from '../../src/blocks/page-blocks.ts';
 
 export type BlockResult =
@@ -67,11 +67,7 @@ async function runCommand(terminal: TerminalClient, command: string, block: Page
 }
 
 function expectedCode(block: PageBlock, last: boolean, code: number): boolean {
-  if (!last) return code === 0;
-  if (block.meta.exit !== undefined) return code === block.meta.exit;
-  // Ctrl-C ends a command with 130 in bash; that is how the reader was told to end it.
-  if (block.meta.ending === 'ctrl-c') return code === 0 || code === 130;
-  return code === 0;
+  return last ? lastCodeExpected(block.meta, code) : code === 0;
 }
 
 /** Runs one page's setup and blocks in order, in a fresh sandbox of its own. */

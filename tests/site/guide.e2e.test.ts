@@ -26,7 +26,7 @@ const instances: string[] = [];
 
 beforeAll(async () => {
   browser = await launchChromium();
-  server = await startTestServer({ BERTH_SITE_DIR: siteDir });
+  server = await startTestServer({ BERTH_SITE_DIR: siteDir, BERTH_SESSIONS_PER_CLIENT: '10' });
   instances.push(server.instance);
 });
 
@@ -151,6 +151,39 @@ describe('the guide in a browser', () => {
       .poll(() => block.locator('.berth-block-status').textContent(), { timeout: 30_000 })
       .toBe('✓ exit 0');
     expect(await terminalText(page)).toMatch(/\^C/);
+  });
+});
+
+describe('progress in the browser', () => {
+  it('shows ✗ with the exit code when a block fails', async () => {
+    const { page } = await strictPage(server.url);
+    await page.goto('/commands/');
+    // In a fresh sandbox there is no debian_demo yet to start.
+    const block = blockWith(page, 'docker start debian_demo');
+    await block.locator('.berth-run').click();
+    await expect
+      .poll(() => block.locator('.berth-block-status').textContent(), { timeout: 90_000 })
+      .toBe('✗ exit 1');
+  });
+
+  it('Run with setup on a late block replays the page before it, marks finished sections, and survives a reload', async () => {
+    const { page, errors } = await strictPage(server.url);
+    await page.goto('/commands/');
+    const late = blockWith(page, 'docker exec debian_daemon cat /etc/os-release');
+    await late.locator('.berth-run-setup').click();
+    await expect
+      .poll(() => late.locator('.berth-block-status').textContent(), { timeout: 170_000, intervals: [500] })
+      .toBe('✓ exit 0');
+    await waitForTerminalText(page, /PRETTY_NAME="Debian GNU\/Linux 13 \(trixie\)"/);
+    const first = blockWith(page, 'docker images');
+    expect(await first.locator('.berth-block-status').textContent()).toBe('✓ exit 0');
+    await page.locator('starlight-toc a[href="#images"] .berth-toc-done').waitFor();
+
+    await page.reload();
+    await page.locator('berth-dock[data-state="ready"]').waitFor({ timeout: 30_000 });
+    await expect.poll(() => late.locator('.berth-block-status').textContent()).toBe('✓ exit 0');
+    await page.locator('starlight-toc a[href="#images"] .berth-toc-done').waitFor();
+    expect(errors).toEqual([]);
   });
 });
 
