@@ -1,7 +1,35 @@
 // @ts-check
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import starlight from '@astrojs/starlight';
 import { defineConfig } from 'astro/config';
 import { runnableBlocks } from './src/blocks/expressive-code.ts';
+
+/** The guide's chapters in reading order; any other page dropped into content/ follows, by name. */
+const CHAPTERS = [
+  'key-concepts',
+  'installation',
+  'commands',
+  'creating-images',
+  'volumes',
+  'networking',
+  'machine-swarm-compose',
+  'references',
+];
+
+function sidebarItems() {
+  const slugs = [];
+  const walk = (dir, prefix) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (entry.isDirectory()) walk(join(dir, entry.name), `${prefix}${entry.name}/`);
+      else if (/^[^_].*\.mdx?$/.test(entry.name)) slugs.push(`${prefix}${entry.name.replace(/\.mdx?$/, '')}`);
+    }
+  };
+  walk(fileURLToPath(new URL('./content', import.meta.url)), '');
+  const pages = slugs.filter((slug) => slug !== 'index').map((slug) => slug.replace(/\/index$/, ''));
+  return [...CHAPTERS.filter((slug) => pages.includes(slug)), ...pages.filter((slug) => !CHAPTERS.includes(slug)).sort()];
+}
 
 // The built site is served by the sandbox server on the same origin as the API.
 export default defineConfig({
@@ -13,21 +41,7 @@ export default defineConfig({
       customCss: ['./src/styles/berth.css'],
       components: { MarkdownContent: './src/overrides/MarkdownContent.astro' },
       expressiveCode: { plugins: [runnableBlocks()] },
-      sidebar: [
-        {
-          label: 'Docker Getting Started',
-          items: [
-            'key-concepts',
-            'installation',
-            'commands',
-            'creating-images',
-            'volumes',
-            'networking',
-            'machine-swarm-compose',
-            'references',
-          ],
-        },
-      ],
+      sidebar: [{ label: 'Docker Getting Started', items: sidebarItems() }],
     }),
   ],
 });
