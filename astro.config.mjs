@@ -28,7 +28,10 @@ function sidebarItems() {
   };
   walk(fileURLToPath(new URL('./content', import.meta.url)), '');
   const pages = slugs.filter((slug) => slug !== 'index').map((slug) => slug.replace(/\/index$/, ''));
-  return [...CHAPTERS.filter((slug) => pages.includes(slug)), ...pages.filter((slug) => !CHAPTERS.includes(slug)).sort()];
+  return [
+    ...CHAPTERS.filter((slug) => pages.includes(slug)),
+    ...pages.filter((slug) => !CHAPTERS.includes(slug)).sort(),
+  ];
 }
 
 // The built site is served by the sandbox server on the same origin as the API.
