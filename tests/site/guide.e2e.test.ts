@@ -172,7 +172,7 @@ describe('progress in the browser', () => {
     const late = blockWith(page, 'docker exec debian_daemon cat /etc/os-release');
     await late.locator('.berth-run-setup').click();
     await expect
-      .poll(() => late.locator('.berth-block-status').textContent(), { timeout: 170_000, intervals: [500] })
+      .poll(() => late.locator('.berth-block-status').textContent(), { timeout: 170_000, interval: 500 })
       .toBe('✓ exit 0');
     await waitForTerminalText(page, /PRETTY_NAME="Debian GNU\/Linux 13 \(trixie\)"/);
     const first = blockWith(page, 'docker images');
