@@ -19,7 +19,9 @@ const CHAPTERS = [
 ];
 
 function sidebarItems() {
+  /** @type {string[]} */
   const slugs = [];
+  /** @param {string} dir @param {string} prefix */
   const walk = (dir, prefix) => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       if (entry.isDirectory()) walk(join(dir, entry.name), `${prefix}${entry.name}/`);
