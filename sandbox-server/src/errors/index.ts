@@ -43,3 +43,8 @@ export class ApiError extends Error {
     return { error: { code: this.code, message: this.message } };
   }
 }
+
+/** The HTTP status of an error from the Docker engine (dockerode sets `statusCode`), if it has one. */
+export function engineStatus(error: unknown): number | undefined {
+  return (error as { statusCode?: number } | undefined)?.statusCode;
+}

@@ -1,5 +1,6 @@
 import type Docker from 'dockerode';
 import tar from 'tar-fs';
+import { engineStatus } from '../errors/index.ts';
 import { hashBuildContext } from './context-hash.ts';
 
 /** The label that ties an image to the exact build context it was built from. */
@@ -95,7 +96,7 @@ export async function inspectImage(
   try {
     return await docker.getImage(ref).inspect();
   } catch (err) {
-    if ((err as { statusCode?: number }).statusCode === 404) return undefined;
+    if (engineStatus(err) === 404) return undefined;
     throw err;
   }
 }

@@ -1,5 +1,6 @@
 import type Docker from 'dockerode';
 import type { Logger } from 'pino';
+import { engineStatus } from '../errors/index.ts';
 
 /**
  * The registry mirror every sandbox's inner dockerd pulls through. One per engine, shared by
@@ -15,10 +16,6 @@ export const REGISTRY_IMAGE = 'berth/registry:latest';
 
 export const mirrorLabel = { catalog: 'berth.mirror.catalog', mode: 'berth.mirror.mode' } as const;
 
-function statusOf(error: unknown): number | undefined {
-  return (error as { statusCode?: number }).statusCode;
-}
-
 /** Starts the mirror if it exists but is stopped (after a reboot); says so when it does not exist. */
 export async function startMirror(docker: Docker, log: Logger): Promise<boolean> {
   try {
@@ -26,11 +23,11 @@ export async function startMirror(docker: Docker, log: Logger): Promise<boolean>
     if (!info.State.Running) await docker.getContainer(MIRROR_CONTAINER).start();
     return true;
   } catch (error) {
-    if (statusOf(error) === 404) {
+    if (engineStatus(error) === 404) {
       log.warn('no registry mirror: sandboxes pull from the internet only; `npm run images` sets it up');
       return false;
     }
-    if (statusOf(error) === 304) return true; // started by someone else meanwhile
+    if (engineStatus(error) === 304) return true; // started by someone else meanwhile
     throw error;
   }
 }
@@ -44,7 +41,7 @@ export async function connectMirror(docker: Docker, network: string): Promise<vo
     });
   } catch (error) {
     const message = String((error as Error).message);
-    if (statusOf(error) === 404 || /already exists/.test(message)) return;
+    if (engineStatus(error) === 404 || /already exists/.test(message)) return;
     throw error;
   }
 }
@@ -55,7 +52,7 @@ export async function disconnectMirror(docker: Docker, network: string): Promise
     await docker.getNetwork(network).disconnect({ Container: MIRROR_CONTAINER, Force: true });
   } catch (error) {
     const message = String((error as Error).message);
-    if (statusOf(error) === 404 || /is not connected/.test(message)) return;
+    if (engineStatus(error) === 404 || /is not connected/.test(message)) return;
     throw error;
   }
 }

@@ -1,6 +1,7 @@
 import { lookup } from 'node:dns/promises';
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
+import { engineStatus } from '../errors/index.ts';
 import type { CatalogImage } from '../images/index.ts';
 import { MIRROR_CONTAINER, MIRROR_NETWORK, MIRROR_VOLUME, mirrorLabel, REGISTRY_IMAGE } from './mirror.ts';
 
@@ -11,10 +12,6 @@ const HUB = 'registry-1.docker.io';
 const SEED_CONTAINER = 'berth-mirror-seed';
 /** Online, the cache is kept apart from the catalog so the two never mix. */
 const CACHE_VOLUME = 'berth-mirror-cache';
-
-function statusOf(error: unknown): number | undefined {
-  return (error as { statusCode?: number }).statusCode;
-}
 
 /** Whether Docker Hub answers; a name that does not resolve settles it without sending a packet. */
 export async function hubAnswers(): Promise<boolean> {
@@ -37,7 +34,7 @@ async function removeContainer(docker: Docker, name: string): Promise<void> {
   try {
     await docker.getContainer(name).remove({ force: true });
   } catch (error) {
-    if (statusOf(error) !== 404) throw error;
+    if (engineStatus(error) !== 404) throw error;
   }
 }
 
@@ -137,7 +134,7 @@ export async function ensureMirror(options: {
   try {
     current = await docker.getContainer(MIRROR_CONTAINER).inspect();
   } catch (error) {
-    if (statusOf(error) !== 404) throw error;
+    if (engineStatus(error) !== 404) throw error;
   }
   const labels = current?.Config.Labels ?? {};
   if (current && Object.entries(wanted).every(([key, value]) => (labels[key] ?? '') === value)) {

@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.ts';
-import { ApiError } from '../errors/index.ts';
+import { ApiError, engineStatus } from '../errors/index.ts';
 import { connectMirror, disconnectMirror } from '../mirror/mirror.ts';
 import type { SandboxDriver, SandboxRecord, SandboxSpec, TerminalSize, TerminalStream } from './driver.ts';
 import { label, labelsFor, specFromLabels } from './labels.ts';
@@ -20,16 +20,12 @@ const TERMINAL_HOME = '/home/reader';
 
 type Settings = Config['sandbox'] & { instance: string };
 
-function statusOf(error: unknown): number | undefined {
-  return (error as { statusCode?: number }).statusCode;
-}
-
 /** Runs `action`, treating "no such object" as already done. */
 async function ignoreMissing(action: () => Promise<unknown>): Promise<void> {
   try {
     await action();
   } catch (error) {
-    if (statusOf(error) !== 404) throw error;
+    if (engineStatus(error) !== 404) throw error;
   }
 }
 
@@ -74,7 +70,7 @@ export class DockerSandboxDriver implements SandboxDriver {
     try {
       await this.docker.getImage(this.settings.image).inspect();
     } catch (error) {
-      if (statusOf(error) === 404) {
+      if (engineStatus(error) === 404) {
         throw new ApiError(
           'sandbox_image_missing',
           `The sandbox image ${this.settings.image} is not built on this server; run \`npm run images\`.`,
@@ -217,13 +213,13 @@ export class DockerSandboxDriver implements SandboxDriver {
     try {
       await ignoreMissing(() => container.remove({ force: true, v: true }));
     } catch (error) {
-      if (statusOf(error) !== 409) throw error;
+      if (engineStatus(error) !== 409) throw error;
       const deadline = Date.now() + 30_000;
       while (Date.now() < deadline) {
         try {
           await container.inspect();
         } catch (inspectError) {
-          if (statusOf(inspectError) === 404) return;
+          if (engineStatus(inspectError) === 404) return;
           throw inspectError;
         }
         await new Promise((resolve) => setTimeout(resolve, 100));
