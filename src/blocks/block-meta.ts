@@ -82,10 +82,14 @@ export const ENDING_KEYS: Record<BlockEnding, string> = {
   eof: '\x04',
 };
 
+/** Terminal output as text: escape sequences (CSI, OSC, charset, reset) removed. */
+export function stripTerminalCodes(text: string): string {
+  return text.replace(/\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*(?:\x07|\x1b\\)|\x1b[()][A-Z0-9]|\x1bc/g, '');
+}
+
 /** Replaces what differs between runs (ids, digests, times, sizes, addresses) and folds white space. */
 export function normalizeOutput(text: string): string {
-  return text
-    .replace(/\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*(?:\x07|\x1b\\)/g, '')
+  return stripTerminalCodes(text)
     .replace(/sha256:[0-9a-f]{64}/g, '<digest>')
     .replace(/\b[0-9a-f]{12,64}\b/g, '<id>')
     .replace(/\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?/g, '<time>')

@@ -5,6 +5,9 @@
  * buttons) and the browser (which runs them); no Node or DOM imports here.
  */
 
+/** Languages whose fenced blocks are shell sessions: prompts are commands, the rest is output. */
+export const CONSOLE_LANGUAGES: ReadonlySet<string> = new Set(['console', 'shell-session']);
+
 export type LineKind = 'command' | 'continuation' | 'output';
 
 export type ConsoleBlock = {

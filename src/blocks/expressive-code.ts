@@ -2,10 +2,7 @@ import { definePlugin, type ExpressiveCodePlugin } from '@expressive-code/core';
 import type { Element } from 'hast';
 import { h } from 'hastscript';
 import { type BlockMeta, parseBlockMeta } from './block-meta.ts';
-import { parseConsoleBlock } from './console-block.ts';
-
-/** Languages whose blocks are shell sessions: prompts are commands, the rest is output. */
-const CONSOLE_LANGUAGES = new Set(['console', 'shell-session']);
+import { CONSOLE_LANGUAGES, parseConsoleBlock } from './console-block.ts';
 
 function addClass(element: Element, name: string): void {
   const current = element.properties.className;

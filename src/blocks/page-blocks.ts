@@ -1,10 +1,9 @@
 import { type BlockMeta, parseBlockMeta } from './block-meta.ts';
-import { parseConsoleBlock } from './console-block.ts';
+import { CONSOLE_LANGUAGES, parseConsoleBlock } from './console-block.ts';
 
 /** A console block as the guide runner sees it: where it is, what it runs, what the author said. */
 export type PageBlock = { line: number; heading: string; meta: BlockMeta; commands: string[] };
 
-const CONSOLE_LANGUAGES = new Set(['console', 'shell-session']);
 const FENCE = /^\s{0,3}(`{3,}|~{3,})\s*([^\s`]*)\s*(.*)$/;
 
 /** The console blocks of a Markdown or MDX page, in order, with the heading each stands under. */

@@ -2,7 +2,12 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createSession } from '../../sandbox-server/src/testing/server.ts';
 import { TerminalClient } from '../../sandbox-server/src/testing/terminal-client.ts';
-import { ENDING_KEYS, lastCodeExpected, normalizeOutput } from '../../src/blocks/block-meta.ts';
+import {
+  ENDING_KEYS,
+  lastCodeExpected,
+  normalizeOutput,
+  stripTerminalCodes,
+} from '../../src/blocks/block-meta.ts';
 import { consoleBlocksOf, type PageBlock, pageSetupOf } from '../../src/blocks/page-blocks.ts';
 
 export type BlockResult =
@@ -24,10 +29,7 @@ const DEFAULT_TIMEOUT_S = 120;
 const PARALLEL_PAGES = 3;
 
 function tailOf(output: string, lines = 8): string {
-  const clean = output
-    .replace(/\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*(?:\x07|\x1b\\)|\x1b[()][A-Z0-9]|\x1bc/g, '')
-    .replace(/\r+\n/g, '\n')
-    .replace(/\r/g, '\n');
+  const clean = stripTerminalCodes(output).replace(/\r+\n/g, '\n').replace(/\r/g, '\n');
   return clean.trimEnd().split('\n').slice(-lines).join('\n');
 }
 

@@ -44,6 +44,15 @@ export class ApiError extends Error {
   }
 }
 
+/** Runs an engine call, treating "no such object" (404) as already done. */
+export async function ignoreMissing(action: () => Promise<unknown>): Promise<void> {
+  try {
+    await action();
+  } catch (error) {
+    if (engineStatus(error) !== 404) throw error;
+  }
+}
+
 /** The HTTP status of an error from the Docker engine (dockerode sets `statusCode`), if it has one. */
 export function engineStatus(error: unknown): number | undefined {
   return (error as { statusCode?: number } | undefined)?.statusCode;

@@ -1,7 +1,7 @@
 import { lookup } from 'node:dns/promises';
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
-import { engineStatus } from '../errors/index.ts';
+import { engineStatus, ignoreMissing } from '../errors/index.ts';
 import type { CatalogImage } from '../images/index.ts';
 import { MIRROR_CONTAINER, MIRROR_NETWORK, MIRROR_VOLUME, mirrorLabel, REGISTRY_IMAGE } from './mirror.ts';
 
@@ -30,12 +30,8 @@ function registryEnv(mode: 'seed' | MirrorMode): string[] {
   return [`REGISTRY_PROXY_REMOTEURL=https://${HUB}`];
 }
 
-async function removeContainer(docker: Docker, name: string): Promise<void> {
-  try {
-    await docker.getContainer(name).remove({ force: true });
-  } catch (error) {
-    if (engineStatus(error) !== 404) throw error;
-  }
+function removeContainer(docker: Docker, name: string): Promise<void> {
+  return ignoreMissing(() => docker.getContainer(name).remove({ force: true }));
 }
 
 async function ensureNetwork(docker: Docker): Promise<void> {

@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.ts';
-import { ApiError, engineStatus } from '../errors/index.ts';
+import { ApiError, engineStatus, ignoreMissing } from '../errors/index.ts';
 import { connectMirror, disconnectMirror } from '../mirror/mirror.ts';
 import type { SandboxDriver, SandboxRecord, SandboxSpec, TerminalSize, TerminalStream } from './driver.ts';
 import { label, labelsFor, specFromLabels } from './labels.ts';
@@ -19,15 +19,6 @@ const TERMINAL_USER = 'reader';
 const TERMINAL_HOME = '/home/reader';
 
 type Settings = Config['sandbox'] & { instance: string };
-
-/** Runs `action`, treating "no such object" as already done. */
-async function ignoreMissing(action: () => Promise<unknown>): Promise<void> {
-  try {
-    await action();
-  } catch (error) {
-    if (engineStatus(error) !== 404) throw error;
-  }
-}
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -124,7 +115,7 @@ export class DockerSandboxDriver implements SandboxDriver {
       });
       signal.throwIfAborted();
       await container.start();
-      await this.waitReady(spec.sessionId, signal);
+      await this.followUntilReady(spec.sessionId, signal);
     } catch (error) {
       await this.stop(spec.sessionId).catch((cleanupError) =>
         this.log.warn({ err: cleanupError, session: spec.sessionId }, 'cleanup after failed start failed'),
@@ -137,6 +128,12 @@ export class DockerSandboxDriver implements SandboxDriver {
     signal.throwIfAborted();
     // An adopted sandbox may have lost the mirror, if it was recreated while this server was down.
     await connectMirror(this.docker, this.names(sessionId).network);
+    await this.followUntilReady(sessionId, signal);
+  }
+
+  /** Follows the container's log for the entrypoint's ready (or failed) line. */
+  private async followUntilReady(sessionId: string, signal: AbortSignal): Promise<void> {
+    signal.throwIfAborted();
     const container = this.docker.getContainer(this.names(sessionId).container);
     const logs = (await container.logs({
       follow: true,

@@ -2,8 +2,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
+import { pino } from 'pino';
 import { loadConfig } from '../config/index.ts';
-import { disconnectMirror } from '../mirror/mirror.ts';
+import { DockerSandboxDriver } from '../sandboxes/docker-driver.ts';
 import { label } from '../sandboxes/labels.ts';
 import { type RunningServer, startServer } from '../server.ts';
 import { COOKIE_NAME, sessionIdFor } from '../sessions/token.ts';
@@ -112,29 +113,11 @@ export async function eventually<T>(
   }
 }
 
-/** Removes whatever an instance left behind, so a failed test leaks nothing into the next. */
+/** Removes whatever an instance left behind, so a failed test leaks nothing into the next: the driver's own sweep, keeping nothing. */
 export async function removeInstance(instance: string): Promise<void> {
-  const filters = JSON.stringify({ label: [`${label.instance}=${instance}`] });
-  for (const c of await docker.listContainers({ all: true, filters })) {
-    await docker
-      .getContainer(c.Id)
-      .remove({ force: true, v: true })
-      .catch(() => {});
-  }
-  for (const n of await docker.listNetworks({ filters })) {
-    // The mirror is attached to every sandbox network; Docker keeps a network with endpoints.
-    await disconnectMirror(docker, n.Id).catch(() => {});
-    await docker
-      .getNetwork(n.Id)
-      .remove()
-      .catch(() => {});
-  }
-  for (const v of (await docker.listVolumes({ filters })).Volumes ?? []) {
-    await docker
-      .getVolume(v.Name)
-      .remove()
-      .catch(() => {});
-  }
+  const config = loadConfig({ BERTH_INSTANCE: instance });
+  const driver = new DockerSandboxDriver(docker, { ...config.sandbox, instance }, pino({ level: 'silent' }));
+  await driver.sweep(new Set());
 }
 
 /** Polls GET /api/session until the sandbox is ready. */
