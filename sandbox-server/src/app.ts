@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { serveStatic } from '@hono/node-server/serve-static';
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Logger } from 'pino';
 import type { Config } from './config/index.ts';
@@ -11,6 +11,7 @@ import type { SandboxDriver } from './sandboxes/driver.ts';
 import { sessionRoutes } from './sessions/routes.ts';
 import type { Sessions } from './sessions/sessions.ts';
 import { checkTerminalRequest } from './terminals/request.ts';
+import { viewRoutes } from './views/routes.ts';
 
 type Deps = { config: Config; sessions: Sessions; driver: SandboxDriver; metrics: Metrics; log: Logger };
 
@@ -50,12 +51,12 @@ export function createApp({ config, sessions, driver, metrics, log }: Deps) {
   });
 
   app.route('/api/session', sessionRoutes(sessions, config));
+  app.route('/api/session', viewRoutes(sessions, driver));
 
-  // Reached only by requests that did not ask to upgrade: the same checks, then "use a WebSocket".
-  app.all('/api/session/terminals/:name', (c) => {
+  const terminalRequest = (c: Context) =>
     checkTerminalRequest(
       {
-        name: c.req.param('name'),
+        name: c.req.param('name') ?? '',
         cols: c.req.query('cols'),
         rows: c.req.query('rows'),
         origin: c.req.header('origin'),
@@ -65,6 +66,17 @@ export function createApp({ config, sessions, driver, metrics, log }: Deps) {
       sessions,
       config,
     );
+
+  // Closing a tab: the shell and what runs in it end, so the name starts afresh next time.
+  app.delete('/api/session/terminals/:name', async (c) => {
+    const { session, name } = terminalRequest(c);
+    await driver.closeTerminal(session.id, name);
+    return c.body(null, 204);
+  });
+
+  // Reached only by requests that did not ask to upgrade: the same checks, then "use a WebSocket".
+  app.all('/api/session/terminals/:name', (c) => {
+    terminalRequest(c);
     throw new ApiError('upgrade_required', 'Terminals are WebSockets: send an Upgrade: websocket request.');
   });
 

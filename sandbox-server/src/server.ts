@@ -1,12 +1,14 @@
-import type { Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
+import { getRequestListener } from '@hono/node-server';
 import Docker from 'dockerode';
 import { pino } from 'pino';
 import { createApp } from './app.ts';
 import type { Config } from './config/index.ts';
 import { createMetrics } from './metrics/index.ts';
 import { startMirror } from './mirror/mirror.ts';
+import { isPreviewPath } from './preview/preview-path.ts';
+import { PreviewProxy } from './preview/proxy.ts';
 import { DockerSandboxDriver } from './sandboxes/docker-driver.ts';
 import { Sessions } from './sessions/sessions.ts';
 import { CLOSE_GOING_AWAY } from './terminals/protocol.ts';
@@ -40,13 +42,21 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const terminals = new TerminalSockets(sessions, driver, config, metrics, log);
   const app = createApp({ config, sessions, driver, metrics, log });
 
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () =>
-      resolve(s as Server),
-    );
-    s.once('error', reject);
+  const preview = new PreviewProxy(sessions, driver, log);
+  const honoListener = getRequestListener(app.fetch);
+  // Previews are streamed by Node itself, bodies and all; everything else is the Hono app's.
+  const server = createServer((req, res) => {
+    if (isPreviewPath(pathOf(req.url))) preview.handleRequest(req, res);
+    else void honoListener(req, res);
   });
-  server.on('upgrade', terminals.handleUpgrade);
+  server.on('upgrade', (req, socket, head) => {
+    if (isPreviewPath(pathOf(req.url))) preview.handleUpgrade(req, socket, head);
+    else terminals.handleUpgrade(req, socket, head);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
   const { address, port } = server.address() as AddressInfo;
   const host = address.includes(':') ? `[${address}]` : address;
   const url = `http://${host}:${port}`;
@@ -66,4 +76,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
       log.info({ event: 'shutdown' }, 'stopped; sandboxes are left for the next start to adopt');
     },
   };
+}
+
+function pathOf(url: string | undefined): string {
+  return (url ?? '/').split('?')[0] ?? '/';
 }

@@ -1,11 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import type { Duplex } from 'node:stream';
+import { Duplex, PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.ts';
 import { ApiError, engineStatus, ignoreMissing } from '../errors/index.ts';
 import { connectMirror, disconnectMirror } from '../mirror/mirror.ts';
-import type { SandboxDriver, SandboxRecord, SandboxSpec, TerminalSize, TerminalStream } from './driver.ts';
+import type {
+  ExecResult,
+  SandboxDriver,
+  SandboxRecord,
+  SandboxSpec,
+  TerminalSize,
+  TerminalStream,
+} from './driver.ts';
 import { label, labelsFor, specFromLabels } from './labels.ts';
 
 /** The lines the image's entrypoint prints once its inner dockerd answers, or when it gave up. */
@@ -13,6 +20,9 @@ const READY_LINE = 'berth: sandbox ready';
 const FAILED_LINE = /berth: sandbox failed: ([^\n]*)/;
 const READY_TIMEOUT_MS = 120_000;
 const PING_TIMEOUT_MS = 3_000;
+/** Bounds on a program the server runs in a sandbox; the sandbox is the reader's, so it may misbehave. */
+const EXEC_TIMEOUT_MS = 15_000;
+const EXEC_MAX_BYTES = 8 * 1024 * 1024;
 
 /** Terminals run as the image's unprivileged reader, who has passwordless sudo like a cloud VM's user. */
 const TERMINAL_USER = 'reader';
@@ -318,5 +328,71 @@ export class DockerSandboxDriver implements SandboxDriver {
       }
     };
     return { stream, resize, exitCode, detach };
+  }
+
+  async closeTerminal(sessionId: string, name: string): Promise<void> {
+    // The master ignores hang-ups but not TERM; its PTY closing hangs up the shell and its jobs.
+    // `name` is a checked terminal name, and pkill takes it as an argument, not through a shell.
+    await this.exec(sessionId, ['pkill', '-TERM', '-x', '-f', `berth-term master ${name}`]);
+  }
+
+  async exec(sessionId: string, argv: string[]): Promise<ExecResult> {
+    const container = this.docker.getContainer(this.names(sessionId).container);
+    const exec = await container.exec({ Cmd: argv, User: 'root', AttachStdout: true, AttachStderr: true });
+    const stream = (await exec.start({ hijack: true, stdin: false })) as Duplex;
+    const stdout = new Collector(EXEC_MAX_BYTES);
+    const stderr = new Collector(64 * 1024);
+    this.docker.modem.demuxStream(stream, stdout, stderr);
+    const ended = new Promise<void>((resolve, reject) => {
+      stream.on('end', resolve);
+      stream.on('close', resolve);
+      stream.on('error', reject);
+    });
+    try {
+      await withTimeout(ended, EXEC_TIMEOUT_MS, `${argv[0]} in the sandbox`);
+    } finally {
+      stream.destroy();
+    }
+    const info = await exec.inspect();
+    return { stdout: stdout.text(), stderr: stderr.text(), exitCode: info.ExitCode ?? -1 };
+  }
+
+  async connect(sessionId: string, port: number): Promise<Duplex> {
+    const container = this.docker.getContainer(this.names(sessionId).container);
+    // busybox's nc relays stdin and stdout to the port; as nobody, it can do nothing else.
+    const exec = await container.exec({
+      Cmd: ['busybox', 'nc', '127.0.0.1', String(port)],
+      User: 'nobody',
+      AttachStdin: true,
+      AttachStdout: true,
+      AttachStderr: true,
+    });
+    const socket = (await exec.start({ hijack: true, stdin: true })) as Duplex;
+    const fromPort = new PassThrough();
+    this.docker.modem.demuxStream(socket, fromPort, new PassThrough().resume());
+    socket.on('end', () => fromPort.end());
+    socket.on('error', (error) => fromPort.destroy(error));
+    const connection = Duplex.from({ readable: fromPort, writable: socket });
+    connection.on('close', () => socket.destroy());
+    return connection;
+  }
+}
+
+/** A writable that keeps the first `limit` bytes written to it and drops the rest. */
+class Collector extends PassThrough {
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+
+  constructor(private readonly limit: number) {
+    super();
+    this.on('data', (chunk: Buffer) => {
+      if (this.size >= this.limit) return;
+      this.chunks.push(chunk.subarray(0, this.limit - this.size));
+      this.size += chunk.length;
+    });
+  }
+
+  text(): string {
+    return Buffer.concat(this.chunks).toString('utf8');
   }
 }

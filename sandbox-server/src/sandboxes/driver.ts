@@ -10,6 +10,8 @@ export type SandboxSpec = {
 
 export type SandboxRecord = SandboxSpec & { running: boolean };
 
+export type ExecResult = { stdout: string; stderr: string; exitCode: number };
+
 export type TerminalSize = { cols: number; rows: number };
 
 /** A terminal process attached over one connection: raw bytes both ways on `stream`. */
@@ -43,5 +45,14 @@ export interface SandboxDriver {
   /** Removes every resource this server owns whose session is not in `keep`; returns how many sessions. */
   sweep(keep: ReadonlySet<string>): Promise<number>;
   openTerminal(sessionId: string, name: string, size: TerminalSize): Promise<TerminalStream>;
+  /** Ends a terminal's shell and everything running in it; a terminal that never was is no error. */
+  closeTerminal(sessionId: string, name: string): Promise<void>;
+  /**
+   * Runs a program in the sandbox as its root, with no shell in between: `argv` is passed as it is.
+   * Its output is the sandbox's to choose, so callers treat it as untrusted input.
+   */
+  exec(sessionId: string, argv: string[]): Promise<ExecResult>;
+  /** A TCP connection to `port` on the sandbox's own loopback, made from inside the sandbox. */
+  connect(sessionId: string, port: number): Promise<Duplex>;
   engineAnswers(): Promise<boolean>;
 }

@@ -1,9 +1,10 @@
-import { type IncomingMessage, STATUS_CODES } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import type { Config } from '../config/index.ts';
 import { ApiError } from '../errors/index.ts';
+import { refuseUpgrade } from '../errors/refuse-upgrade.ts';
 import type { Metrics } from '../metrics/index.ts';
 import type { SandboxDriver, TerminalStream } from '../sandboxes/driver.ts';
 import type { Sessions } from '../sessions/sessions.ts';
@@ -28,17 +29,6 @@ const MAX_MESSAGES_PER_SECOND = 1000;
 /** Input typed before the shell is attached waits, up to this much. */
 const MAX_PENDING_INPUT_BYTES = 64 * 1024;
 const PING_INTERVAL_MS = 30_000;
-
-function refuse(socket: Duplex, error: ApiError): void {
-  const body = JSON.stringify(error.toBody());
-  socket.end(
-    `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status]}\r\n` +
-      'Content-Type: application/json\r\n' +
-      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
-      'Connection: close\r\n\r\n' +
-      body,
-  );
-}
 
 /** Terminal WebSockets: the upgrade, its checks, and the bridge between a socket and a shell in the sandbox. */
 export class TerminalSockets {
@@ -68,7 +58,7 @@ export class TerminalSockets {
     const url = new URL(req.url ?? '/', 'http://upgrade.invalid');
     const match = TERMINAL_PATH.exec(url.pathname);
     if (!match) {
-      refuse(socket, new ApiError('not_found', 'No WebSocket is served at this path.'));
+      refuseUpgrade(socket, new ApiError('not_found', 'No WebSocket is served at this path.'));
       return;
     }
     let request: TerminalRequest;
@@ -86,7 +76,7 @@ export class TerminalSockets {
         this.config,
       );
     } catch (error) {
-      refuse(
+      refuseUpgrade(
         socket,
         error instanceof ApiError ? error : new ApiError('internal', 'The request could not be checked.'),
       );

@@ -105,6 +105,25 @@ describe('terminals', () => {
     expect((await t.closed).code).toBe(1000);
   });
 
+  it('end, when closed by DELETE, the shell and what runs in it; the name then starts afresh', async () => {
+    const t = await open('closing');
+    expect((await t.run('export MARK=kept; sleep 601 & echo started')).code).toBe(0);
+    const close = (name: string, origin = server.url) =>
+      fetch(`${server.url}/api/session/terminals/${name}`, {
+        method: 'DELETE',
+        headers: { cookie: session.cookie, origin },
+      });
+    expect((await close('closing')).status).toBe(204);
+    expect(await t.closed).toMatchObject({ code: expect.any(Number) });
+    const fresh = await open('closing');
+    const check = await fresh.run('echo "mark=$MARK"; pgrep -f "sleep 601" || echo no-sleep');
+    expect(check.output).toMatch(/mark=\r?$/m);
+    expect(check.output).toContain('no-sleep');
+    expect((await close('never-opened')).status).toBe(204);
+    expect((await close('Bad_Name')).status).toBe(400);
+    expect((await close('closing', 'http://evil.example')).status).toBe(403);
+  });
+
   it('withhold output while paused and deliver it on resume', async () => {
     const t = await open('paused');
     const witness = await open('witness');

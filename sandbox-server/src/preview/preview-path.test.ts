@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { parsePreviewPath, previewIdFor, previewUrl } from './preview-path.ts';
+import { rewriteLocation } from './proxy.ts';
+
+const session = 'c'.repeat(64);
+
+describe('preview addresses', () => {
+  it('are scoped to the session without revealing its id', () => {
+    const id = previewIdFor(session);
+    expect(id).toMatch(/^[0-9a-f]{20}$/);
+    expect(session).not.toContain(id);
+    expect(previewIdFor('d'.repeat(64))).not.toBe(id);
+    expect(previewUrl(session, 5000)).toBe(`/preview/${id}/5000/`);
+  });
+
+  it('parse into id, port and the path within the app', () => {
+    const id = previewIdFor(session);
+    expect(parsePreviewPath(`/preview/${id}/5000/a/b.css`)).toEqual({
+      previewId: id,
+      port: 5000,
+      path: '/a/b.css',
+    });
+    expect(parsePreviewPath(`/preview/${id}/5000`)).toEqual({ previewId: id, port: 5000, path: '' });
+    for (const bad of [
+      `/preview/${id}/0/`,
+      `/preview/${id}/65536/`,
+      `/preview/${id}/05000/`,
+      '/preview/xyz/5000/',
+      '/previews/',
+    ]) {
+      expect(parsePreviewPath(bad), bad).toBeUndefined();
+    }
+  });
+
+  it('keep the app’s own redirects inside the preview and leave others alone', () => {
+    const target = { port: 5000, prefix: '/preview/abc/5000' };
+    expect(rewriteLocation('/login', target)).toBe('/preview/abc/5000/login');
+    expect(rewriteLocation('http://localhost/docs/', target)).toBe('/preview/abc/5000/docs/');
+    expect(rewriteLocation('http://127.0.0.1:5000/x?y=1#z', target)).toBe('/preview/abc/5000/x?y=1#z');
+    expect(rewriteLocation('http://localhost:6000/x', target)).toBe('http://localhost:6000/x');
+    expect(rewriteLocation('https://example.org/', target)).toBe('https://example.org/');
+    expect(rewriteLocation('//evil.example/x', target)).toBe('//evil.example/x');
+    expect(rewriteLocation('next', target)).toBe('next');
+  });
+});

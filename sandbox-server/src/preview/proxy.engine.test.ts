@@ -1,0 +1,134 @@
+import { connect } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningServer } from '../server.ts';
+import {
+  type CreatedSession,
+  createSession,
+  removeInstance,
+  sessionReady,
+  startTestServer,
+} from '../testing/server.ts';
+import { TerminalClient } from '../testing/terminal-client.ts';
+import { previewUrl } from './preview-path.ts';
+
+let server: RunningServer & { instance: string };
+let reader: CreatedSession;
+let other: CreatedSession;
+let terminal: TerminalClient;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  [reader, other] = await Promise.all([createSession(server.url), createSession(server.url)]);
+  await Promise.all([sessionReady(server.url, reader.cookie), sessionReady(server.url, other.cookie)]);
+  terminal = await TerminalClient.open(server.url, 'main', { cookie: reader.cookie });
+  await terminal.ready();
+  for (const command of [
+    'docker run -d --name web -p 127.0.0.1:5000:80 nginx',
+    'docker exec web mkdir /var/www/html/docs',
+    // A TCP echo: what the proxy sends upstream comes straight back.
+    'docker run -d --name echo -p 7000:7000 busybox nc -ll -p 7000 -e cat',
+    // An answer in two parts, two seconds apart.
+    `docker run -d --name slow -p 7001:7001 busybox nc -ll -p 7001 -e sh -c 'printf "HTTP/1.1 200 OK\\r\\nContent-Type: text/plain\\r\\n\\r\\nfirst\\n"; sleep 2; echo second'`,
+    'curl -s --retry 10 --retry-connrefused --retry-delay 1 -o /dev/null localhost:5000',
+  ]) {
+    const { code, output } = await terminal.run(command);
+    expect(code, `${command}\n${output}`).toBe(0);
+  }
+});
+
+afterAll(async () => {
+  await terminal?.close();
+  await server?.shutdown();
+  if (server) await removeInstance(server.instance);
+});
+
+function fetchPreview(path: string, cookie?: string) {
+  return fetch(`${server.url}${path}`, { headers: cookie ? { cookie } : {}, redirect: 'manual' });
+}
+
+describe('the port preview', () => {
+  it("serves the reader's published port, including one bound to the sandbox's 127.0.0.1", async () => {
+    const response = await fetchPreview(previewUrl(reader.id, 5000), reader.cookie);
+    expect(response.status).toBe(200);
+    expect(await response.text()).toMatch(/Welcome to nginx/i);
+  });
+
+  it('is 404 to a browser without the cookie, and to another session', async () => {
+    const url = previewUrl(reader.id, 5000);
+    const anonymous = await fetchPreview(url);
+    expect(anonymous.status).toBe(404);
+    expect(((await anonymous.json()) as { error: { code: string } }).error.code).toBe('not_found');
+    expect((await fetchPreview(url, other.cookie)).status).toBe(404);
+    // Nor does the other session reach port 5000 through its own address: its sandbox publishes nothing.
+    const own = await fetchPreview(previewUrl(other.id, 5000), other.cookie);
+    expect(own.status).toBe(404);
+    expect(((await own.json()) as { error: { code: string } }).error.code).toBe('port_not_published');
+  });
+
+  it('reaches only published ports', async () => {
+    for (const port of [22, 2375, 5001, 65535]) {
+      const response = await fetchPreview(previewUrl(reader.id, port), reader.cookie);
+      expect(response.status, String(port)).toBe(404);
+    }
+    expect((await fetchPreview(`/preview/${'0'.repeat(20)}/5000/`, reader.cookie)).status).toBe(404);
+    expect((await fetchPreview('/preview/not-an-id/5000/', reader.cookie)).status).toBe(404);
+  });
+
+  it('keeps redirects inside the preview', async () => {
+    const base = previewUrl(reader.id, 5000);
+    const noSlash = await fetchPreview(base.slice(0, -1), reader.cookie);
+    expect(noSlash.status).toBe(308);
+    expect(noSlash.headers.get('location')).toBe(base);
+    const directory = await fetchPreview(`${base}docs`, reader.cookie);
+    expect(directory.status).toBe(301);
+    expect(directory.headers.get('location')).toBe(`${base}docs/`);
+  });
+
+  it('streams an answer as it comes', async () => {
+    const started = Date.now();
+    const response = await fetchPreview(previewUrl(reader.id, 7001), reader.cookie);
+    const reader_ = response.body?.getReader();
+    const first = await reader_?.read();
+    const firstAt = Date.now() - started;
+    expect(Buffer.from(first?.value ?? []).toString()).toBe('first\n');
+    let rest = '';
+    for (;;) {
+      const chunk = await reader_?.read();
+      if (!chunk || chunk.done) break;
+      rest += Buffer.from(chunk.value).toString();
+    }
+    expect(rest).toBe('second\n');
+    expect(Date.now() - started - firstAt).toBeGreaterThan(1500);
+  });
+
+  it("tunnels an upgrade both ways, without Berth's cookie", async () => {
+    const { hostname, host, port } = new URL(server.url);
+    const socket = connect(Number(port), hostname);
+    let received = '';
+    socket.on('data', (chunk) => {
+      received += chunk.toString();
+    });
+    socket.write(
+      `GET ${previewUrl(reader.id, 7000)}chat HTTP/1.1\r\nHost: ${host}\r\n` +
+        'Upgrade: websocket\r\nConnection: Upgrade\r\n' +
+        `Cookie: theme=dark; ${reader.cookie}\r\n\r\n`,
+    );
+    await until(() => received.includes('\r\n\r\n'));
+    expect(received).toMatch(/^GET \/chat HTTP\/1\.1\r\n/);
+    expect(received).toContain('host: localhost:7000\r\n');
+    expect(received).toContain('cookie: theme=dark\r\n');
+    expect(received).toContain('upgrade: websocket\r\n');
+    expect(received).not.toContain(reader.token);
+    socket.write('ping-over-the-tunnel');
+    await until(() => received.includes('ping-over-the-tunnel'));
+    socket.destroy();
+  });
+});
+
+async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

@@ -1,0 +1,153 @@
+import { z } from 'zod';
+import { ApiError } from '../errors/index.ts';
+import type { SandboxDriver } from '../sandboxes/driver.ts';
+import { innerGet, okBody } from './inner-engine.ts';
+import { containerPart, shortId } from './names.ts';
+
+export type Port = {
+  containerPort: number;
+  protocol: string;
+  hostIp: string | null;
+  hostPort: number | null;
+};
+
+export type Endpoint = {
+  network: string;
+  ipv4: string | null;
+  mac: string | null;
+  /** The container's side of the veth pair, e.g. eth0; filled in by the network view. */
+  interface: string | null;
+  /** The sandbox's side of the veth pair, e.g. veth776a282; filled in by the network view. */
+  veth: string | null;
+};
+
+export type Container = {
+  id: string;
+  name: string;
+  image: string;
+  state: string;
+  status: string;
+  ports: Port[];
+  endpoints: Endpoint[];
+};
+
+/** What Berth reads of `GET /containers/json`; the sandbox is the reader's, so every field is checked. */
+const ContainerSummary = z.object({
+  Id: z.string(),
+  Names: z.array(z.string()).default([]),
+  Image: z.string().default(''),
+  State: z.string().default(''),
+  Status: z.string().default(''),
+  Created: z.number().default(0),
+  Ports: z
+    .array(
+      z.object({
+        IP: z.string().optional(),
+        PrivatePort: z.number(),
+        PublicPort: z.number().optional(),
+        Type: z.string().default('tcp'),
+      }),
+    )
+    .default([]),
+  NetworkSettings: z
+    .object({
+      Networks: z
+        .record(
+          z.string(),
+          z.object({ IPAddress: z.string().optional(), MacAddress: z.string().optional() }).nullable(),
+        )
+        .default({}),
+    })
+    .default({ Networks: {} }),
+});
+
+const ContainerList = z.array(ContainerSummary);
+
+export const LIST_PATH = '/containers/json?all=1';
+
+/** Newest first, as `docker ps -a` lists them. */
+export function parseContainers(body: unknown): Container[] {
+  const parsed = ContainerList.safeParse(body);
+  if (!parsed.success) throw malformed();
+  return parsed.data
+    .sort((a, b) => b.Created - a.Created)
+    .map((c) => ({
+      id: shortId(c.Id),
+      name: (c.Names[0] ?? '').replace(/^\//, ''),
+      image: c.Image,
+      state: c.State,
+      status: c.Status,
+      ports: uniquePorts(c.Ports),
+      endpoints: Object.entries(c.NetworkSettings.Networks).map(([network, settings]) => ({
+        network,
+        ipv4: settings?.IPAddress || null,
+        mac: settings?.MacAddress || null,
+        interface: null,
+        veth: null,
+      })),
+    }));
+}
+
+/** Docker lists a port published on all addresses twice, for IPv4 and IPv6; a reader thinks of it once. */
+function uniquePorts(ports: z.infer<typeof ContainerSummary>['Ports']): Port[] {
+  const seen = new Map<string, Port>();
+  for (const p of ports) {
+    const port: Port = {
+      containerPort: p.PrivatePort,
+      protocol: p.Type,
+      hostIp: p.IP === '::' ? '0.0.0.0' : (p.IP ?? null),
+      hostPort: p.PublicPort ?? null,
+    };
+    const key = `${port.containerPort}/${port.protocol}/${port.hostIp}/${port.hostPort}`;
+    if (!seen.has(key)) seen.set(key, port);
+  }
+  return [...seen.values()].sort((a, b) => (a.hostPort ?? 0) - (b.hostPort ?? 0));
+}
+
+export async function listContainers(driver: SandboxDriver, sessionId: string): Promise<Container[]> {
+  const [answer] = await innerGet(driver, sessionId, [LIST_PATH]);
+  return parseContainers(okBody(answer, malformed));
+}
+
+const Changes = z
+  .array(z.object({ Path: z.string(), Kind: z.number() }))
+  .nullable()
+  .transform((changes) => changes ?? []);
+const Inspect = z.object({ Id: z.string(), SizeRw: z.number().optional() });
+
+/** Docker's change kinds, in its numbering. */
+const CHANGE_KINDS = ['changed', 'added', 'deleted'] as const;
+/** A container that rewrote /usr would list thousands; a drawing needs far fewer. */
+const MAX_CHANGES = 500;
+
+/** `docker diff` and the size of the container's read-write layer. */
+export async function containerChanges(driver: SandboxDriver, sessionId: string, ref: string) {
+  const part = containerPart(ref);
+  const [inspect, changes, list] = await innerGet(driver, sessionId, [
+    `/containers/${part}/json?size=1`,
+    `/containers/${part}/changes`,
+    LIST_PATH,
+  ]);
+  const missing = () => new ApiError('no_such_container', `There is no container ${ref} in your sandbox.`);
+  const info = Inspect.safeParse(okBody(inspect, missing));
+  const diff = Changes.safeParse(okBody(changes, missing));
+  if (!info.success || !diff.success) throw malformed();
+  const container = parseContainers(okBody(list, malformed)).find((c) => c.id === shortId(info.data.Id));
+  if (!container) throw missing();
+  const sorted = diff.data
+    .map((change) => ({ path: change.Path, kind: CHANGE_KINDS[change.Kind] ?? 'changed' }))
+    .sort((a, b) => a.path.localeCompare(b.path));
+  return {
+    container,
+    sizeRw: info.data.SizeRw ?? 0,
+    changes: sorted.slice(0, MAX_CHANGES),
+    truncated: sorted.length > MAX_CHANGES,
+  };
+}
+
+export function malformed(): ApiError {
+  return new ApiError(
+    'sandbox_engine_unavailable',
+    'The Docker daemon inside your sandbox gave an answer Berth cannot read.',
+  );
+}

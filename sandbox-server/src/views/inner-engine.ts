@@ -1,0 +1,56 @@
+import { ApiError } from '../errors/index.ts';
+import type { SandboxDriver } from '../sandboxes/driver.ts';
+
+export type InnerAnswer = { status: number; body: unknown };
+
+/** Ends each answer in the batch: a byte JSON never holds unescaped. */
+const SEPARATOR = '\n\u001e\n';
+
+/**
+ * GETs on the Docker API of the daemon inside a sandbox, several in one exec. Each path is one
+ * argument to curl, never shell text; the script itself is fixed. `--globoff` stops curl reading
+ * brackets and braces in a path as its own patterns.
+ */
+const BATCH_SCRIPT =
+  'for path; do ' +
+  'curl -sS --globoff --max-time 5 --unix-socket /var/run/docker.sock -w "\\n%{http_code}" "http://docker$path"; ' +
+  "printf '\\n\\036\\n'; done";
+
+/** Asks the sandbox's own Docker engine; answers come back in the order of `paths`. */
+export async function innerGet(
+  driver: SandboxDriver,
+  sessionId: string,
+  paths: string[],
+): Promise<InnerAnswer[]> {
+  if (paths.length === 0) return [];
+  const { stdout } = await driver.exec(sessionId, ['bash', '-c', BATCH_SCRIPT, 'berth-views', ...paths]);
+  const parts = stdout.split(SEPARATOR).slice(0, paths.length);
+  if (parts.length < paths.length) throw unavailable();
+  return parts.map((part) => {
+    const newline = part.lastIndexOf('\n');
+    const status = Number(part.slice(newline + 1));
+    // curl reports 000 when it reached no daemon: the reader stopped it, or it is still starting.
+    if (!Number.isInteger(status) || status === 0) throw unavailable();
+    let body: unknown;
+    try {
+      body = JSON.parse(part.slice(0, Math.max(0, newline)));
+    } catch {
+      throw unavailable();
+    }
+    return { status, body };
+  });
+}
+
+/** The body of a 200 answer; a 404 becomes `missing`, anything else says the engine misbehaved. */
+export function okBody(answer: InnerAnswer | undefined, missing: () => ApiError): unknown {
+  if (answer?.status === 200) return answer.body;
+  if (answer?.status === 404) throw missing();
+  throw unavailable();
+}
+
+function unavailable(): ApiError {
+  return new ApiError(
+    'sandbox_engine_unavailable',
+    'The Docker daemon inside your sandbox is not answering; start it with `sudo systemctl start docker`.',
+  );
+}

@@ -1,0 +1,26 @@
+import { previewUrl } from '../preview/preview-path.ts';
+import type { Container } from './containers.ts';
+
+export type PreviewPort = { port: number; container: string; containerPort: number; url: string };
+
+/** Addresses the preview reaches through the sandbox's loopback; a port bound elsewhere is not offered. */
+const LOOPBACK_REACHABLE = new Set(['0.0.0.0', '127.0.0.1']);
+
+/** The TCP ports the reader's running containers publish on the sandbox, one entry per port. */
+export function previewPorts(containers: Container[], sessionId: string): PreviewPort[] {
+  const ports = new Map<number, PreviewPort>();
+  for (const container of containers) {
+    if (container.state !== 'running') continue;
+    for (const p of container.ports) {
+      if (p.protocol !== 'tcp' || p.hostPort === null || ports.has(p.hostPort)) continue;
+      if (!LOOPBACK_REACHABLE.has(p.hostIp ?? '0.0.0.0')) continue;
+      ports.set(p.hostPort, {
+        port: p.hostPort,
+        container: container.name,
+        containerPort: p.containerPort,
+        url: previewUrl(sessionId, p.hostPort),
+      });
+    }
+  }
+  return [...ports.values()].sort((a, b) => a.port - b.port);
+}

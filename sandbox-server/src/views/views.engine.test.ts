@@ -1,0 +1,170 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningServer } from '../server.ts';
+import {
+  type CreatedSession,
+  createSession,
+  removeInstance,
+  sessionReady,
+  startTestServer,
+} from '../testing/server.ts';
+import { TerminalClient } from '../testing/terminal-client.ts';
+import type { Container } from './containers.ts';
+import type { Image, Layer } from './images.ts';
+import type { Network } from './network.ts';
+import type { PreviewPort } from './ports.ts';
+
+let server: RunningServer & { instance: string };
+let session: CreatedSession;
+let terminal: TerminalClient;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  session = await createSession(server.url);
+  await sessionReady(server.url, session.cookie);
+  terminal = await TerminalClient.open(server.url, 'main', { cookie: session.cookie });
+  await terminal.ready();
+});
+
+afterAll(async () => {
+  await terminal?.close();
+  await server?.shutdown();
+  if (server) await removeInstance(server.instance);
+});
+
+/** Every answer these tests read, loosely: a view's fields or an error. */
+type Answer = {
+  networks: Network[];
+  containers: Container[];
+  container: Container;
+  ports: PreviewPort[];
+  image: Image;
+  images: Image[];
+  layers: Layer[];
+  changes: { path: string; kind: string }[];
+  sizeRw: number;
+  error: { code: string };
+};
+
+async function get(path: string, cookie = session.cookie) {
+  const response = await fetch(`${server.url}/api/session${path}`, { headers: { cookie } });
+  return { status: response.status, body: (await response.json()) as Answer };
+}
+
+/** Runs a command in the reader's terminal and returns its output, failing on a non-zero exit. */
+async function sh(command: string): Promise<string> {
+  const { code, output } = await terminal.run(command);
+  expect(code, `${command}\n${output}`).toBe(0);
+  return output.replace(/\x1b\][^\x07]*\x07/g, '').trim();
+}
+
+describe('views of the reader’s sandbox', () => {
+  it('draws containers on the bridge with the address docker inspect reports and their veth pair', async () => {
+    await sh('docker run -d --name sleeper busybox sleep 600');
+    await sh('docker network create appnet');
+    await sh('docker run -d --name web --network appnet -p 127.0.0.1:5000:80 nginx');
+    const address = await sh(
+      "docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' sleeper",
+    );
+    const veth = await sh(
+      'ip -o link | grep -o "veth[0-9a-f]*@if$(docker exec sleeper cat /sys/class/net/eth0/ifindex)" | cut -d@ -f1',
+    );
+
+    const { status, body } = await get('/network');
+    expect(status).toBe(200);
+    const sleeper = body.containers.find((c) => c.name === 'sleeper');
+    expect(sleeper).toMatchObject({
+      image: 'busybox',
+      state: 'running',
+      endpoints: [{ network: 'bridge', ipv4: address, interface: 'eth0', veth }],
+    });
+    expect(veth).toMatch(/^veth[0-9a-f]+$/);
+    const web = body.containers.find((c) => c.name === 'web');
+    expect(web?.endpoints[0]).toMatchObject({ network: 'appnet', interface: 'eth0' });
+    expect(web?.ports).toEqual([{ containerPort: 80, protocol: 'tcp', hostIp: '127.0.0.1', hostPort: 5000 }]);
+    const bridge = body.networks.find((n) => n.name === 'bridge');
+    expect(bridge).toMatchObject({ driver: 'bridge', bridge: 'docker0', subnet: '172.17.0.0/16' });
+    const appnet = body.networks.find((n) => n.name === 'appnet');
+    expect(appnet?.bridge).toBe(`br-${appnet?.id}`);
+  });
+
+  it('lists the published ports with their session-scoped preview address', async () => {
+    const { status, body } = await get('/ports');
+    expect(status).toBe(200);
+    expect(body.ports).toEqual([
+      {
+        port: 5000,
+        container: 'web',
+        containerPort: 80,
+        url: expect.stringMatching(/^\/preview\/[0-9a-f]{20}\/5000\/$/),
+      },
+    ]);
+  });
+
+  it('shows an image’s layers in build order with the instruction behind each', async () => {
+    await sh(
+      'mkdir -p ~/layers && printf \'FROM debian:trixie\\nRUN echo hi > /hello\\nENV GREETING=hi\\nCMD ["cat", "/hello"]\\n\' > ~/layers/Dockerfile',
+    );
+    await sh('DOCKER_BUILDKIT=0 docker build -q -t layered:1.0 ~/layers');
+    const steps = Number(await sh('docker history -q layered:1.0 | wc -l'));
+
+    const { status, body } = await get(`/images/${encodeURIComponent('layered:1.0')}/layers`);
+    expect(status).toBe(200);
+    expect(body.image.tags).toEqual(['layered:1.0']);
+    expect(body.layers).toHaveLength(steps);
+    expect(body.layers.slice(-3).map((l) => l.instruction)).toEqual([
+      'RUN echo hi > /hello',
+      'ENV GREETING=hi',
+      'CMD ["cat" "/hello"]',
+    ]);
+    expect(body.layers.at(-3)?.size).toBeGreaterThan(0);
+    expect(body.layers.at(-1)?.size).toBe(0);
+
+    const images = await get('/images');
+    expect(images.body.images[0]?.tags).toEqual(['layered:1.0']);
+  });
+
+  it('shows what a running container changed in its read-write layer', async () => {
+    await sh('docker exec sleeper sh -c "echo x > /tmp/berth-was-here && rm /bin/wget"');
+    const { status, body } = await get('/containers/sleeper/changes');
+    expect(status).toBe(200);
+    expect(body.container.name).toBe('sleeper');
+    expect(body.changes).toEqual(
+      expect.arrayContaining([
+        { path: '/tmp/berth-was-here', kind: 'added' },
+        { path: '/bin/wget', kind: 'deleted' },
+        { path: '/tmp', kind: 'changed' },
+      ]),
+    );
+    expect(body.sizeRw).toBeGreaterThan(0);
+  });
+
+  it('refuses names that are not names, and says when there is no such thing', async () => {
+    for (const bad of ['..%2F..%2Fetc', '%24(reboot)', 'a%20b', '-rf']) {
+      const { status, body } = await get(`/containers/${bad}/changes`);
+      expect(status, bad).toBe(400);
+      expect(body.error.code).toBe('invalid_name');
+    }
+    expect((await get(`/images/${encodeURIComponent('x/../../y')}/layers`)).body.error.code).toBe(
+      'invalid_name',
+    );
+    expect((await get('/containers/nosuchthing/changes')).body.error.code).toBe('no_such_container');
+    expect((await get('/images/nosuchimage/layers')).status).toBe(404);
+  });
+
+  it('answers only the session’s own browser', async () => {
+    const { status, body } = await get('/network', 'berth_session=not-a-token');
+    expect(status).toBe(404);
+    expect(body.error.code).toBe('no_session');
+  });
+
+  it('says plainly when the reader stopped the Docker daemon in their sandbox', async () => {
+    await sh('sudo systemctl stop docker');
+    try {
+      const { status, body } = await get('/network');
+      expect(status).toBe(503);
+      expect(body.error.code).toBe('sandbox_engine_unavailable');
+    } finally {
+      await sh('sudo systemctl start docker');
+    }
+  });
+});
