@@ -13,10 +13,18 @@ import type { Sessions } from './sessions/sessions.ts';
 import { checkTerminalRequest } from './terminals/request.ts';
 import { viewRoutes } from './views/routes.ts';
 
-type Deps = { config: Config; sessions: Sessions; driver: SandboxDriver; metrics: Metrics; log: Logger };
+type Deps = {
+  config: Config;
+  sessions: Sessions;
+  driver: SandboxDriver;
+  metrics: Metrics;
+  log: Logger;
+  /** The origin browsers reach port previews at, given the URL a request came in on. */
+  previewOrigin: (requestUrl: string) => string;
+};
 
 /** Builds the HTTP app: the API, health and metrics, and the built site. No side effects. */
-export function createApp({ config, sessions, driver, metrics, log }: Deps) {
+export function createApp({ config, sessions, driver, metrics, log, previewOrigin }: Deps) {
   const app = new Hono();
 
   app.onError((error, c) => {
@@ -51,7 +59,7 @@ export function createApp({ config, sessions, driver, metrics, log }: Deps) {
   });
 
   app.route('/api/session', sessionRoutes(sessions, config));
-  app.route('/api/session', viewRoutes(sessions, driver));
+  app.route('/api/session', viewRoutes(sessions, driver, previewOrigin));
 
   const terminalRequest = (c: Context) =>
     checkTerminalRequest(

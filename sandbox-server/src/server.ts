@@ -1,4 +1,4 @@
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import Docker from 'dockerode';
@@ -7,7 +7,6 @@ import { createApp } from './app.ts';
 import type { Config } from './config/index.ts';
 import { createMetrics } from './metrics/index.ts';
 import { startMirror } from './mirror/mirror.ts';
-import { isPreviewPath } from './preview/preview-path.ts';
 import { PreviewProxy } from './preview/proxy.ts';
 import { DockerSandboxDriver } from './sandboxes/docker-driver.ts';
 import { Sessions } from './sessions/sessions.ts';
@@ -16,6 +15,8 @@ import { TerminalSockets } from './terminals/sockets.ts';
 
 export type RunningServer = {
   url: string;
+  /** Where port previews are served: the same host on its own port, so a reader's app never runs on the site's origin. */
+  previewUrl: string;
   /** Stops accepting, closes terminals with 1001 and leaves every sandbox for the next run to adopt. */
   shutdown(): Promise<void>;
 };
@@ -40,32 +41,31 @@ export async function startServer(config: Config): Promise<RunningServer> {
   }
   const stopReaping = sessions.startReaping();
   const terminals = new TerminalSockets(sessions, driver, config, metrics, log);
-  const app = createApp({ config, sessions, driver, metrics, log });
-
+  // Previews are streamed by Node itself, bodies and all, on their own origin (see config.preview).
   const preview = new PreviewProxy(sessions, driver, log);
-  const honoListener = getRequestListener(app.fetch);
-  // Previews are streamed by Node itself, bodies and all; everything else is the Hono app's.
-  const server = createServer((req, res) => {
-    if (isPreviewPath(pathOf(req.url))) preview.handleRequest(req, res);
-    else void honoListener(req, res);
-  });
-  server.on('upgrade', (req, socket, head) => {
-    if (isPreviewPath(pathOf(req.url))) preview.handleUpgrade(req, socket, head);
-    else terminals.handleUpgrade(req, socket, head);
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => resolve());
-  });
-  const { address, port } = server.address() as AddressInfo;
-  const host = address.includes(':') ? `[${address}]` : address;
-  const url = `http://${host}:${port}`;
-  log.info({ event: 'listening', url }, `Berth is serving at ${url}`);
+  const previewServer = createServer(preview.handleRequest);
+  previewServer.on('upgrade', preview.handleUpgrade);
+  const previewAddress = await listen(previewServer, config.preview.port, config.host);
+  const previewOrigin = (requestUrl: string) => {
+    if (config.preview.origin) return config.preview.origin;
+    const { protocol, hostname } = new URL(requestUrl);
+    return `${protocol}//${hostname}:${previewAddress.port}`;
+  };
+
+  const app = createApp({ config, sessions, driver, metrics, log, previewOrigin });
+  const server = createServer(getRequestListener(app.fetch));
+  server.on('upgrade', terminals.handleUpgrade);
+  const url = (await listen(server, config.port, config.host)).url;
+  const previewUrl = previewAddress.url;
+  log.info({ event: 'listening', url, previewUrl }, `Berth is serving at ${url}, previews at ${previewUrl}`);
 
   return {
     url,
+    previewUrl,
     async shutdown() {
       stopReaping();
+      previewServer.close();
+      previewServer.closeAllConnections();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       const detached = terminals.closeAll(CLOSE_GOING_AWAY, 'server shutting down');
       server.closeIdleConnections();
@@ -78,6 +78,12 @@ export async function startServer(config: Config): Promise<RunningServer> {
   };
 }
 
-function pathOf(url: string | undefined): string {
-  return (url ?? '/').split('?')[0] ?? '/';
+async function listen(server: Server, port: number, host: string): Promise<{ port: number; url: string }> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const shown = address.address.includes(':') ? `[${address.address}]` : address.address;
+  return { port: address.port, url: `http://${shown}:${address.port}` };
 }

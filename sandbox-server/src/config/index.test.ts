@@ -7,6 +7,7 @@ describe('configuration', () => {
     expect(config).toMatchObject({
       host: '127.0.0.1',
       port: 8080,
+      preview: { port: 8081, origin: undefined },
       lifetimeSeconds: 3600,
       idleTimeoutSeconds: 900,
       maxSandboxes: 20,
@@ -44,6 +45,12 @@ describe('configuration', () => {
       LOG_LEVEL: '',
     });
     expect(config.port).toBe(9000);
+    expect(config.preview.port).toBe(9001);
+    expect(
+      loadConfig({ BERTH_PREVIEW_PORT: '7000', BERTH_PREVIEW_ORIGIN: 'https://preview.example.com/' })
+        .preview,
+    ).toEqual({ port: 7000, origin: 'https://preview.example.com' });
+    expect(loadConfig({ PORT: '0' }).preview.port).toBe(0);
     expect(config.sandbox).toMatchObject({ memoryBytes: 512 * 1024 ** 2, cpus: 0.5, runtime: 'sysbox-runc' });
     expect(config.allowedOrigins).toEqual(['https://docs.example.com', 'http://localhost:4321']);
     expect(config.logLevel).toBe('info');

@@ -29,6 +29,8 @@ const defaultSiteDir = fileURLToPath(new URL('../../../dist', import.meta.url));
 const schema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  BERTH_PREVIEW_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  BERTH_PREVIEW_ORIGIN: z.string().url('an origin like https://preview.docs.example.com').optional(),
   BERTH_LIFETIME_SECONDS: positiveInt(3600),
   BERTH_IDLE_TIMEOUT_SECONDS: positiveInt(900),
   BERTH_SANDBOX_MEMORY: size('1g'),
@@ -68,6 +70,16 @@ const schema = z.object({
 export type Config = {
   host: string;
   port: number;
+  /**
+   * Port previews are served on their own origin, so a reader's app never runs with the site's:
+   * its scripts cannot read the API or open terminals (Origin differs), yet the session cookie,
+   * which is not bound to a port, still reaches it.
+   */
+  preview: {
+    port: number;
+    /** Where browsers reach the preview listener, when a proxy in front changes it; else same host, preview port. */
+    origin: string | undefined;
+  };
   lifetimeSeconds: number;
   idleTimeoutSeconds: number;
   sandbox: {
@@ -102,9 +114,19 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
   const v = parsed.data;
+  const previewPort = v.BERTH_PREVIEW_PORT ?? (v.PORT === 0 ? 0 : v.PORT + 1);
+  if (previewPort > 65535) {
+    throw new ConfigError(
+      'invalid configuration:\n  BERTH_PREVIEW_PORT: PORT is 65535, so set a preview port',
+    );
+  }
   return {
     host: v.HOST,
     port: v.PORT,
+    preview: {
+      port: previewPort,
+      origin: v.BERTH_PREVIEW_ORIGIN === undefined ? undefined : new URL(v.BERTH_PREVIEW_ORIGIN).origin,
+    },
     lifetimeSeconds: v.BERTH_LIFETIME_SECONDS,
     idleTimeoutSeconds: v.BERTH_IDLE_TIMEOUT_SECONDS,
     sandbox: {

@@ -17,10 +17,6 @@ const PREVIEW_PATH = /^\/preview\/([0-9a-f]{20})\/([1-9][0-9]{0,4})(\/[^?#]*)?$/
 
 export type PreviewTarget = { previewId: string; port: number; path: string };
 
-export function isPreviewPath(pathname: string): boolean {
-  return pathname === '/preview' || pathname.startsWith('/preview/');
-}
-
 /** The preview id, port and the path within the previewed app; undefined for anything else. */
 export function parsePreviewPath(pathname: string): PreviewTarget | undefined {
   const match = PREVIEW_PATH.exec(pathname);

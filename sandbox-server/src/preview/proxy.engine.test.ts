@@ -42,8 +42,8 @@ afterAll(async () => {
   if (server) await removeInstance(server.instance);
 });
 
-function fetchPreview(path: string, cookie?: string) {
-  return fetch(`${server.url}${path}`, { headers: cookie ? { cookie } : {}, redirect: 'manual' });
+function fetchPreview(path: string, cookie?: string, origin = server.previewUrl) {
+  return fetch(`${origin}${path}`, { headers: cookie ? { cookie } : {}, redirect: 'manual' });
 }
 
 describe('the port preview', () => {
@@ -74,6 +74,22 @@ describe('the port preview', () => {
     expect((await fetchPreview('/preview/not-an-id/5000/', reader.cookie)).status).toBe(404);
   });
 
+  it("is served on its own origin, so the reader's app cannot use the site's", async () => {
+    const url = previewUrl(reader.id, 5000);
+    expect(new URL(server.previewUrl).port).not.toBe(new URL(server.url).port);
+    expect((await fetchPreview(url, reader.cookie, server.url)).status).toBe(404);
+    expect((await fetchPreview('/api/session', reader.cookie)).status).toBe(404);
+    // A script on the preview origin would send the cookie but its own Origin: no terminal, no session change.
+    await expect(
+      TerminalClient.open(server.url, 'main', { cookie: reader.cookie, origin: server.previewUrl }),
+    ).rejects.toMatchObject({ status: 403 });
+    const deleted = await fetch(`${server.url}/api/session`, {
+      method: 'DELETE',
+      headers: { cookie: reader.cookie, origin: server.previewUrl },
+    });
+    expect(deleted.status).toBe(403);
+  });
+
   it('keeps redirects inside the preview', async () => {
     const base = previewUrl(reader.id, 5000);
     const noSlash = await fetchPreview(base.slice(0, -1), reader.cookie);
@@ -102,7 +118,7 @@ describe('the port preview', () => {
   });
 
   it("tunnels an upgrade both ways, without Berth's cookie", async () => {
-    const { hostname, host, port } = new URL(server.url);
+    const { hostname, host, port } = new URL(server.previewUrl);
     const socket = connect(Number(port), hostname);
     let received = '';
     socket.on('data', (chunk) => {

@@ -138,7 +138,7 @@ export class PreviewProxy {
       if (Date.now() - entry.at >= PORTS_TTL_MS) this.ports.delete(id);
     }
     const ports = listContainers(this.driver, sessionId).then(
-      (containers) => new Set(previewPorts(containers, sessionId).map((p) => p.port)),
+      (containers) => new Set(previewPorts(containers, sessionId, '').map((p) => p.port)),
     );
     ports.catch(() => this.ports.delete(sessionId));
     this.ports.set(sessionId, { at: Date.now(), ports });

@@ -6,8 +6,11 @@ export type PreviewPort = { port: number; container: string; containerPort: numb
 /** Addresses the preview reaches through the sandbox's loopback; a port bound elsewhere is not offered. */
 const LOOPBACK_REACHABLE = new Set(['0.0.0.0', '127.0.0.1']);
 
-/** The TCP ports the reader's running containers publish on the sandbox, one entry per port. */
-export function previewPorts(containers: Container[], sessionId: string): PreviewPort[] {
+/**
+ * The TCP ports the reader's running containers publish on the sandbox, one entry per port, each
+ * with its address on the preview origin.
+ */
+export function previewPorts(containers: Container[], sessionId: string, origin: string): PreviewPort[] {
   const ports = new Map<number, PreviewPort>();
   for (const container of containers) {
     if (container.state !== 'running') continue;
@@ -18,7 +21,7 @@ export function previewPorts(containers: Container[], sessionId: string): Previe
         port: p.hostPort,
         container: container.name,
         containerPort: p.containerPort,
-        url: previewUrl(sessionId, p.hostPort),
+        url: `${origin}${previewUrl(sessionId, p.hostPort)}`,
       });
     }
   }

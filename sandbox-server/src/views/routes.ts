@@ -24,7 +24,11 @@ export function readySession(sessions: Sessions, cookie: string | undefined): Se
  * GET /api/session/{network,containers,images,ports,…}: what the reader's sandbox holds, read
  * from its own Docker engine, for the live diagrams and the dock's port links.
  */
-export function viewRoutes(sessions: Sessions, driver: SandboxDriver) {
+export function viewRoutes(
+  sessions: Sessions,
+  driver: SandboxDriver,
+  previewOrigin: (requestUrl: string) => string,
+) {
   const session = (c: Context) => readySession(sessions, getCookie(c, COOKIE_NAME));
   return new Hono()
     .get('/network', async (c) => c.json(await networkView(driver, session(c).id)))
@@ -38,6 +42,7 @@ export function viewRoutes(sessions: Sessions, driver: SandboxDriver) {
     )
     .get('/ports', async (c) => {
       const { id } = session(c);
-      return c.json({ ports: previewPorts(await listContainers(driver, id), id) });
+      const origin = previewOrigin(c.req.url);
+      return c.json({ ports: previewPorts(await listContainers(driver, id), id, origin) });
     });
 }

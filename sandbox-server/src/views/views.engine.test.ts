@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { previewUrl } from '../preview/preview-path.ts';
 import type { RunningServer } from '../server.ts';
 import {
   type CreatedSession,
@@ -95,7 +96,7 @@ describe('views of the reader’s sandbox', () => {
         port: 5000,
         container: 'web',
         containerPort: 80,
-        url: expect.stringMatching(/^\/preview\/[0-9a-f]{20}\/5000\/$/),
+        url: `${server.previewUrl}${previewUrl(session.id, 5000)}`,
       },
     ]);
   });

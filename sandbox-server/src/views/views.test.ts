@@ -45,9 +45,9 @@ describe('the views', () => {
     expect(containers[0]?.ports).toEqual([
       { containerPort: 80, protocol: 'tcp', hostIp: '0.0.0.0', hostPort: 8080 },
     ]);
-    expect(previewPorts(containers, 'a'.repeat(64)).map((p) => [p.port, p.container])).toEqual([
-      [8080, 'web'],
-    ]);
+    const ports = previewPorts(containers, 'a'.repeat(64), 'http://127.0.0.1:8081');
+    expect(ports.map((p) => [p.port, p.container])).toEqual([[8080, 'web']]);
+    expect(ports[0]?.url).toMatch(/^http:\/\/127\.0\.0\.1:8081\/preview\/[0-9a-f]{20}\/8080\/$/);
   });
 
   it('pair each endpoint with its veth by the index its eth0 names, matched by MAC address', () => {
