@@ -41,8 +41,10 @@ const Links = z.array(z.object({ ifindex: z.number(), ifname: z.string() }));
  */
 const LINKS_SCRIPT =
   "ip -j link; printf '\\n\\036\\n'; " +
-  'docker inspect -f "{{.Id}} {{.State.Pid}}" "$@" 2>/dev/null | while read -r id pid; do ' +
-  'printf "%s" "$id"; ' +
+  'for id; do ' +
+  // The docker CLI takes a tenth of a second to start; curl and grep find the Pid in a few ms.
+  'pid=$(curl -s --max-time 5 --unix-socket /var/run/docker.sock "http://docker/containers/$id/json" | grep -o \'"Pid":[0-9]*\' | head -n 1 | cut -d: -f2); ' +
+  '[ -n "$pid" ] || continue; printf "%s" "$id"; ' +
   'for dir in /proc/$pid/root/sys/class/net/*; do ' +
   '[ -r "$dir/iflink" ] && printf " %s=%s=%s" "$(basename "$dir")" "$(cat "$dir/iflink")" "$(cat "$dir/address")"; ' +
   'done; echo; done';
