@@ -24,6 +24,7 @@ describe('block meta', () => {
     expect(() => parseBlockMeta('exit=x')).toThrow(/exit must be a whole number/);
     expect(() => parseBlockMeta('then=sleep')).toThrow(/then must be one of/);
     expect(() => parseBlockMeta('until="x"')).toThrow(/need then=/);
+    expect(() => parseBlockMeta('terminal="Logs 2"')).toThrow(/terminal must be/);
   });
 
   it('normalizes what differs between runs', () => {

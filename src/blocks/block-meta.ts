@@ -3,6 +3,8 @@
  * ```` ```console exit=3 expect="inactive (dead)" ```` or ```` ```console until="root@" then="exit" ````.
  * Read by the site (to render the block) and by the guide runner (to test it); no Node or DOM here.
  */
+import { TERMINAL_NAME } from '../../sandbox-server/src/terminals/protocol.ts';
+
 export type BlockEnding = 'exit' | 'ctrl-c' | 'detach' | 'eof';
 
 export type BlockMeta = {
@@ -52,8 +54,12 @@ export function parseBlockMeta(meta: string): BlockMeta {
       case 'timeout':
         result.timeout = number();
         break;
-      case 'expect':
       case 'terminal':
+        if (value === undefined || !TERMINAL_NAME.test(value))
+          throw new Error('terminal must be 1-16 lower-case letters, digits or dashes, e.g. terminal="logs"');
+        result.terminal = value;
+        break;
+      case 'expect':
       case 'until':
         if (value === undefined) throw new Error(`${key} needs a value`);
         result[key] = value;

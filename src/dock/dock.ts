@@ -1,25 +1,38 @@
 /**
- * The terminal dock: one xterm attached to the reader's sandbox, loaded on the first Run. It
- * speaks the terminal protocol of ARCHITECTURE.md, follows the shell's OSC 133 marks to know when
- * a command ends, and survives navigation and reloads by reattaching to the same named shell.
+ * The terminal dock, loaded on the first Run: a row of tabs, one xterm per terminal of the reader's
+ * sandbox (`main`, then `2`, `3`, … or a block's own `terminal=`). Each tab speaks the terminal
+ * protocol of ARCHITECTURE.md over its own socket (./terminal-tab.ts); the dock owns the session,
+ * its state, the toolbar with the published ports' links, and what survives navigation and reloads.
+ *
+ * It tells the page what happens, on `document`: `berth:session` ({state: 'ready' | 'ended'}) and
+ * `berth:command-end` ({terminal, exitCode}) after every command in any terminal.
  */
-import { FitAddon } from '@xterm/addon-fit';
-import { SearchAddon } from '@xterm/addon-search';
-import { WebLinksAddon } from '@xterm/addon-web-links';
-import { Terminal } from '@xterm/xterm';
+import type { Terminal } from '@xterm/xterm';
 import '@xterm/xterm/css/xterm.css';
 import './dock.css';
-import type { ServerMessage } from '../../sandbox-server/src/terminals/protocol.ts';
-import { type BlockMeta, ENDING_KEYS, lastCodeExpected } from '../blocks/block-meta.ts';
+import type { BlockMeta } from '../blocks/block-meta.ts';
 import {
   currentSession,
   deleteSession,
+  deleteTerminal,
   ensureSession,
+  type PublishedPort,
+  publishedPorts,
   SandboxUnavailable,
   type SessionView,
 } from './session-api.ts';
-import { ShellMarks } from './shell-marks.ts';
+import { type RunResult, type TabHost, TerminalTab } from './terminal-tab.ts';
+import {
+  isTerminalName,
+  MAIN_TERMINAL,
+  nextTerminalName,
+  parseOpenTabs,
+  tabAfterClosing,
+  tabForKey,
+} from './terminal-tabs.ts';
 import { siteTheme, terminalThemes } from './themes.ts';
+
+export type { RunResult } from './terminal-tab.ts';
 
 export type DockState =
   | 'starting'
@@ -29,14 +42,18 @@ export type DockState =
   | 'limit'
   | 'expired'
   | 'unavailable';
-/** `ok`: every command but the last ended with 0, and the last as the block declares. */
-export type RunResult = { outcome: 'ran'; code: number; ok: boolean } | { outcome: 'cancelled' };
 
-const TERMINAL_NAME = 'main';
+/** The events the dock dispatches on `document`, for views that follow the sandbox. */
+export type SessionEventDetail = { state: 'ready' | 'ended' };
+export type CommandEndEventDetail = { terminal: string; exitCode: number };
+
 const LAYOUT_KEY = 'berth-dock-layout';
+const TABS_KEY = 'berth-dock-terminals';
 const MIN_HEIGHT = 160;
-const MAX_RECONNECT_DELAY_MS = 15_000;
+/** The server takes 32 terminal sockets per session, and a reader may have the site open twice. */
+const MAX_TABS = 8;
 const FAILED: ReadonlySet<DockState> = new Set(['capacity', 'limit', 'expired', 'unavailable']);
+const ENDED_TEXT = 'Your sandbox has ended. Start a new one to run commands again.';
 
 const STATE_TEXT: Record<DockState, string> = {
   starting: 'Starting your sandbox…',
@@ -71,61 +88,78 @@ function button(label: string, action: string): HTMLButtonElement {
 }
 
 export class BerthDock extends HTMLElement {
-  /** Public so tests (and later views) can read the buffer: `dock.terminal.buffer.active`. */
-  readonly terminal = new Terminal({
-    cursorBlink: true,
-    fontFamily: 'ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace',
-    fontSize: 14,
-    scrollback: 5000,
-    theme: terminalThemes[siteTheme()],
-  });
-  private readonly fit = new FitAddon();
-  private readonly search = new SearchAddon();
-  private readonly marks = new ShellMarks();
-  private readonly encoder = new TextEncoder();
-  private socket: WebSocket | undefined;
+  /** Open terminals in tab order (a Map keeps insertion order); `main` is first and never closes. */
+  private readonly tabs = new Map<string, TerminalTab>();
+  private shown = MAIN_TERMINAL;
+  /** A session exists: tabs may attach. Until then, a new tab waits for `start`. */
+  private live = false;
   private state: DockState = 'starting';
+  /** What `berth:session` last said, so a reconnect does not announce the same sandbox twice. */
+  private announced: SessionEventDetail['state'] | undefined;
   private failure = '';
   private layout = readLayout();
-  private reconnectDelayMs = 1000;
   private retryTimer: number | undefined;
   private progressTimer: number | undefined;
   private startedAt = 0;
-  private activeRun: { cancelled: boolean } | undefined;
-  /** Output since the last command was typed, for blocks that end on a pattern. */
-  private recent = '';
-  private readonly decoder = new TextDecoder();
+  private portsRequest: Promise<void> | undefined;
+  private portsAgain = false;
   /** Which sandbox this is (its expiry time is unique enough), so progress is kept per sandbox. */
   sandbox: string | undefined;
   private readonly stateWaiters = new Set<() => boolean>();
   private readonly parts = {
     status: document.createElement('span'),
     progress: document.createElement('progress'),
+    ports: document.createElement('span'),
     notice: document.createElement('div'),
+    tabRow: document.createElement('div'),
+    tablist: document.createElement('div'),
     screen: document.createElement('div'),
     handle: document.createElement('div'),
     collapse: button('Collapse', 'collapse'),
     find: document.createElement('input'),
+    add: button('+', 'new-terminal'),
   };
+  private readonly host: TabHost = {
+    sandboxStatus: (state) => this.setState(state),
+    sessionEnded: () => this.fail('expired', ENDED_TEXT),
+    reconnecting: () => this.setState('reconnecting'),
+    commandEnded: (terminal, exitCode) => {
+      const detail: CommandEndEventDetail = { terminal, exitCode };
+      document.dispatchEvent(new CustomEvent('berth:command-end', { detail }));
+      this.refreshPorts();
+    },
+    marked: () => this.wake(),
+  };
+
+  /** The xterm of the tab shown now; tests read its buffer: `dock.terminal.buffer.active`. */
+  get terminal(): Terminal {
+    return this.current.terminal;
+  }
+
+  /** The open terminals, in tab order. */
+  get terminalNames(): string[] {
+    return [...this.tabs.keys()];
+  }
+
+  get shownTerminal(): string {
+    return this.shown;
+  }
+
+  private get current(): TerminalTab {
+    const tab = this.tabs.get(this.shown) ?? this.tabs.get(MAIN_TERMINAL);
+    if (!tab) throw new Error('the dock has no main terminal');
+    return tab;
+  }
 
   connectedCallback(): void {
     if (this.parts.screen.isConnected) return;
     this.build();
-    this.terminal.loadAddon(this.fit);
-    this.terminal.loadAddon(this.search);
-    this.terminal.loadAddon(new WebLinksAddon());
-    this.terminal.open(this.parts.screen);
-    this.terminal.parser.registerOscHandler(133, (data) => {
-      this.marks.mark(data);
-      this.wake();
-      return true;
-    });
-    this.terminal.onData((data) => this.send(this.encoder.encode(data)));
-    this.terminal.onBinary((data) => this.send(Uint8Array.from(data, (c) => c.charCodeAt(0))));
-    this.terminal.onResize(({ cols, rows }) => this.control({ type: 'resize', cols, rows }));
+    const saved = parseOpenTabs(sessionStorage.getItem(TABS_KEY));
+    for (const name of saved.names) this.openTerminal(name);
+    this.show(saved.shown);
     new ResizeObserver(() => this.refit()).observe(this.parts.screen);
     new MutationObserver(() => {
-      this.terminal.options.theme = terminalThemes[siteTheme()];
+      for (const tab of this.tabs.values()) tab.setTheme(terminalThemes[siteTheme()]);
     }).observe(document.documentElement, { attributes: true, attributeFilter: ['data-theme'] });
     this.applyLayout();
   }
@@ -137,7 +171,7 @@ export class BerthDock extends HTMLElement {
     try {
       const view: SessionView | undefined = create ? await ensureSession() : await currentSession();
       if (!view) {
-        this.fail('expired', 'Your sandbox has ended. Start a new one to run commands again.');
+        this.fail('expired', ENDED_TEXT);
         return;
       }
       this.sandbox = view.expiresAt;
@@ -147,68 +181,76 @@ export class BerthDock extends HTMLElement {
       this.fail(error.kind, error.message, error.retryAfterSeconds);
       return;
     }
-    this.openSocket();
+    this.live = true;
+    for (const tab of this.tabs.values()) tab.connect();
   }
 
   /**
-   * Types a block's commands one at a time, each after the previous one ended; stops at a failure.
-   * A last command that does not end by itself is ended as the block says (`meta.ending`).
+   * Runs a block in its terminal (`meta.terminal`, default `main`), opening and showing that tab:
+   * its commands one at a time, each after the previous one ended, stopping at a failure.
    */
   async run(commands: string[], meta: BlockMeta = {}): Promise<RunResult> {
+    const name = meta.terminal ?? MAIN_TERMINAL;
+    if (!isTerminalName(name)) {
+      throw new Error(`"${name}" is not a terminal name (a-z, 0-9 and -, at most 16 characters)`);
+    }
     this.setCollapsed(false);
     if (this.state === 'expired' || this.state === 'unavailable') await this.start(true);
-    await this.usable();
-    if (this.activeRun || this.marks.state === 'running') {
+    const tab = this.openTerminal(name);
+    this.show(name);
+    await this.usable(tab);
+    if (tab.busy) {
       if (!(await this.confirmInterrupt())) return { outcome: 'cancelled' };
-      if (this.activeRun) this.activeRun.cancelled = true;
-      this.send(this.encoder.encode('\x03'));
-      await this.marks.prompt();
+      tab.interrupt();
+      await tab.marks.prompt();
     }
-    const run = { cancelled: false };
-    this.activeRun = run;
-    try {
-      let code = 0;
-      for (const [index, command] of commands.entries()) {
-        await this.marks.prompt();
-        if (run.cancelled) return { outcome: 'cancelled' };
-        const end = this.marks.commandEnd();
-        this.recent = '';
-        // A terminal sends Enter as CR; heredoc and continuation lines go the same way.
-        this.send(this.encoder.encode(`${command.replace(/\n/g, '\r')}\r`));
-        if (meta.ending && index === commands.length - 1) await this.endAsTheReader(meta, run);
-        code = await end;
-        if (run.cancelled) return { outcome: 'cancelled' };
-        if (index < commands.length - 1 && code !== 0) return { outcome: 'ran', code, ok: false };
-      }
-      return { outcome: 'ran', code, ok: lastCodeExpected(meta, code) };
-    } finally {
-      if (this.activeRun === run) this.activeRun = undefined;
-    }
+    return tab.run(commands, meta);
   }
 
-  /** Waits for the block's pattern (or time), then types its ending keys, unless the run was stopped. */
-  private async endAsTheReader(meta: BlockMeta, run: { cancelled: boolean }): Promise<void> {
-    const until = meta.until === undefined ? undefined : new RegExp(meta.until, 'm');
-    await new Promise<void>((resolve) => {
-      const check = () => {
-        const started = this.marks.state === 'running' || this.recent.length > 0;
-        if (run.cancelled || (until ? until.test(this.recent) : started)) {
-          resolve();
-          return true;
-        }
-        return false;
-      };
-      if (check()) return;
-      const poll = window.setInterval(() => {
-        if (check()) window.clearInterval(poll);
-      }, 100);
+  /** Opens a terminal's tab (attached at once when the sandbox is there), or returns the open one. */
+  openTerminal(name: string): TerminalTab {
+    const open = this.tabs.get(name);
+    if (open) return open;
+    if (!isTerminalName(name)) throw new Error(`"${name}" is not a terminal name`);
+    // A new shell starts at the size the shown one has, so its first lines are laid out right.
+    const shown = this.tabs.get(this.shown)?.terminal;
+    const tab = new TerminalTab(name, this.host, {
+      cols: shown?.cols ?? 80,
+      rows: shown?.rows ?? 24,
+      theme: terminalThemes[siteTheme()],
     });
-    if (meta.after) await new Promise((resolve) => window.setTimeout(resolve, (meta.after ?? 0) * 1000));
-    if (!run.cancelled && meta.ending) this.send(this.encoder.encode(ENDING_KEYS[meta.ending]));
+    this.tabs.set(name, tab);
+    this.parts.tablist.append(tab.tab, ...(tab.closer ? [tab.closer] : []));
+    this.parts.screen.append(tab.panel);
+    if (this.live) tab.connect();
+    this.saveTabs();
+    return tab;
+  }
+
+  /** Shows one terminal's tab and hides the others. */
+  show(name: string): void {
+    if (!this.tabs.has(name)) return;
+    this.shown = name;
+    for (const tab of this.tabs.values()) tab.setShown(tab.name === name);
+    this.refit();
+    this.saveTabs();
+  }
+
+  /** Closes a tab and ends its shell and whatever runs in it; `main` stays. */
+  async closeTerminal(name: string): Promise<void> {
+    const tab = this.tabs.get(name);
+    if (!tab || name === MAIN_TERMINAL) return;
+    if (this.shown === name) this.show(tabAfterClosing(this.terminalNames, name));
+    this.tabs.delete(name);
+    tab.dispose();
+    this.saveTabs();
+    this.wake(); // a run waiting for this terminal learns it is gone
+    if (this.live) await deleteTerminal(name);
   }
 
   private build(): void {
-    const { status, progress, notice, screen, handle, collapse, find } = this.parts;
+    const { status, progress, ports, notice, tabRow, tablist, screen, handle, collapse, find, add } =
+      this.parts;
     this.setAttribute('role', 'region');
     this.setAttribute('aria-label', 'Sandbox terminal');
     handle.className = 'berth-dock-handle';
@@ -232,102 +274,137 @@ export class BerthDock extends HTMLElement {
     status.setAttribute('role', 'status');
     progress.className = 'berth-dock-progress';
     progress.setAttribute('aria-label', 'Starting the sandbox');
+    ports.className = 'berth-dock-ports';
+    ports.hidden = true;
     find.type = 'search';
     find.placeholder = 'Find';
     find.setAttribute('aria-label', 'Find in the terminal');
     find.addEventListener('keydown', (event) => {
-      if (event.key !== 'Enter') return;
-      if (event.shiftKey) this.search.findPrevious(find.value);
-      else this.search.findNext(find.value);
+      if (event.key === 'Enter') this.current.find(find.value, event.shiftKey);
     });
     const stop = button('Stop', 'stop');
     stop.title = 'Send Ctrl-C to the running command';
     const reset = button('Reset sandbox', 'reset');
     reset.title = 'Remove this sandbox and start a fresh one';
     collapse.setAttribute('aria-expanded', 'true');
-    bar.append(title, status, progress, find, stop, reset, collapse);
+    bar.append(title, status, progress, ports, find, stop, reset, collapse);
     bar.addEventListener('click', (event) => {
       const action = (event.target as HTMLElement).closest<HTMLElement>('[data-dock-action]')?.dataset
         .dockAction;
-      if (action === 'stop') {
-        if (this.activeRun) this.activeRun.cancelled = true;
-        this.send(this.encoder.encode('\x03'));
-      } else if (action === 'reset') void this.reset();
+      if (action === 'stop') this.current.interrupt();
+      else if (action === 'reset') void this.reset();
       else if (action === 'collapse') this.setCollapsed(!this.layout.collapsed);
     });
+
+    tabRow.className = 'berth-dock-tabs';
+    tablist.setAttribute('role', 'tablist');
+    tablist.setAttribute('aria-label', 'Terminals');
+    tablist.addEventListener('click', (event) => {
+      const target = event.target as HTMLElement;
+      const closing = target.closest<HTMLElement>('[data-close]')?.dataset.close;
+      if (closing) void this.closeTerminal(closing);
+      const name = target.closest<HTMLElement>('[role="tab"]')?.dataset.terminal;
+      if (name) this.show(name);
+    });
+    tablist.addEventListener('keydown', (event) => {
+      const name = (event.target as HTMLElement).closest<HTMLElement>('[role="tab"]')?.dataset.terminal;
+      if (!name) return;
+      const next =
+        event.key === 'Delete' && name !== MAIN_TERMINAL
+          ? tabAfterClosing(this.terminalNames, name)
+          : tabForKey(this.terminalNames, name, event.key);
+      if (!next) return;
+      event.preventDefault();
+      if (event.key === 'Delete') void this.closeTerminal(name);
+      this.show(next);
+      this.tabs.get(next)?.tab.focus();
+    });
+    add.setAttribute('aria-label', 'New terminal');
+    add.title = 'Open another terminal in the same sandbox';
+    add.addEventListener('click', () => {
+      const name = nextTerminalName(this.terminalNames);
+      this.openTerminal(name);
+      this.show(name);
+      this.current.terminal.focus();
+    });
+    tabRow.append(tablist, add);
 
     notice.className = 'berth-dock-notice';
     notice.hidden = true;
     screen.className = 'berth-dock-screen';
-    this.append(handle, bar, notice, screen);
+    this.append(handle, bar, notice, tabRow, screen);
   }
 
-  private openSocket(): void {
-    this.socket?.close();
-    this.marks.reset();
-    const url = new URL(
-      `/api/session/terminals/${TERMINAL_NAME}?cols=${this.terminal.cols}&rows=${this.terminal.rows}`,
-      window.location.href,
-    );
-    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-    const socket = new WebSocket(url);
-    socket.binaryType = 'arraybuffer';
-    this.socket = socket;
-    let shellExited = false;
-    let sessionEnded = false;
-    socket.addEventListener('open', () => {
-      this.reconnectDelayMs = 1000;
-    });
-    socket.addEventListener('message', (event) => {
-      if (typeof event.data !== 'string') {
-        const bytes = new Uint8Array(event.data as ArrayBuffer);
-        this.terminal.write(bytes);
-        this.recent = (this.recent + this.decoder.decode(bytes, { stream: true })).slice(-65536);
-        return;
-      }
-      const message = JSON.parse(event.data) as ServerMessage;
-      if (message.type === 'status') this.setState(message.state === 'ready' ? 'ready' : 'starting');
-      else if (message.type === 'exit') {
-        shellExited = true;
-        this.terminal.write(`\r\n[the shell exited with code ${message.code}; starting a new one]\r\n`);
-      } else if (message.code.startsWith('session_')) sessionEnded = true;
-    });
-    socket.addEventListener('close', () => {
-      if (this.socket !== socket) return; // replaced on purpose
-      this.socket = undefined;
-      if (sessionEnded)
-        this.fail('expired', 'Your sandbox has ended. Start a new one to run commands again.');
-      else if (shellExited) this.openSocket();
-      else this.reconnectLater();
-    });
+  private saveTabs(): void {
+    this.parts.add.disabled = this.tabs.size >= MAX_TABS;
+    sessionStorage.setItem(TABS_KEY, JSON.stringify({ names: this.terminalNames, shown: this.shown }));
   }
 
-  /** After an unexpected close: wait, ask whether the session still lives, then reattach. */
-  private reconnectLater(): void {
-    this.setState('reconnecting');
-    const delay = this.reconnectDelayMs;
-    this.reconnectDelayMs = Math.min(this.reconnectDelayMs * 2, MAX_RECONNECT_DELAY_MS);
-    this.retryTimer = window.setTimeout(async () => {
-      try {
-        if (await currentSession()) this.openSocket();
-        else this.fail('expired', 'Your sandbox has ended. Start a new one to run commands again.');
-      } catch {
-        this.reconnectLater();
-      }
-    }, delay);
+  /** A new or ended sandbox has only `main`: other shells went with the old one. */
+  private closeAllButMain(): void {
+    for (const tab of this.tabs.values()) {
+      if (tab.name === MAIN_TERMINAL) continue;
+      this.tabs.delete(tab.name);
+      tab.dispose();
+    }
+    this.show(MAIN_TERMINAL);
   }
 
   private async reset(): Promise<void> {
-    const socket = this.socket;
-    this.socket = undefined;
-    socket?.close();
-    if (this.activeRun) this.activeRun.cancelled = true;
+    this.live = false;
+    for (const tab of this.tabs.values()) tab.disconnect();
+    this.closeAllButMain();
+    this.announce('ended');
     await deleteSession();
-    this.terminal.reset();
+    this.current.terminal.reset();
     await this.start(true);
   }
 
+  private announce(state: SessionEventDetail['state']): void {
+    if (state === 'ended') this.showPorts([]);
+    if (this.announced === state) return;
+    this.announced = state;
+    const detail: SessionEventDetail = { state };
+    document.dispatchEvent(new CustomEvent('berth:session', { detail }));
+  }
+
+  /** Asks for the published ports again; calls made meanwhile are folded into one more. */
+  private refreshPorts(): void {
+    if (this.portsRequest) {
+      this.portsAgain = true;
+      return;
+    }
+    this.portsRequest = (async () => {
+      do {
+        this.portsAgain = false;
+        this.showPorts(this.state === 'ready' ? await publishedPorts() : []);
+      } while (this.portsAgain);
+    })().finally(() => {
+      this.portsRequest = undefined;
+    });
+  }
+
+  private showPorts(ports: PublishedPort[]): void {
+    const links = ports.map((port) => {
+      const link = document.createElement('a');
+      link.href = port.url;
+      link.target = '_blank';
+      link.rel = 'noopener';
+      link.textContent = `Open port ${port.port}`;
+      link.title = `${port.container}, port ${port.containerPort}, in a new tab`;
+      return link;
+    });
+    this.parts.ports.replaceChildren(...links);
+    this.parts.ports.hidden = links.length === 0;
+  }
+
   private fail(state: DockState, message: string, retryAfterSeconds?: number): void {
+    this.live = false;
+    for (const tab of this.tabs.values()) tab.disconnect();
+    if (state === 'expired') {
+      this.closeAllButMain();
+      this.announce('ended');
+    }
     this.failure = message;
     this.setState(state);
     const { notice } = this.parts;
@@ -347,6 +424,7 @@ export class BerthDock extends HTMLElement {
   }
 
   private setState(state: DockState): void {
+    const was = this.state;
     this.state = state;
     this.dataset.state = state;
     if (!FAILED.has(state)) this.parts.notice.hidden = true;
@@ -361,17 +439,25 @@ export class BerthDock extends HTMLElement {
         status.textContent = `${STATE_TEXT.starting} ${seconds} s`;
       }, 200);
     }
+    if (state === 'ready' && was !== 'ready') {
+      this.announce('ready');
+      this.refreshPorts();
+    }
     this.wake();
   }
 
-  /** Resolves once the shell is at a prompt; rejects with the reason when no sandbox can be had. */
-  private usable(): Promise<void> {
+  /** Resolves once the tab's shell is at a prompt; rejects when no sandbox can be had or the tab closed. */
+  private usable(tab: TerminalTab): Promise<void> {
     const check = (resolve: () => void, reject: (error: Error) => void) => {
       if (FAILED.has(this.state)) {
         reject(new SandboxUnavailable('unavailable', this.failure));
         return true;
       }
-      if (this.state === 'ready' && this.marks.state !== 'unknown') {
+      if (this.tabs.get(tab.name) !== tab) {
+        reject(new Error(`the terminal ${tab.name} was closed`));
+        return true;
+      }
+      if (this.state === 'ready' && tab.marks.state !== 'unknown') {
         resolve();
         return true;
       }
@@ -379,8 +465,7 @@ export class BerthDock extends HTMLElement {
     };
     return new Promise((resolve, reject) => {
       if (check(resolve, reject)) return;
-      const waiter = () => check(resolve, reject);
-      this.stateWaiters.add(waiter);
+      this.stateWaiters.add(() => check(resolve, reject));
     });
   }
 
@@ -392,7 +477,7 @@ export class BerthDock extends HTMLElement {
     const { notice } = this.parts;
     notice.replaceChildren();
     const text = document.createElement('p');
-    text.textContent = 'A command is still running in the sandbox. Interrupt it (Ctrl-C) and run this block?';
+    text.textContent = `A command is still running in the terminal ${this.shown}. Interrupt it (Ctrl-C) and run this block?`;
     const yes = button('Interrupt and run', 'interrupt');
     const no = button('Cancel', 'cancel');
     notice.append(text, yes, no);
@@ -413,16 +498,13 @@ export class BerthDock extends HTMLElement {
     });
   }
 
-  private send(bytes: Uint8Array): void {
-    if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(bytes);
-  }
-
-  private control(message: object): void {
-    if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(message));
-  }
-
+  /** Fits the shown terminal, and gives the hidden ones its size: they share the same screen. */
   private refit(): void {
-    if (!this.layout.collapsed && this.parts.screen.clientHeight > 0) this.fit.fit();
+    if (this.layout.collapsed) return;
+    const shown = this.current;
+    shown.refit();
+    const size = { cols: shown.terminal.cols, rows: shown.terminal.rows };
+    for (const tab of this.tabs.values()) if (tab !== shown) tab.refit(size);
   }
 
   private dragResize(event: PointerEvent): void {

@@ -1,4 +1,5 @@
 /** The REST half of the contract, as the dock needs it. */
+import type { PreviewPort } from '../../sandbox-server/src/views/ports.ts';
 
 export type SessionView = { state: 'starting' | 'ready'; expiresAt: string; idleTimeoutSeconds: number };
 
@@ -13,7 +14,8 @@ export class SandboxUnavailable extends Error {
   }
 }
 
-async function errorOf(response: Response): Promise<{ code: string; message: string }> {
+/** The API's error body, or a plain one when the answer is not the API's. */
+export async function errorOf(response: Response): Promise<{ code: string; message: string }> {
   try {
     const body = (await response.json()) as { error?: { code: string; message: string } };
     if (body.error) return body.error;
@@ -49,4 +51,55 @@ export async function currentSession(): Promise<SessionView | undefined> {
 
 export async function deleteSession(): Promise<void> {
   await fetch('/api/session', { method: 'DELETE', credentials: 'same-origin' });
+}
+
+/** A port the reader published in their sandbox, and the address on the preview origin that shows it. */
+export type PublishedPort = PreviewPort;
+
+function addressOf(url: string, base: string): URL | undefined {
+  try {
+    return new URL(url, base);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The ports of a `GET /api/session/ports` answer that can be linked, their `url` made absolute
+ * against `base`. Previews live on their own origin (the server's port + 1), so the address is
+ * taken as given, but only as http(s): a wrong answer can never become a `javascript:` link.
+ */
+export function portsFrom(body: unknown, base: string): PublishedPort[] {
+  const ports = (body as { ports?: unknown } | null)?.ports;
+  if (!Array.isArray(ports)) return [];
+  const linkable: PublishedPort[] = [];
+  for (const port of ports as Partial<PublishedPort>[]) {
+    if (typeof port !== 'object' || port === null || !Number.isInteger(port.port)) continue;
+    const url = typeof port.url === 'string' ? addressOf(port.url, base) : undefined;
+    if (url?.protocol !== 'http:' && url?.protocol !== 'https:') continue;
+    linkable.push({ ...(port as PublishedPort), url: url.href });
+  }
+  return linkable;
+}
+
+/** The reader's published ports; none when the call fails (no session yet, engine stopped, …). */
+export async function publishedPorts(): Promise<PublishedPort[]> {
+  try {
+    const response = await fetch('/api/session/ports', { credentials: 'same-origin' });
+    return response.ok ? portsFrom(await response.json(), window.location.href) : [];
+  } catch {
+    return [];
+  }
+}
+
+/** Ends a terminal's shell and what runs in it (closing its tab); idempotent on the server. */
+export async function deleteTerminal(name: string): Promise<void> {
+  try {
+    await fetch(`/api/session/terminals/${encodeURIComponent(name)}`, {
+      method: 'DELETE',
+      credentials: 'same-origin',
+    });
+  } catch {
+    // the tab is gone either way; an unreachable server ends the shell with the sandbox
+  }
 }

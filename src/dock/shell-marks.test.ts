@@ -38,4 +38,14 @@ describe('shell marks', () => {
     await prompt;
     expect(prompted).toBe(true);
   });
+
+  it('release their waiters when the terminal goes away, a command end as -1', async () => {
+    const marks = new ShellMarks();
+    marks.mark('C');
+    const prompt = marks.prompt();
+    const end = marks.commandEnd();
+    marks.release();
+    await prompt;
+    expect(await end).toBe(-1);
+  });
 });

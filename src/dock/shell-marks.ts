@@ -5,7 +5,7 @@
 /** `ended`: the command has ended (D) and the next prompt (A) is on its way. */
 export type ShellState = 'unknown' | 'prompt' | 'running' | 'ended';
 
-type Waiter = { done: (code: number | undefined) => boolean };
+type Waiter = { done: (code: number | undefined) => boolean; release: () => void };
 
 export class ShellMarks {
   state: ShellState = 'unknown';
@@ -38,6 +38,7 @@ export class ShellMarks {
           resolve();
           return true;
         },
+        release: resolve,
       });
     });
   }
@@ -55,8 +56,19 @@ export class ShellMarks {
           resolve(code ?? 0);
           return true;
         },
+        release: () => resolve(-1),
       });
     });
+  }
+
+  /**
+   * Wakes every waiter without a mark (a command end as -1), when the terminal goes away: a run
+   * waiting on a closed tab or an ended sandbox then sees it was cancelled instead of hanging.
+   */
+  release(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const waiter of waiters) waiter.release();
   }
 
   /** Forgets what it knew, e.g. when the connection is replaced. */

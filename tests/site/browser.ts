@@ -1,4 +1,5 @@
 import { readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 
@@ -50,9 +51,9 @@ export function terminalText(page: Page): Promise<string> {
   });
 }
 
-/** Types into the terminal as a reader would, through xterm's own input element. */
+/** Types into the shown terminal as a reader would, through xterm's own input element. */
 export async function typeInTerminal(page: Page, text: string): Promise<void> {
-  await page.locator('berth-dock .xterm-helper-textarea').focus();
+  await page.locator('berth-dock [role="tabpanel"]:not([hidden]) .xterm-helper-textarea').focus();
   await page.keyboard.type(text);
 }
 
@@ -65,4 +66,37 @@ export async function waitForTerminalText(page: Page, pattern: RegExp, timeoutMs
       throw new Error(`terminal never showed ${pattern}; it shows:\n${text.trimEnd().slice(-1500)}`);
     await page.waitForTimeout(100);
   }
+}
+
+/** Collects the page's console errors and uncaught exceptions, for a test to expect none. */
+export function recordErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(`${message.text()} ${message.location().url}`);
+  });
+  page.on('pageerror', (error) => errors.push(error.message));
+  return errors;
+}
+
+/** The first runnable block on the page whose commands include `text`. */
+export function blockWith(page: Page, text: string) {
+  return page
+    .locator('.berth-block', { has: page.locator('.berth-run') })
+    .filter({ hasText: text })
+    .first();
+}
+
+const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+/** axe's serious and critical findings, for the whole page or an axe context (a selector, `{ exclude }`). */
+export async function axeFindings(page: Page, context: string | object = {}): Promise<string[]> {
+  await page.addScriptTag({ path: axePath });
+  return page.evaluate(async (axeContext) => {
+    type Violation = { id: string; impact: string; nodes: { html: string }[] };
+    type Axe = { run(context: unknown): Promise<{ violations: Violation[] }> };
+    const result = await (window as unknown as { axe: Axe }).axe.run(axeContext);
+    return result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.html.slice(0, 160)).join(' | ')}`);
+  }, context);
 }

@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../sandbox-server/src/server.ts';
@@ -10,15 +9,16 @@ import {
   uniqueInstance,
 } from '../../sandbox-server/src/testing/server.ts';
 import {
+  axeFindings,
+  blockWith,
   guidePaths,
   launchChromium,
+  recordErrors,
   siteDir,
   terminalText,
   typeInTerminal,
   waitForTerminalText,
 } from './browser.ts';
-
-const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 let browser: Browser;
 let server: RunningServer & { instance: string };
@@ -41,20 +41,7 @@ async function strictPage(origin: string): Promise<{ page: Page; errors: string[
   const context = await browser.newContext({ baseURL: origin });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin });
   const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('console', (message) => {
-    if (message.type() === 'error') errors.push(`${message.text()} ${message.location().url}`);
-  });
-  page.on('pageerror', (error) => errors.push(error.message));
-  return { page, errors };
-}
-
-/** The first runnable block on the page whose commands include `text`. */
-function blockWith(page: Page, text: string) {
-  return page
-    .locator('.berth-block', { has: page.locator('.berth-run') })
-    .filter({ hasText: text })
-    .first();
+  return { page, errors: recordErrors(page) };
 }
 
 describe('the guide in a browser', () => {
@@ -71,18 +58,9 @@ describe('the guide in a browser', () => {
           (pre) => pre.scrollWidth <= pre.clientWidth || pre.hasAttribute('tabindex'),
         ),
       );
-      await page.addScriptTag({ path: axePath });
-      const violations = await page.evaluate(async () => {
-        type Violation = { id: string; impact: string; nodes: { html: string }[] };
-        type Axe = { run(context: object): Promise<{ violations: Violation[] }> };
-        const axe = (window as unknown as { axe: Axe }).axe;
-        // Starlight's own search button shows its shortcut (Ctrl K) beside the label "Search";
-        // that is Starlight's markup, not the guide's, so it is left out of the check.
-        const result = await axe.run({ exclude: [['button[data-open-modal]']] });
-        return result.violations
-          .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-          .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.html.slice(0, 160)).join(' | ')}`);
-      });
+      // Starlight's own search button shows its shortcut (Ctrl K) beside the label "Search";
+      // that is Starlight's markup, not the guide's, so it is left out of the check.
+      const violations = await axeFindings(page, { exclude: [['button[data-open-modal]']] });
       expect(violations, path).toEqual([]);
     }
     expect(errors).toEqual([]);

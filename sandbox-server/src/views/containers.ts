@@ -117,6 +117,7 @@ const Inspect = z.object({ Id: z.string(), SizeRw: z.number().optional() });
 
 /** Docker's change kinds, in its numbering. */
 const CHANGE_KINDS = ['changed', 'added', 'deleted'] as const;
+export type ChangeKind = (typeof CHANGE_KINDS)[number];
 /** A container that rewrote /usr would list thousands; a drawing needs far fewer. */
 const MAX_CHANGES = 500;
 

@@ -1,0 +1,304 @@
+/**
+ * One terminal of the dock: its tab, its xterm, its WebSocket to `/api/session/terminals/NAME`,
+ * its shell marks and its own reconnect. The dock owns the session and the row of tabs; a tab
+ * owns one shell in the sandbox and runs blocks in it.
+ */
+import { FitAddon } from '@xterm/addon-fit';
+import { SearchAddon } from '@xterm/addon-search';
+import { WebLinksAddon } from '@xterm/addon-web-links';
+import { type ITheme, Terminal } from '@xterm/xterm';
+import type { ServerMessage } from '../../sandbox-server/src/terminals/protocol.ts';
+import { type BlockMeta, ENDING_KEYS, lastCodeExpected } from '../blocks/block-meta.ts';
+import { currentSession } from './session-api.ts';
+import { ShellMarks } from './shell-marks.ts';
+import { MAIN_TERMINAL } from './terminal-tabs.ts';
+
+/** `ok`: every command but the last ended with 0, and the last as the block declares. */
+export type RunResult = { outcome: 'ran'; code: number; ok: boolean } | { outcome: 'cancelled' };
+
+/** What a tab tells the dock. */
+export type TabHost = {
+  /** The server's word on the sandbox behind this socket. */
+  sandboxStatus(state: 'starting' | 'ready'): void;
+  /** The session ended (deleted, idle, expired): nothing to reconnect to. */
+  sessionEnded(): void;
+  /** The socket dropped unexpectedly; the tab tries again by itself. */
+  reconnecting(): void;
+  /** A command ended in this terminal (not one replayed from its past screen). */
+  commandEnded(terminal: string, exitCode: number): void;
+  /** A shell mark arrived: whoever waits for a prompt may look again. */
+  marked(): void;
+};
+
+const MAX_RECONNECT_DELAY_MS = 15_000;
+/**
+ * On attach, berth-term replays the shell's recent screen, old OSC 133 marks included. Its ends
+ * are not news: marks count as new only once the output has paused this long, or input was sent.
+ */
+const REPLAY_QUIET_MS = 150;
+
+export class TerminalTab {
+  readonly terminal: Terminal;
+  readonly marks = new ShellMarks();
+  readonly tab = document.createElement('button');
+  /** Mouse users' close button; keyboard users press Delete on the tab. `main` has none. */
+  readonly closer: HTMLButtonElement | undefined;
+  readonly panel = document.createElement('div');
+  private readonly fit = new FitAddon();
+  private readonly search = new SearchAddon();
+  private readonly encoder = new TextEncoder();
+  private readonly decoder = new TextDecoder();
+  private socket: WebSocket | undefined;
+  private activeRun: { cancelled: boolean } | undefined;
+  /** Output since the last command was typed, for blocks that end on a pattern. */
+  private recent = '';
+  private reconnectDelayMs = 1000;
+  private retryTimer: number | undefined;
+  private replaying = false;
+  private replayWrites = 0;
+  private quietTimer: number | undefined;
+
+  constructor(
+    readonly name: string,
+    private readonly host: TabHost,
+    options: { cols: number; rows: number; theme: ITheme },
+  ) {
+    this.terminal = new Terminal({
+      ...options,
+      cursorBlink: true,
+      fontFamily: 'ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace',
+      fontSize: 14,
+      scrollback: 5000,
+    });
+    this.terminal.loadAddon(this.fit);
+    this.terminal.loadAddon(this.search);
+    this.terminal.loadAddon(new WebLinksAddon());
+    this.terminal.parser.registerOscHandler(133, (data) => {
+      this.marks.mark(data);
+      if (data.startsWith('D') && !this.replaying) this.host.commandEnded(name, this.marks.lastExitCode ?? 0);
+      this.host.marked();
+      return true;
+    });
+    this.terminal.onData((data) => this.send(this.encoder.encode(data)));
+    this.terminal.onBinary((data) => this.send(Uint8Array.from(data, (c) => c.charCodeAt(0))));
+    this.terminal.onResize(({ cols, rows }) => this.control({ type: 'resize', cols, rows }));
+
+    const id = `berth-terminal-${name}`;
+    this.tab.type = 'button';
+    this.tab.id = `${id}-tab`;
+    this.tab.className = 'berth-dock-tab';
+    this.tab.textContent = name;
+    this.tab.dataset.terminal = name;
+    this.tab.setAttribute('role', 'tab');
+    this.tab.setAttribute('aria-controls', id);
+    this.panel.id = id;
+    this.panel.className = 'berth-dock-panel';
+    this.panel.setAttribute('role', 'tabpanel');
+    this.panel.setAttribute('aria-labelledby', this.tab.id);
+    if (name !== MAIN_TERMINAL) {
+      this.tab.setAttribute('aria-keyshortcuts', 'Delete');
+      this.tab.title = `Terminal ${name} (Delete closes it)`;
+      // Hidden from assistive technology and out of the tab order: a tab list may hold only tabs.
+      const closer = document.createElement('button');
+      closer.type = 'button';
+      closer.className = 'berth-dock-tab-close';
+      closer.textContent = '×';
+      closer.title = `Close terminal ${name}`;
+      closer.tabIndex = -1;
+      closer.dataset.close = name;
+      closer.setAttribute('aria-hidden', 'true');
+      this.closer = closer;
+    }
+    this.setShown(false);
+  }
+
+  /** A command runs here, typed by the reader or by a block. */
+  get busy(): boolean {
+    return this.activeRun !== undefined || this.marks.state === 'running';
+  }
+
+  setShown(shown: boolean): void {
+    this.tab.setAttribute('aria-selected', String(shown));
+    this.tab.tabIndex = shown ? 0 : -1;
+    this.panel.hidden = !shown;
+    // Opened on first show: an xterm opened in a hidden panel cannot measure its characters.
+    if (shown && !this.terminal.element) this.terminal.open(this.panel);
+  }
+
+  /** Fits the shown terminal to its panel; a hidden one takes the size it is given. */
+  refit(size?: { cols: number; rows: number }): void {
+    if (!this.panel.hidden) {
+      if (this.panel.clientHeight > 0) this.fit.fit();
+    } else if (size && (size.cols !== this.terminal.cols || size.rows !== this.terminal.rows)) {
+      this.terminal.resize(size.cols, size.rows);
+    }
+  }
+
+  setTheme(theme: ITheme): void {
+    this.terminal.options.theme = theme;
+  }
+
+  find(text: string, backwards: boolean): void {
+    if (backwards) this.search.findPrevious(text);
+    else this.search.findNext(text);
+  }
+
+  /** Attaches to the shell (a new one the first time), replacing any socket this tab had. */
+  connect(): void {
+    window.clearTimeout(this.retryTimer);
+    this.closeSocket();
+    this.marks.reset();
+    window.clearTimeout(this.quietTimer);
+    this.replaying = true;
+    const url = new URL(
+      `/api/session/terminals/${this.name}?cols=${this.terminal.cols}&rows=${this.terminal.rows}`,
+      window.location.href,
+    );
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    const socket = new WebSocket(url);
+    socket.binaryType = 'arraybuffer';
+    this.socket = socket;
+    let shellExited = false;
+    let sessionEnded = false;
+    socket.addEventListener('open', () => {
+      this.reconnectDelayMs = 1000;
+    });
+    socket.addEventListener('message', (event) => {
+      if (typeof event.data !== 'string') {
+        this.receive(new Uint8Array(event.data as ArrayBuffer));
+        return;
+      }
+      const message = JSON.parse(event.data) as ServerMessage;
+      if (message.type === 'status') this.host.sandboxStatus(message.state);
+      else if (message.type === 'exit') {
+        shellExited = true;
+        this.terminal.write(`\r\n[the shell exited with code ${message.code}; starting a new one]\r\n`);
+      } else if (message.code.startsWith('session_')) sessionEnded = true;
+    });
+    socket.addEventListener('close', () => {
+      if (this.socket !== socket) return; // replaced or closed on purpose
+      this.socket = undefined;
+      if (sessionEnded) this.host.sessionEnded();
+      else if (shellExited) this.connect();
+      else this.reconnectLater();
+    });
+  }
+
+  /** Lets go of the shell on purpose (tab closed, sandbox reset or ended); a waiting run is cancelled. */
+  disconnect(): void {
+    window.clearTimeout(this.retryTimer);
+    this.closeSocket();
+    if (this.activeRun) this.activeRun.cancelled = true;
+    this.marks.release();
+  }
+
+  dispose(): void {
+    this.disconnect();
+    this.terminal.dispose();
+    this.tab.remove();
+    this.closer?.remove();
+    this.panel.remove();
+  }
+
+  /** Ctrl-C, as the Stop button or an accepted interruption sends it; a block running here stops. */
+  interrupt(): void {
+    if (this.activeRun) this.activeRun.cancelled = true;
+    this.send(this.encoder.encode('\x03'));
+  }
+
+  /**
+   * Types a block's commands one at a time, each after the previous one ended; stops at a failure.
+   * A last command that does not end by itself is ended as the block says (`meta.ending`).
+   */
+  async run(commands: string[], meta: BlockMeta): Promise<RunResult> {
+    const run = { cancelled: false };
+    this.activeRun = run;
+    try {
+      let code = 0;
+      for (const [index, command] of commands.entries()) {
+        await this.marks.prompt();
+        if (run.cancelled) return { outcome: 'cancelled' };
+        const end = this.marks.commandEnd();
+        this.recent = '';
+        // A terminal sends Enter as CR; heredoc and continuation lines go the same way.
+        this.send(this.encoder.encode(`${command.replace(/\n/g, '\r')}\r`));
+        if (meta.ending && index === commands.length - 1) await this.endAsTheReader(meta, run);
+        code = await end;
+        if (run.cancelled) return { outcome: 'cancelled' };
+        if (index < commands.length - 1 && code !== 0) return { outcome: 'ran', code, ok: false };
+      }
+      return { outcome: 'ran', code, ok: lastCodeExpected(meta, code) };
+    } finally {
+      if (this.activeRun === run) this.activeRun = undefined;
+    }
+  }
+
+  /** Waits for the block's pattern (or time), then types its ending keys, unless the run was stopped. */
+  private async endAsTheReader(meta: BlockMeta, run: { cancelled: boolean }): Promise<void> {
+    const until = meta.until === undefined ? undefined : new RegExp(meta.until, 'm');
+    await new Promise<void>((resolve) => {
+      const check = () => {
+        const started = this.marks.state === 'running' || this.recent.length > 0;
+        if (run.cancelled || (until ? until.test(this.recent) : started)) {
+          resolve();
+          return true;
+        }
+        return false;
+      };
+      if (check()) return;
+      const poll = window.setInterval(() => {
+        if (check()) window.clearInterval(poll);
+      }, 100);
+    });
+    if (meta.after) await new Promise((resolve) => window.setTimeout(resolve, (meta.after ?? 0) * 1000));
+    if (!run.cancelled && meta.ending) this.send(this.encoder.encode(ENDING_KEYS[meta.ending]));
+  }
+
+  private receive(bytes: Uint8Array): void {
+    this.recent = (this.recent + this.decoder.decode(bytes, { stream: true })).slice(-65536);
+    if (!this.replaying) {
+      this.terminal.write(bytes);
+      return;
+    }
+    // xterm parses later, in its own time: the quiet period starts once everything was parsed.
+    window.clearTimeout(this.quietTimer);
+    this.replayWrites++;
+    this.terminal.write(bytes, () => {
+      if (--this.replayWrites > 0 || !this.replaying) return;
+      this.quietTimer = window.setTimeout(() => {
+        this.replaying = false;
+      }, REPLAY_QUIET_MS);
+    });
+  }
+
+  /** After an unexpected close: wait, ask whether the session still lives, then reattach. */
+  private reconnectLater(): void {
+    this.host.reconnecting();
+    const delay = this.reconnectDelayMs;
+    this.reconnectDelayMs = Math.min(this.reconnectDelayMs * 2, MAX_RECONNECT_DELAY_MS);
+    this.retryTimer = window.setTimeout(async () => {
+      try {
+        if (await currentSession()) this.connect();
+        else this.host.sessionEnded();
+      } catch {
+        this.reconnectLater();
+      }
+    }, delay);
+  }
+
+  private closeSocket(): void {
+    const socket = this.socket;
+    this.socket = undefined;
+    socket?.close();
+  }
+
+  private send(bytes: Uint8Array): void {
+    // Input means the replay is over: whatever ends from now on was typed now.
+    this.replaying = false;
+    if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(bytes);
+  }
+
+  private control(message: object): void {
+    if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(message));
+  }
+}

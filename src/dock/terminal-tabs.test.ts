@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { nextTerminalName, parseOpenTabs, tabAfterClosing, tabForKey } from './terminal-tabs.ts';
+
+describe('terminal tabs', () => {
+  it('name new terminals 2, 3, … taking the smallest number not open', () => {
+    expect(nextTerminalName(['main'])).toBe('2');
+    expect(nextTerminalName(['main', '2'])).toBe('3');
+    expect(nextTerminalName(['main', '3', 'logs'])).toBe('2');
+    expect(nextTerminalName(['main', '2', '3', '4'])).toBe('5');
+  });
+
+  it('come back from storage with main first, valid names once, and a shown one that is open', () => {
+    expect(parseOpenTabs(JSON.stringify({ names: ['main', '2', 'logs'], shown: 'logs' }))).toEqual({
+      names: ['main', '2', 'logs'],
+      shown: 'logs',
+    });
+    expect(
+      parseOpenTabs(JSON.stringify({ names: ['2', 'main', '2', 'Bad Name', 7], shown: 'gone' })),
+    ).toEqual({ names: ['main', '2'], shown: 'main' });
+  });
+
+  it('fall back to main alone when nothing or nonsense was stored', () => {
+    const mainAlone = { names: ['main'], shown: 'main' };
+    expect(parseOpenTabs(null)).toEqual(mainAlone);
+    expect(parseOpenTabs('not json')).toEqual(mainAlone);
+    expect(parseOpenTabs('null')).toEqual(mainAlone);
+    expect(parseOpenTabs('{"names":"main"}')).toEqual(mainAlone);
+  });
+
+  it('follow the arrow keys around, and Home and End to either end', () => {
+    const names = ['main', '2', '3'];
+    expect(tabForKey(names, 'main', 'ArrowRight')).toBe('2');
+    expect(tabForKey(names, '3', 'ArrowRight')).toBe('main');
+    expect(tabForKey(names, 'main', 'ArrowLeft')).toBe('3');
+    expect(tabForKey(names, '3', 'Home')).toBe('main');
+    expect(tabForKey(names, 'main', 'End')).toBe('3');
+    expect(tabForKey(names, '2', 'a')).toBeUndefined();
+    expect(tabForKey(names, 'gone', 'ArrowRight')).toBeUndefined();
+  });
+
+  it('show the tab before a closed one', () => {
+    expect(tabAfterClosing(['main', '2', '3'], '3')).toBe('2');
+    expect(tabAfterClosing(['main', '2', '3'], '2')).toBe('main');
+  });
+});

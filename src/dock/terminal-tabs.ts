@@ -1,0 +1,62 @@
+/**
+ * The dock's tabs as data: which terminals are open, which one is shown, what the next one is
+ * called, and where the arrow keys lead. No DOM here, so it is tested on its own.
+ */
+import { TERMINAL_NAME } from '../../sandbox-server/src/terminals/protocol.ts';
+
+export const MAIN_TERMINAL = 'main';
+
+/** What sessionStorage keeps between pages and reloads: `main` first, no duplicates. */
+export type OpenTabs = { names: string[]; shown: string };
+
+export function isTerminalName(name: string): boolean {
+  return TERMINAL_NAME.test(name);
+}
+
+/** The name the "+" button gives: `2`, `3`, …, the smallest one not open (so a closed `2` comes back). */
+export function nextTerminalName(open: readonly string[]): string {
+  let number = 2;
+  while (open.includes(String(number))) number++;
+  return String(number);
+}
+
+/** Saved tabs from sessionStorage's text; anything missing or wrong falls back to `main` alone. */
+export function parseOpenTabs(text: string | null): OpenTabs {
+  let saved: Partial<OpenTabs> = {};
+  try {
+    saved = (JSON.parse(text ?? '{}') as Partial<OpenTabs> | null) ?? {};
+  } catch {
+    // a hand-edited or old value: start again from main
+  }
+  const names = [MAIN_TERMINAL];
+  for (const name of Array.isArray(saved.names) ? saved.names : []) {
+    if (typeof name === 'string' && isTerminalName(name) && !names.includes(name)) names.push(name);
+  }
+  const shown = typeof saved.shown === 'string' && names.includes(saved.shown) ? saved.shown : MAIN_TERMINAL;
+  return { names, shown };
+}
+
+/** The tab a key moves to in a tab list (arrows wrap around, Home and End jump), or undefined. */
+export function tabForKey(names: readonly string[], current: string, key: string): string | undefined {
+  const index = names.indexOf(current);
+  if (index < 0 || names.length === 0) return undefined;
+  const last = names.length - 1;
+  switch (key) {
+    case 'ArrowRight':
+      return names[index === last ? 0 : index + 1];
+    case 'ArrowLeft':
+      return names[index === 0 ? last : index - 1];
+    case 'Home':
+      return names[0];
+    case 'End':
+      return names[last];
+    default:
+      return undefined;
+  }
+}
+
+/** The tab to show when `closing` goes: the one before it (main is always first and never closes). */
+export function tabAfterClosing(names: readonly string[], closing: string): string {
+  const index = names.indexOf(closing);
+  return names[Math.max(index - 1, 0)] ?? MAIN_TERMINAL;
+}

@@ -1,0 +1,57 @@
+/**
+ * The sandbox's read-only views, as the server answers them (GET /api/session/…): its networks,
+ * containers, images and their layers. Shapes only, plus one fetch that says why a call failed.
+ */
+
+// The shapes are the server's own types: one definition for both ends.
+import type { ChangeKind, Container } from '../../sandbox-server/src/views/containers.ts';
+import type { Image, Layer } from '../../sandbox-server/src/views/images.ts';
+import type { Network } from '../../sandbox-server/src/views/network.ts';
+import { errorOf } from '../dock/session-api.ts';
+
+export type { ChangeKind, Container, Endpoint, Port } from '../../sandbox-server/src/views/containers.ts';
+export type { Image, Layer } from '../../sandbox-server/src/views/images.ts';
+export type { Network } from '../../sandbox-server/src/views/network.ts';
+
+export type NetworkView = { networks: Network[]; containers: Container[] };
+/** Layers in build order: index 0 is the bottom (base) layer. */
+export type LayersView = { image: Image; layers: Layer[] };
+export type ChangesView = {
+  container: Container;
+  sizeRw: number;
+  changes: { path: string; kind: ChangeKind }[];
+  /** The server listed only the first changes. */
+  truncated: boolean;
+};
+
+/** A view the server could not give: `no_session` means the sandbox is gone. */
+export class ViewUnavailable extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
+  const response = await fetch(path, { credentials: 'same-origin', signal });
+  if (response.ok) return (await response.json()) as T;
+  const error = await errorOf(response);
+  throw new ViewUnavailable(response.status, error.code, error.message);
+}
+
+export const fetchNetwork = (signal?: AbortSignal) => getJson<NetworkView>('/api/session/network', signal);
+
+export const fetchImages = (signal?: AbortSignal) =>
+  getJson<{ images: Image[] }>('/api/session/images', signal).then((body) => body.images);
+
+export const fetchLayers = (ref: string, signal?: AbortSignal) =>
+  getJson<LayersView>(`/api/session/images/${encodeURIComponent(ref)}/layers`, signal);
+
+export const fetchContainers = (signal?: AbortSignal) =>
+  getJson<{ containers: Container[] }>('/api/session/containers', signal).then((body) => body.containers);
+
+export const fetchChanges = (name: string, signal?: AbortSignal) =>
+  getJson<ChangesView>(`/api/session/containers/${encodeURIComponent(name)}/changes`, signal);
