@@ -2,6 +2,9 @@ import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
+import type { RunningServer } from '../../sandbox-server/src/server.ts';
+import { removeInstance, startTestServer } from '../../sandbox-server/src/testing/server.ts';
 
 /** Debian's Chromium, never a downloaded one; these flags keep it off the closed network. */
 export function launchChromium(): Promise<Browser> {
@@ -20,6 +23,26 @@ export function launchChromium(): Promise<Browser> {
 }
 
 export const siteDir = fileURLToPath(new URL('../../dist', import.meta.url));
+
+export type Site = { browser: Browser; server: RunningServer & { instance: string } };
+
+/**
+ * For one test file: Debian's Chromium and a real server for the built site, both ready before the
+ * first test; afterwards both are closed and every sandbox the server made is removed.
+ */
+export function useSite(): Site {
+  const site = {} as Site;
+  beforeAll(async () => {
+    site.browser = await launchChromium();
+    site.server = await startTestServer({ BERTH_SITE_DIR: siteDir, BERTH_SESSIONS_PER_CLIENT: '10' });
+  });
+  afterAll(async () => {
+    await site.browser?.close();
+    await site.server?.shutdown();
+    if (site.server) await removeInstance(site.server.instance);
+  });
+  return site;
+}
 const contentDir = new URL('../../content/', import.meta.url);
 
 /** Every page of the guide, as a path: one per file in content/. */

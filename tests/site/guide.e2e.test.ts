@@ -1,44 +1,34 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../../sandbox-server/src/server.ts';
 import {
   removeInstance,
   type ServerProcess,
   spawnServer,
-  startTestServer,
   uniqueInstance,
 } from '../../sandbox-server/src/testing/server.ts';
 import {
   axeFindings,
   blockWith,
   guidePaths,
-  launchChromium,
   recordErrors,
   siteDir,
   terminalText,
   typeInTerminal,
+  useSite,
   waitForTerminalText,
 } from './browser.ts';
 
-let browser: Browser;
-let server: RunningServer & { instance: string };
+const site = useSite();
+/** Servers a test spawns itself, removed with what they made. */
 const instances: string[] = [];
 
-beforeAll(async () => {
-  browser = await launchChromium();
-  server = await startTestServer({ BERTH_SITE_DIR: siteDir, BERTH_SESSIONS_PER_CLIENT: '10' });
-  instances.push(server.instance);
-});
-
 afterAll(async () => {
-  await browser?.close();
-  await server?.shutdown();
   for (const instance of instances) await removeInstance(instance);
 });
 
 /** A page that fails the test on any console error or uncaught exception. */
 async function strictPage(origin: string): Promise<{ page: Page; errors: string[] }> {
-  const context = await browser.newContext({ baseURL: origin });
+  const context = await site.browser.newContext({ baseURL: origin });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin });
   const page = await context.newPage();
   return { page, errors: recordErrors(page) };
@@ -46,7 +36,7 @@ async function strictPage(origin: string): Promise<{ page: Page; errors: string[
 
 describe('the guide in a browser', () => {
   it('loads every page without console errors, and axe finds nothing serious', async () => {
-    const { page, errors } = await strictPage(server.url);
+    const { page, errors } = await strictPage(site.server.url);
     const paths = guidePaths();
     expect(paths.length).toBeGreaterThanOrEqual(9);
     for (const path of paths) {
@@ -70,7 +60,7 @@ describe('the guide in a browser', () => {
   });
 
   it('Copy gives the commands without prompts or output', async () => {
-    const { page, errors } = await strictPage(server.url);
+    const { page, errors } = await strictPage(site.server.url);
     await page.goto('/commands/');
     const block = page.locator('.berth-block').first();
     const commands = JSON.parse((await block.getAttribute('data-commands')) ?? '[]') as string[];
@@ -83,7 +73,7 @@ describe('the guide in a browser', () => {
   });
 
   it('Run types a block into the sandbox; the same shell survives a reload and navigation', async () => {
-    const { page, errors } = await strictPage(server.url);
+    const { page, errors } = await strictPage(site.server.url);
     await page.goto('/commands/');
     const block = blockWith(page, 'docker images');
     // Keyboard first: the Run button is reachable and works without a mouse.
@@ -110,7 +100,7 @@ describe('the guide in a browser', () => {
   });
 
   it('offers to interrupt a running command instead of typing into it', async () => {
-    const { page } = await strictPage(server.url);
+    const { page } = await strictPage(site.server.url);
     await page.goto('/commands/');
     const block = blockWith(page, 'docker images');
     await block.locator('.berth-run').click();
@@ -134,7 +124,7 @@ describe('the guide in a browser', () => {
 
 describe('progress in the browser', () => {
   it('shows ✗ with the exit code when a block fails', async () => {
-    const { page } = await strictPage(server.url);
+    const { page } = await strictPage(site.server.url);
     await page.goto('/commands/');
     // In a fresh sandbox there is no debian_demo yet to start.
     const block = blockWith(page, 'docker start debian_demo');
@@ -145,7 +135,7 @@ describe('progress in the browser', () => {
   });
 
   it('Run with setup on a late block replays the page before it, marks finished sections, and survives a reload', async () => {
-    const { page, errors } = await strictPage(server.url);
+    const { page, errors } = await strictPage(site.server.url);
     await page.goto('/commands/');
     const late = blockWith(page, 'docker exec debian_daemon cat /etc/os-release');
     await late.locator('.berth-run-setup').click();

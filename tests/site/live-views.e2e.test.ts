@@ -1,35 +1,14 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../../sandbox-server/src/server.ts';
-import { removeInstance, startTestServer } from '../../sandbox-server/src/testing/server.ts';
-import {
-  axeFindings,
-  launchChromium,
-  recordErrors,
-  siteDir,
-  typeInTerminal,
-  waitForTerminalText,
-} from './browser.ts';
+import type { BrowserContext, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { axeFindings, recordErrors, typeInTerminal, useSite, waitForTerminalText } from './browser.ts';
 
-let browser: Browser;
-let server: RunningServer & { instance: string };
+const site = useSite();
 /** One reader: the network test starts the sandbox, the layers test goes on in it. */
 let reader: { context: BrowserContext; page: Page; errors: string[] };
 
-beforeAll(async () => {
-  browser = await launchChromium();
-  server = await startTestServer({ BERTH_SITE_DIR: siteDir, BERTH_SESSIONS_PER_CLIENT: '10' });
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.shutdown();
-  if (server) await removeInstance(server.instance);
-});
-
 /** A page in a new browser context that records console errors and uncaught exceptions. */
 async function newReader(): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
-  const context = await browser.newContext({ baseURL: server.url });
+  const context = await site.browser.newContext({ baseURL: site.server.url });
   const page = await context.newPage();
   return { context, page, errors: recordErrors(page) };
 }

@@ -1,36 +1,21 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../../sandbox-server/src/server.ts';
-import { removeInstance, startTestServer } from '../../sandbox-server/src/testing/server.ts';
+import type { BrowserContext, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import {
   blockWith,
-  launchChromium,
   recordErrors,
-  siteDir,
   terminalText,
   typeInTerminal,
+  useSite,
   waitForTerminalText,
 } from './browser.ts';
 
-let browser: Browser;
-let server: RunningServer & { instance: string };
-
-beforeAll(async () => {
-  browser = await launchChromium();
-  server = await startTestServer({ BERTH_SITE_DIR: siteDir, BERTH_SESSIONS_PER_CLIENT: '10' });
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.shutdown();
-  if (server) await removeInstance(server.instance);
-});
+const site = useSite();
 
 type Events = { commandEnds: { terminal: string; exitCode: number }[]; sessions: { state: string }[] };
 
 /** A page that records console errors and the dock's events (from before any script runs). */
 async function newPage(context?: BrowserContext): Promise<{ page: Page; errors: string[] }> {
-  const own = context ?? (await browser.newContext({ baseURL: server.url }));
+  const own = context ?? (await site.browser.newContext({ baseURL: site.server.url }));
   await own.addInitScript(() => {
     const events = { commandEnds: [] as unknown[], sessions: [] as unknown[] };
     (window as unknown as { berthEvents: typeof events }).berthEvents = events;
@@ -174,7 +159,7 @@ describe('several terminals in the dock', () => {
   });
 
   it('links a published port, which opens in this browser and nowhere else', async () => {
-    const context = await browser.newContext({ baseURL: server.url });
+    const context = await site.browser.newContext({ baseURL: site.server.url });
     const { page, errors } = await newPage(context);
     await openDockOnCommands(page);
     await expect(page.locator('berth-dock a', { hasText: 'Open port' }).count()).resolves.toBe(0);
@@ -198,7 +183,7 @@ describe('several terminals in the dock', () => {
     expect(await preview.locator('body').textContent()).toMatch(/offline stand-in for the nginx image/);
 
     const url = await link.evaluate((a) => (a as HTMLAnchorElement).href);
-    const stranger = await browser.newContext();
+    const stranger = await site.browser.newContext();
     const response = await (await stranger.newPage()).goto(url);
     expect(response?.status()).toBe(404);
     await stranger.close();
