@@ -61,7 +61,7 @@ export function createApp({ config, sessions, driver, metrics, log, previewOrigi
   app.route('/api/session', sessionRoutes(sessions, config));
   app.route('/api/session', viewRoutes(sessions, driver, previewOrigin));
 
-  const terminalRequest = (c: Context) =>
+  const terminalRequest = (c: Context, opening = true) =>
     checkTerminalRequest(
       {
         name: c.req.param('name') ?? '',
@@ -73,11 +73,12 @@ export function createApp({ config, sessions, driver, metrics, log, previewOrigi
       },
       sessions,
       config,
+      { opening },
     );
 
   // Closing a tab: the shell and what runs in it end, so the name starts afresh next time.
   app.delete('/api/session/terminals/:name', async (c) => {
-    const { session, name } = terminalRequest(c);
+    const { session, name } = terminalRequest(c, false);
     await driver.closeTerminal(session.id, name);
     return c.body(null, 204);
   });

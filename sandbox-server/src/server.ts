@@ -66,6 +66,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       stopReaping();
       previewServer.close();
       previewServer.closeAllConnections();
+      preview.closeAll();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       const detached = terminals.closeAll(CLOSE_GOING_AWAY, 'server shutting down');
       server.closeIdleConnections();

@@ -47,9 +47,9 @@ describe('configuration', () => {
     expect(config.port).toBe(9000);
     expect(config.preview.port).toBe(9001);
     expect(
-      loadConfig({ BERTH_PREVIEW_PORT: '7000', BERTH_PREVIEW_ORIGIN: 'https://preview.example.com/' })
+      loadConfig({ BERTH_PREVIEW_PORT: '7000', BERTH_PREVIEW_ORIGIN: 'https://docs.example.com:8443/' })
         .preview,
-    ).toEqual({ port: 7000, origin: 'https://preview.example.com' });
+    ).toEqual({ port: 7000, origin: 'https://docs.example.com:8443' });
     expect(loadConfig({ PORT: '0' }).preview.port).toBe(0);
     expect(config.sandbox).toMatchObject({ memoryBytes: 512 * 1024 ** 2, cpus: 0.5, runtime: 'sysbox-runc' });
     expect(config.allowedOrigins).toEqual(['https://docs.example.com', 'http://localhost:4321']);
@@ -64,6 +64,7 @@ describe('configuration', () => {
         BERTH_ALLOWED_ORIGINS: 'not a url',
         BERTH_RUNTIME: 'a b',
         BERTH_SANDBOX_SUBNETS: '10.89.0.0/8',
+        BERTH_PREVIEW_ORIGIN: 'javascript:alert(1)',
       });
     expect(load).toThrow(ConfigError);
     try {
@@ -75,6 +76,7 @@ describe('configuration', () => {
         'BERTH_ALLOWED_ORIGINS',
         'BERTH_RUNTIME',
         'BERTH_SANDBOX_SUBNETS',
+        'BERTH_PREVIEW_ORIGIN',
       ]) {
         expect((error as Error).message).toContain(name);
       }

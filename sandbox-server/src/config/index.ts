@@ -30,7 +30,10 @@ const schema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   BERTH_PREVIEW_PORT: z.coerce.number().int().min(0).max(65535).optional(),
-  BERTH_PREVIEW_ORIGIN: z.string().url('an origin like https://preview.docs.example.com').optional(),
+  BERTH_PREVIEW_ORIGIN: z
+    .string()
+    .regex(/^https?:\/\/[^/]+\/?$/, "an origin like https://docs.example.com:8443, on the site's host name")
+    .optional(),
   BERTH_LIFETIME_SECONDS: positiveInt(3600),
   BERTH_IDLE_TIMEOUT_SECONDS: positiveInt(900),
   BERTH_SANDBOX_MEMORY: size('1g'),

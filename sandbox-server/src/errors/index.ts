@@ -26,6 +26,8 @@ export const errorStatus = {
   sandbox_image_missing: 503,
   at_capacity: 503,
   sandbox_engine_unavailable: 503,
+  sandbox_unavailable: 503,
+  preview_busy: 503,
 } as const satisfies Record<string, ContentfulStatusCode>;
 
 export type ErrorCode = keyof typeof errorStatus;

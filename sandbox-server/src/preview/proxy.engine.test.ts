@@ -4,6 +4,7 @@ import type { RunningServer } from '../server.ts';
 import {
   type CreatedSession,
   createSession,
+  eventually,
   removeInstance,
   sessionReady,
   startTestServer,
@@ -28,6 +29,7 @@ beforeAll(async () => {
     // A TCP echo: what the proxy sends upstream comes straight back.
     'docker run -d --name echo -p 7000:7000 busybox nc -ll -p 7000 -e cat',
     // An answer in two parts, two seconds apart.
+    'docker run -d --name dead -p 7002:7002 busybox sleep 600',
     `docker run -d --name slow -p 7001:7001 busybox nc -ll -p 7001 -e sh -c 'printf "HTTP/1.1 200 OK\\r\\nContent-Type: text/plain\\r\\n\\r\\nfirst\\n"; sleep 2; echo second'`,
     'curl -s --retry 10 --retry-connrefused --retry-delay 1 -o /dev/null localhost:5000',
   ]) {
@@ -118,28 +120,60 @@ describe('the port preview', () => {
   });
 
   it("tunnels an upgrade both ways, without Berth's cookie", async () => {
-    const { hostname, host, port } = new URL(server.previewUrl);
-    const socket = connect(Number(port), hostname);
-    let received = '';
-    socket.on('data', (chunk) => {
-      received += chunk.toString();
-    });
-    socket.write(
-      `GET ${previewUrl(reader.id, 7000)}chat HTTP/1.1\r\nHost: ${host}\r\n` +
-        'Upgrade: websocket\r\nConnection: Upgrade\r\n' +
-        `Cookie: theme=dark; ${reader.cookie}\r\n\r\n`,
+    const tunnel = upgrade(7000, 'chat', `theme=dark; ${reader.cookie}`);
+    await until(() => tunnel.received().includes('\r\n\r\n'));
+    const echoed = tunnel.received();
+    expect(echoed).toMatch(/^GET \/chat HTTP\/1\.1\r\n/);
+    expect(echoed).toContain('host: localhost:7000\r\n');
+    expect(echoed).toContain('cookie: theme=dark\r\n');
+    expect(echoed).toContain('upgrade: websocket\r\n');
+    expect(echoed).not.toContain(reader.token);
+    tunnel.socket.write('ping-over-the-tunnel');
+    await until(() => tunnel.received().includes('ping-over-the-tunnel'));
+    tunnel.socket.destroy();
+  });
+
+  it('says 502 when nothing answers behind a published port, for a request and for an upgrade', async () => {
+    const response = await fetchPreview(previewUrl(reader.id, 7002), reader.cookie);
+    expect(response.status).toBe(502);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('preview_unreachable');
+    const tunnel = upgrade(7002, '', reader.cookie);
+    await until(() => tunnel.closed());
+    expect(tunnel.received()).toMatch(/^HTTP\/1\.1 502 /);
+  });
+
+  it('holds at most 32 connections per session, and frees them as they close', async () => {
+    const tunnels = Array.from({ length: 32 }, () => upgrade(7000, 'held', reader.cookie));
+    await until(() => tunnels.every((t) => t.received().includes('\r\n\r\n')), 30_000);
+    const refused = await fetchPreview(previewUrl(reader.id, 5000), reader.cookie);
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('1');
+    for (const tunnel of tunnels) tunnel.socket.destroy();
+    await eventually(
+      async () => (await fetchPreview(previewUrl(reader.id, 5000), reader.cookie)).status === 200,
+      'the connections to be freed',
     );
-    await until(() => received.includes('\r\n\r\n'));
-    expect(received).toMatch(/^GET \/chat HTTP\/1\.1\r\n/);
-    expect(received).toContain('host: localhost:7000\r\n');
-    expect(received).toContain('cookie: theme=dark\r\n');
-    expect(received).toContain('upgrade: websocket\r\n');
-    expect(received).not.toContain(reader.token);
-    socket.write('ping-over-the-tunnel');
-    await until(() => received.includes('ping-over-the-tunnel'));
-    socket.destroy();
   });
 });
+
+/** A raw upgrade request through the preview, and what came back on its socket. */
+function upgrade(port: number, path: string, cookie: string) {
+  const { hostname, host, port: listening } = new URL(server.previewUrl);
+  const socket = connect(Number(listening), hostname);
+  let received = '';
+  let closed = false;
+  socket.on('data', (chunk) => {
+    received += chunk.toString();
+  });
+  socket.on('close', () => {
+    closed = true;
+  });
+  socket.write(
+    `GET ${previewUrl(reader.id, port)}${path} HTTP/1.1\r\nHost: ${host}\r\n` +
+      `Upgrade: websocket\r\nConnection: Upgrade\r\nCookie: ${cookie}\r\n\r\n`,
+  );
+  return { socket, received: () => received, closed: () => closed };
+}
 
 async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

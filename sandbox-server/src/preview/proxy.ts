@@ -1,4 +1,4 @@
-import { type IncomingHttpHeaders, type IncomingMessage, request, type ServerResponse } from 'node:http';
+import { type IncomingMessage, request, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { parse as parseCookies } from 'hono/utils/cookie';
 import type { Logger } from 'pino';
@@ -8,27 +8,19 @@ import type { SandboxDriver } from '../sandboxes/driver.ts';
 import type { Sessions } from '../sessions/sessions.ts';
 import { COOKIE_NAME } from '../sessions/token.ts';
 import { listContainers } from '../views/containers.ts';
-import { previewPorts } from '../views/ports.ts';
-import { readySession } from '../views/routes.ts';
+import { requestHeaders, responseHeaders } from './headers.ts';
+import { previewPorts } from './ports.ts';
 import { parsePreviewPath, previewIdFor } from './preview-path.ts';
 
 /** How long a session's list of published ports is reused: a page's assets need not each ask the sandbox. */
 const PORTS_TTL_MS = 2_000;
-
-/** Headers about one hop only (RFC 9110 §7.6.1), never forwarded. */
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-]);
+/** Each connection is a process in the sandbox and an exec on the shared engine: a page needs far fewer. */
+const MAX_CONNECTIONS_PER_SESSION = 32;
 
 type Target = { sessionId: string; port: number; prefix: string; path: string };
+
+/** The client side of one preview connection: a response, or an upgraded socket. */
+type Client = { readonly destroyed: boolean; once(event: 'close', listener: () => void): unknown };
 
 /**
  * The port preview: /preview/<id>/<port>/… reaches that port on the reader's sandbox, HTTP and
@@ -38,6 +30,8 @@ type Target = { sessionId: string; port: number; prefix: string; path: string };
  */
 export class PreviewProxy {
   private readonly ports = new Map<string, { at: number; ports: Promise<Set<number>> }>();
+  private readonly connections = new Map<string, number>();
+  private readonly open = new Set<Duplex>();
 
   constructor(
     private readonly sessions: Sessions,
@@ -45,18 +39,23 @@ export class PreviewProxy {
     private readonly log: Logger,
   ) {}
 
-  /** Node's request handler for paths under /preview. */
+  /** Node's request handler for the preview listener. */
   handleRequest = (req: IncomingMessage, res: ServerResponse): void => {
     this.forward(req, res).catch((error: unknown) => this.fail(res, error));
   };
 
-  /** Node's upgrade handler for paths under /preview: a WebSocket (or any upgrade) to the app. */
+  /** Node's upgrade handler for the preview listener: a WebSocket (or any upgrade) to the app. */
   handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     socket.on('error', () => socket.destroy());
     this.tunnel(req, socket, head).catch((error: unknown) => {
       refuseUpgrade(socket, this.asApiError(error));
     });
   };
+
+  /** Ends every preview connection, e.g. when the server shuts down; upgraded ones outlive server.close(). */
+  closeAll(): void {
+    for (const connection of this.open) connection.destroy();
+  }
 
   private async forward(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://preview.invalid');
@@ -66,49 +65,54 @@ export class PreviewProxy {
       return;
     }
     const target = await this.target(req);
-    const connection = await this.driver.connect(target.sessionId, target.port);
+    const connection = await this.connect(target, res);
+    if (!connection) return;
     const upstream = request({
       method: req.method,
       path: target.path,
       headers: requestHeaders(req.headers, target),
       createConnection: () => connection,
     });
-    res.on('close', () => {
+    res.once('close', () => {
       if (!res.writableFinished) upstream.destroy();
-      connection.destroy();
     });
     upstream.on('response', (answer) => {
       res.writeHead(answer.statusCode ?? 502, responseHeaders(answer.headers, target));
       answer.pipe(res);
     });
     upstream.on('error', (error) => {
-      if (res.headersSent) res.destroy();
-      else
-        this.fail(
-          res,
-          new ApiError('preview_unreachable', `Nothing answered on port ${target.port} in your sandbox.`),
-        );
-      this.log.debug({ err: error, port: target.port }, 'preview request failed');
+      this.log.debug({ err: error, session: target.sessionId, port: target.port }, 'preview request failed');
+      this.fail(res, unreachable(target.port));
     });
     req.pipe(upstream);
   }
 
   private async tunnel(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const target = await this.target(req);
-    const connection = await this.driver.connect(target.sessionId, target.port);
+    const connection = await this.connect(target, socket);
+    if (!connection) return;
     const headers = requestHeaders(req.headers, target);
     // An upgrade needs the two headers a plain request must not forward.
     headers.connection = 'Upgrade';
     headers.upgrade = req.headers.upgrade ?? '';
     const lines = Object.entries(headers).flatMap(([name, value]) =>
-      (Array.isArray(value) ? value : [value]).map((v) => `${name}: ${v}`),
+      value === undefined ? [] : (Array.isArray(value) ? value : [value]).map((v) => `${name}: ${v}`),
     );
     connection.write(`${req.method} ${target.path} HTTP/1.1\r\n${lines.join('\r\n')}\r\n\r\n`);
     if (head.length > 0) connection.write(head);
-    connection.on('error', () => socket.destroy());
-    socket.on('close', () => connection.destroy());
-    connection.on('close', () => socket.destroy());
-    socket.pipe(connection).pipe(socket);
+    // Nothing listening shows as a connection that ends before its first byte: say so, as for HTTP.
+    let answered = false;
+    connection.once('data', (first: Buffer) => {
+      answered = true;
+      socket.write(first);
+      connection.pipe(socket);
+    });
+    connection.on('error', () => {}); // its close follows, and is handled there
+    connection.once('close', () => {
+      if (!answered) refuseUpgrade(socket, unreachable(target.port));
+      else socket.end(() => socket.destroy()); // what is still buffered goes out first
+    });
+    socket.pipe(connection);
   }
 
   /** Who asks, for which port: 404 unless the cookie's session owns this address and publishes the port. */
@@ -120,7 +124,7 @@ export class PreviewProxy {
     if (!parsed || !session || previewIdFor(session.id) !== parsed.previewId) {
       throw new ApiError('not_found', 'There is no preview at this address.');
     }
-    readySession(this.sessions, token);
+    this.sessions.findReady(token);
     if (!(await this.publishedPorts(session.id)).has(parsed.port)) {
       throw new ApiError(
         'port_not_published',
@@ -129,6 +133,46 @@ export class PreviewProxy {
     }
     const prefix = `/preview/${parsed.previewId}/${parsed.port}`;
     return { sessionId: session.id, port: parsed.port, prefix, path: `${parsed.path}${url.search}` };
+  }
+
+  /**
+   * A connection to the target port, counted against the session's share and ended with its client.
+   * Undefined when the client left while it was being made.
+   */
+  private async connect(target: Target, client: Client): Promise<Duplex | undefined> {
+    const count = this.connections.get(target.sessionId) ?? 0;
+    if (count >= MAX_CONNECTIONS_PER_SESSION) {
+      throw new ApiError(
+        'preview_busy',
+        `Your previews hold ${count} connections, the most allowed; close some pages and try again.`,
+        1,
+      );
+    }
+    this.connections.set(target.sessionId, count + 1);
+    let connection: Duplex;
+    try {
+      connection = await this.driver.connect(target.sessionId, target.port);
+    } catch (error) {
+      this.release(target.sessionId);
+      throw error;
+    }
+    this.open.add(connection);
+    connection.once('close', () => {
+      this.open.delete(connection);
+      this.release(target.sessionId);
+    });
+    if (client.destroyed) {
+      connection.destroy();
+      return undefined;
+    }
+    client.once('close', () => connection.destroy());
+    return connection;
+  }
+
+  private release(sessionId: string): void {
+    const count = (this.connections.get(sessionId) ?? 1) - 1;
+    if (count > 0) this.connections.set(sessionId, count);
+    else this.connections.delete(sessionId);
   }
 
   private publishedPorts(sessionId: string): Promise<Set<number>> {
@@ -157,58 +201,13 @@ export class PreviewProxy {
       res.destroy();
       return;
     }
+    if (apiError.retryAfterSeconds !== undefined)
+      res.setHeader('Retry-After', String(apiError.retryAfterSeconds));
     res.writeHead(apiError.status, { 'Content-Type': 'application/json' });
     res.end(JSON.stringify(apiError.toBody()));
   }
 }
 
-/** The reader's request as the app should see it: addressed to localhost:<port>, without Berth's cookie. */
-function requestHeaders(incoming: IncomingHttpHeaders, target: Target): IncomingHttpHeaders {
-  const headers: IncomingHttpHeaders = {};
-  for (const [name, value] of Object.entries(incoming)) {
-    if (!HOP_BY_HOP.has(name) && value !== undefined) headers[name] = value;
-  }
-  const cookies = (incoming.cookie ?? '')
-    .split(';')
-    .map((c) => c.trim())
-    .filter((c) => c !== '' && !c.startsWith(`${COOKIE_NAME}=`));
-  if (cookies.length > 0) headers.cookie = cookies.join('; ');
-  else delete headers.cookie;
-  headers['x-forwarded-host'] = incoming.host;
-  headers['x-forwarded-prefix'] = target.prefix;
-  headers.host = `localhost:${target.port}`;
-  return headers;
-}
-
-/** The app's answer as the browser should see it: redirects kept under the preview, Berth's cookie untouchable. */
-function responseHeaders(incoming: IncomingHttpHeaders, target: Target): IncomingHttpHeaders {
-  const headers: IncomingHttpHeaders = {};
-  for (const [name, value] of Object.entries(incoming)) {
-    if (!HOP_BY_HOP.has(name) && value !== undefined) headers[name] = value;
-  }
-  const location = incoming.location;
-  if (location !== undefined) headers.location = rewriteLocation(location, target);
-  const setCookie = (incoming['set-cookie'] ?? []).filter((c) => !c.trim().startsWith(`${COOKIE_NAME}=`));
-  if (setCookie.length > 0) headers['set-cookie'] = setCookie;
-  else delete headers['set-cookie'];
-  return headers;
-}
-
-/**
- * A redirect to the app's own root-relative or localhost address stays inside the preview. Apps
- * often name their own port, not the published one (nginx says http://localhost/docs/), so a
- * localhost address without a port counts as the app's too.
- */
-export function rewriteLocation(location: string, target: Pick<Target, 'port' | 'prefix'>): string {
-  if (location.startsWith('/') && !location.startsWith('//')) return `${target.prefix}${location}`;
-  try {
-    const url = new URL(location);
-    const local = ['localhost', '127.0.0.1'].includes(url.hostname);
-    if (local && (url.port === '' || Number(url.port) === target.port)) {
-      return `${target.prefix}${url.pathname}${url.search}${url.hash}`;
-    }
-  } catch {
-    // A relative location without a leading slash resolves correctly as it is.
-  }
-  return location;
+function unreachable(port: number): ApiError {
+  return new ApiError('preview_unreachable', `Nothing answered on port ${port} in your sandbox.`);
 }

@@ -5,14 +5,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/index.ts';
 import { ApiError, engineStatus, ignoreMissing } from '../errors/index.ts';
 import { connectMirror, disconnectMirror } from '../mirror/mirror.ts';
-import type {
-  ExecResult,
-  SandboxDriver,
-  SandboxRecord,
-  SandboxSpec,
-  TerminalSize,
-  TerminalStream,
-} from './driver.ts';
+import type { SandboxDriver, SandboxRecord, SandboxSpec, TerminalSize, TerminalStream } from './driver.ts';
 import { label, labelsFor, specFromLabels } from './labels.ts';
 
 /** The lines the image's entrypoint prints once its inner dockerd answers, or when it gave up. */
@@ -20,8 +13,12 @@ const READY_LINE = 'berth: sandbox ready';
 const FAILED_LINE = /berth: sandbox failed: ([^\n]*)/;
 const READY_TIMEOUT_MS = 120_000;
 const PING_TIMEOUT_MS = 3_000;
-/** Bounds on a program the server runs in a sandbox; the sandbox is the reader's, so it may misbehave. */
-const EXEC_TIMEOUT_MS = 15_000;
+/**
+ * Bounds on a program the server runs in a sandbox; the sandbox is the reader's, so it may misbehave.
+ * `timeout` ends the program inside the sandbox first; the server stops waiting a little later.
+ */
+const EXEC_TIMEOUT_SECONDS = 10;
+const EXEC_WAIT_MS = 13_000;
 const EXEC_MAX_BYTES = 8 * 1024 * 1024;
 
 /** Terminals run as the image's unprivileged reader, who has passwordless sudo like a cloud VM's user. */
@@ -336,25 +333,37 @@ export class DockerSandboxDriver implements SandboxDriver {
     await this.exec(sessionId, ['pkill', '-TERM', '-x', '-f', `berth-term master ${name}`]);
   }
 
-  async exec(sessionId: string, argv: string[]): Promise<ExecResult> {
+  async exec(sessionId: string, argv: string[]): Promise<string> {
     const container = this.docker.getContainer(this.names(sessionId).container);
-    const exec = await container.exec({ Cmd: argv, User: 'root', AttachStdout: true, AttachStderr: true });
-    const stream = (await exec.start({ hijack: true, stdin: false })) as Duplex;
-    const stdout = new Collector(EXEC_MAX_BYTES);
-    const stderr = new Collector(64 * 1024);
-    this.docker.modem.demuxStream(stream, stdout, stderr);
-    const ended = new Promise<void>((resolve, reject) => {
-      stream.on('end', resolve);
-      stream.on('close', resolve);
-      stream.on('error', reject);
-    });
     try {
-      await withTimeout(ended, EXEC_TIMEOUT_MS, `${argv[0]} in the sandbox`);
-    } finally {
-      stream.destroy();
+      const exec = await container.exec({
+        Cmd: ['timeout', '-k', '2', String(EXEC_TIMEOUT_SECONDS), ...argv],
+        User: 'root',
+        AttachStdout: true,
+        AttachStderr: true,
+      });
+      const stream = (await exec.start({ hijack: true, stdin: false })) as Duplex;
+      const stdout = new Collector(EXEC_MAX_BYTES);
+      this.docker.modem.demuxStream(stream, stdout, new PassThrough().resume());
+      const ended = new Promise<void>((resolve, reject) => {
+        stream.on('end', resolve);
+        stream.on('close', resolve);
+        stream.on('error', reject);
+      });
+      try {
+        await withTimeout(ended, EXEC_WAIT_MS, `${argv[0]} in the sandbox`);
+      } finally {
+        stream.destroy();
+      }
+      return stdout.text();
+    } catch (error) {
+      // Stopped, gone, or too slow: the reader's doing or the host's load, not a bug of the server.
+      this.log.debug({ err: error, session: sessionId, program: argv[0] }, 'exec in the sandbox failed');
+      throw new ApiError(
+        'sandbox_unavailable',
+        'Your sandbox did not answer in time; try again in a moment.',
+      );
     }
-    const info = await exec.inspect();
-    return { stdout: stdout.text(), stderr: stderr.text(), exitCode: info.ExitCode ?? -1 };
   }
 
   async connect(sessionId: string, port: number): Promise<Duplex> {
@@ -374,6 +383,9 @@ export class DockerSandboxDriver implements SandboxDriver {
     socket.on('error', (error) => fromPort.destroy(error));
     const connection = Duplex.from({ readable: fromPort, writable: socket });
     connection.on('close', () => socket.destroy());
+    // Once the port's side has ended and all of it was read, nc has exited: nothing more can be
+    // written either, so the connection closes (a half-open one would hold its exec forever).
+    connection.once('end', () => connection.destroy());
     return connection;
   }
 }

@@ -10,8 +10,6 @@ export type SandboxSpec = {
 
 export type SandboxRecord = SandboxSpec & { running: boolean };
 
-export type ExecResult = { stdout: string; stderr: string; exitCode: number };
-
 export type TerminalSize = { cols: number; rows: number };
 
 /** A terminal process attached over one connection: raw bytes both ways on `stream`. */
@@ -49,9 +47,10 @@ export interface SandboxDriver {
   closeTerminal(sessionId: string, name: string): Promise<void>;
   /**
    * Runs a program in the sandbox as its root, with no shell in between: `argv` is passed as it is.
-   * Its output is the sandbox's to choose, so callers treat it as untrusted input.
+   * Resolves with its standard output, which is the sandbox's to choose, so callers treat it as
+   * untrusted input. Throws `sandbox_unavailable` when the sandbox does not answer in time.
    */
-  exec(sessionId: string, argv: string[]): Promise<ExecResult>;
+  exec(sessionId: string, argv: string[]): Promise<string>;
   /** A TCP connection to `port` on the sandbox's own loopback, made from inside the sandbox. */
   connect(sessionId: string, port: number): Promise<Duplex>;
   engineAnswers(): Promise<boolean>;

@@ -31,6 +31,16 @@ export class Sessions {
     return id === undefined ? undefined : this.byId.get(id);
   }
 
+  /** The token's session once its sandbox can answer: `no_session` without one, `sandbox_starting` before. */
+  findReady(token: string | undefined): Session {
+    const session = this.find(token);
+    if (!session) throw new ApiError('no_session', 'There is no live session for this browser.');
+    if (session.state !== 'ready') {
+      throw new ApiError('sandbox_starting', 'Your sandbox is still starting; ask again in a moment.');
+    }
+    return session;
+  }
+
   all(): Session[] {
     return [...this.byId.values()];
   }

@@ -23,6 +23,7 @@ export function checkTerminalRequest(
   parts: RequestParts,
   sessions: Sessions,
   config: Config,
+  { opening } = { opening: true },
 ): TerminalRequest {
   if (!isAllowedOrigin(parts.origin, parts.host, config.allowedOrigins)) {
     throw new ApiError(
@@ -34,7 +35,8 @@ export function checkTerminalRequest(
   if (!session) {
     throw new ApiError('unauthorized', 'No live session: create one with POST /api/session first.');
   }
-  if (session.openTerminals >= MAX_OPEN_TERMINALS) {
+  // Closing one must never be refused for having too many open.
+  if (opening && session.openTerminals >= MAX_OPEN_TERMINALS) {
     throw new ApiError(
       'too_many_terminals',
       `A session may have ${MAX_OPEN_TERMINALS} terminals open at once.`,

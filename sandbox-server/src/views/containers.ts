@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ApiError } from '../errors/index.ts';
 import type { SandboxDriver } from '../sandboxes/driver.ts';
-import { innerGet, okBody } from './inner-engine.ts';
+import { innerGet, okBody, unreadable } from './inner-engine.ts';
 import { containerPart, shortId } from './names.ts';
 
 export type Port = {
@@ -68,7 +68,7 @@ export const LIST_PATH = '/containers/json?all=1';
 /** Newest first, as `docker ps -a` lists them. */
 export function parseContainers(body: unknown): Container[] {
   const parsed = ContainerList.safeParse(body);
-  if (!parsed.success) throw malformed();
+  if (!parsed.success) throw unreadable();
   return parsed.data
     .sort((a, b) => b.Created - a.Created)
     .map((c) => ({
@@ -106,7 +106,7 @@ function uniquePorts(ports: z.infer<typeof ContainerSummary>['Ports']): Port[] {
 
 export async function listContainers(driver: SandboxDriver, sessionId: string): Promise<Container[]> {
   const [answer] = await innerGet(driver, sessionId, [LIST_PATH]);
-  return parseContainers(okBody(answer, malformed));
+  return parseContainers(okBody(answer));
 }
 
 const Changes = z
@@ -132,8 +132,8 @@ export async function containerChanges(driver: SandboxDriver, sessionId: string,
   const missing = () => new ApiError('no_such_container', `There is no container ${ref} in your sandbox.`);
   const info = Inspect.safeParse(okBody(inspect, missing));
   const diff = Changes.safeParse(okBody(changes, missing));
-  if (!info.success || !diff.success) throw malformed();
-  const container = parseContainers(okBody(list, malformed)).find((c) => c.id === shortId(info.data.Id));
+  if (!info.success || !diff.success) throw unreadable();
+  const container = parseContainers(okBody(list)).find((c) => c.id === shortId(info.data.Id));
   if (!container) throw missing();
   const sorted = diff.data
     .map((change) => ({ path: change.Path, kind: CHANGE_KINDS[change.Kind] ?? 'changed' }))
@@ -144,11 +144,4 @@ export async function containerChanges(driver: SandboxDriver, sessionId: string,
     changes: sorted.slice(0, MAX_CHANGES),
     truncated: sorted.length > MAX_CHANGES,
   };
-}
-
-export function malformed(): ApiError {
-  return new ApiError(
-    'sandbox_engine_unavailable',
-    'The Docker daemon inside your sandbox gave an answer Berth cannot read.',
-  );
 }

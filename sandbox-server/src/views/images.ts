@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { ApiError } from '../errors/index.ts';
 import type { SandboxDriver } from '../sandboxes/driver.ts';
-import { malformed } from './containers.ts';
-import { innerGet, okBody } from './inner-engine.ts';
+import { innerGet, okBody, unreadable } from './inner-engine.ts';
 import { imagePart, shortId } from './names.ts';
 
 export type Image = { id: string; tags: string[]; size: number; created: string };
@@ -35,8 +34,8 @@ const isoFromSeconds = (seconds: number) => new Date(seconds * 1000).toISOString
 /** The reader's images, newest first, as `docker images` lists them. */
 export async function listImages(driver: SandboxDriver, sessionId: string): Promise<Image[]> {
   const [answer] = await innerGet(driver, sessionId, ['/images/json']);
-  const parsed = z.array(ImageSummary).safeParse(okBody(answer, malformed));
-  if (!parsed.success) throw malformed();
+  const parsed = z.array(ImageSummary).safeParse(okBody(answer));
+  if (!parsed.success) throw unreadable();
   return parsed.data
     .sort((a, b) => b.Created - a.Created)
     .map((image) => ({
@@ -57,7 +56,7 @@ export async function imageLayers(driver: SandboxDriver, sessionId: string, ref:
   const missing = () => new ApiError('no_such_image', `There is no image ${ref} in your sandbox.`);
   const image = ImageInspect.safeParse(okBody(inspect, missing));
   const layers = History.safeParse(okBody(history, missing));
-  if (!image.success || !layers.success) throw malformed();
+  if (!image.success || !layers.success) throw unreadable();
   return {
     image: {
       id: shortId(image.data.Id),
@@ -75,18 +74,21 @@ export async function imageLayers(driver: SandboxDriver, sessionId: string, ref:
 }
 
 /**
- * The Dockerfile instruction behind a history entry. The classic builder records `RUN x` as
- * `/bin/sh -c x` and other instructions as `/bin/sh -c #(nop) INSTR`; BuildKit appends `# buildkit`;
- * build arguments come first as `|N NAME=value …`.
+ * The Dockerfile instruction behind a history entry, the same for both builders. The classic
+ * builder records `RUN x` as `/bin/sh -c x` and other instructions as `/bin/sh -c #(nop) INSTR`;
+ * BuildKit records `RUN /bin/sh -c x # buildkit` and other instructions as written. Build
+ * arguments, when a step used them, come first as `|N NAME=value …`.
  */
 export function instructionOf(createdBy: string): string {
-  const text = createdBy
-    .replace(/\s+# buildkit$/, '')
+  let text = createdBy.replace(/\s+# buildkit$/, '').trim();
+  const run = /^RUN\s+/.test(text);
+  text = text
+    .replace(/^RUN\s+/, '')
     .replace(/^\|\d+ (?:\S+=\S* )*/, '')
     .trim();
   const nop = /^\/bin\/sh -c #\(nop\)\s*(.*)$/s.exec(text);
   if (nop) return (nop[1] ?? '').trim();
   const shell = /^\/bin\/sh -c (.*)$/s.exec(text);
   if (shell) return `RUN ${(shell[1] ?? '').trim()}`;
-  return text;
+  return run ? `RUN ${text}` : text;
 }

@@ -3,8 +3,10 @@ import type { SandboxDriver } from '../sandboxes/driver.ts';
 
 export type InnerAnswer = { status: number; body: unknown };
 
-/** Ends each answer in the batch: a byte JSON never holds unescaped. */
-const SEPARATOR = '\n\u001e\n';
+/** Ends each part of a script's output: a byte (RS) JSON never holds unescaped. */
+export const SEPARATOR = '\n\u001e\n';
+/** The shell command that prints SEPARATOR. */
+export const PRINT_SEPARATOR = "printf '\\n\\036\\n'";
 
 /**
  * GETs on the Docker API of the daemon inside a sandbox, several in one exec. Each path is one
@@ -14,7 +16,7 @@ const SEPARATOR = '\n\u001e\n';
 const BATCH_SCRIPT =
   'for path; do ' +
   'curl -sS --globoff --max-time 5 --unix-socket /var/run/docker.sock -w "\\n%{http_code}" "http://docker$path"; ' +
-  "printf '\\n\\036\\n'; done";
+  `${PRINT_SEPARATOR}; done`;
 
 /** Asks the sandbox's own Docker engine; answers come back in the order of `paths`. */
 export async function innerGet(
@@ -23,7 +25,7 @@ export async function innerGet(
   paths: string[],
 ): Promise<InnerAnswer[]> {
   if (paths.length === 0) return [];
-  const { stdout } = await driver.exec(sessionId, ['bash', '-c', BATCH_SCRIPT, 'berth-views', ...paths]);
+  const stdout = await driver.exec(sessionId, ['bash', '-c', BATCH_SCRIPT, 'berth-views', ...paths]);
   const parts = stdout.split(SEPARATOR).slice(0, paths.length);
   if (parts.length < paths.length) throw unavailable();
   return parts.map((part) => {
@@ -42,15 +44,23 @@ export async function innerGet(
 }
 
 /** The body of a 200 answer; a 404 becomes `missing`, anything else says the engine misbehaved. */
-export function okBody(answer: InnerAnswer | undefined, missing: () => ApiError): unknown {
+export function okBody(answer: InnerAnswer | undefined, missing: () => ApiError = unreadable): unknown {
   if (answer?.status === 200) return answer.body;
   if (answer?.status === 404) throw missing();
-  throw unavailable();
+  throw unreadable();
 }
 
 function unavailable(): ApiError {
   return new ApiError(
     'sandbox_engine_unavailable',
     'The Docker daemon inside your sandbox is not answering; start it with `sudo systemctl start docker`.',
+  );
+}
+
+/** The sandbox's daemon answered something Berth cannot read: the reader may have replaced it. */
+export function unreadable(): ApiError {
+  return new ApiError(
+    'sandbox_engine_unavailable',
+    'The Docker daemon inside your sandbox gave an answer Berth cannot read.',
   );
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { SandboxDriver } from '../sandboxes/driver.ts';
-import { type Container, LIST_PATH, malformed, parseContainers } from './containers.ts';
-import { innerGet, okBody } from './inner-engine.ts';
+import { type Container, LIST_PATH, parseContainers } from './containers.ts';
+import { innerGet, okBody, PRINT_SEPARATOR, SEPARATOR, unreadable } from './inner-engine.ts';
 import { shortId } from './names.ts';
 
 export type Network = {
@@ -40,7 +40,7 @@ const Links = z.array(z.object({ ifindex: z.number(), ifname: z.string() }));
  * Ids come from the daemon and are checked as hex before they are passed; none reaches a shell.
  */
 const LINKS_SCRIPT =
-  "ip -j link; printf '\\n\\036\\n'; " +
+  `ip -j link; ${PRINT_SEPARATOR}; ` +
   'for id; do ' +
   // The docker CLI takes a tenth of a second to start; curl and grep find the Pid in a few ms.
   'pid=$(curl -s --max-time 5 --unix-socket /var/run/docker.sock "http://docker/containers/$id/json" | grep -o \'"Pid":[0-9]*\' | head -n 1 | cut -d: -f2); ' +
@@ -55,14 +55,14 @@ export async function networkView(
   sessionId: string,
 ): Promise<{ networks: Network[]; containers: Container[] }> {
   const [containerAnswer, networkAnswer] = await innerGet(driver, sessionId, [LIST_PATH, '/networks']);
-  const containers = parseContainers(okBody(containerAnswer, malformed));
-  const networks = NetworkList.safeParse(okBody(networkAnswer, malformed));
-  if (!networks.success) throw malformed();
+  const containers = parseContainers(okBody(containerAnswer));
+  const networks = NetworkList.safeParse(okBody(networkAnswer));
+  if (!networks.success) throw unreadable();
 
   // Only ids that look like ids are passed on: anything else could pass for an option to docker.
   const running = containers.filter((c) => c.state === 'running' && /^[0-9a-f]{12}$/.test(c.id));
   if (running.length > 0) {
-    const { stdout } = await driver.exec(sessionId, [
+    const stdout = await driver.exec(sessionId, [
       'bash',
       '-c',
       LINKS_SCRIPT,
@@ -91,7 +91,7 @@ export async function networkView(
 
 /** Fills in each endpoint's interface and veth from the links script's output; what does not parse stays null. */
 export function addVethPairs(containers: Container[], output: string): void {
-  const [linkJson = '', perContainer = ''] = output.split('\n\u001e\n');
+  const [linkJson = '', perContainer = ''] = output.split(SEPARATOR);
   let links: z.infer<typeof Links>;
   try {
     const parsed = Links.safeParse(JSON.parse(linkJson));

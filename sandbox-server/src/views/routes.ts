@@ -1,24 +1,12 @@
 import { type Context, Hono } from 'hono';
 import { getCookie } from 'hono/cookie';
-import { ApiError } from '../errors/index.ts';
+import { previewPorts } from '../preview/ports.ts';
 import type { SandboxDriver } from '../sandboxes/driver.ts';
-import type { Session } from '../sessions/session.ts';
 import type { Sessions } from '../sessions/sessions.ts';
 import { COOKIE_NAME } from '../sessions/token.ts';
 import { containerChanges, listContainers } from './containers.ts';
 import { imageLayers, listImages } from './images.ts';
 import { networkView } from './network.ts';
-import { previewPorts } from './ports.ts';
-
-/** The session a view is asked for, once its sandbox can answer. */
-export function readySession(sessions: Sessions, cookie: string | undefined): Session {
-  const session = sessions.find(cookie);
-  if (!session) throw new ApiError('no_session', 'There is no live session for this browser.');
-  if (session.state !== 'ready') {
-    throw new ApiError('sandbox_starting', 'Your sandbox is still starting; ask again in a moment.');
-  }
-  return session;
-}
 
 /**
  * GET /api/session/{network,containers,images,ports,…}: what the reader's sandbox holds, read
@@ -29,7 +17,7 @@ export function viewRoutes(
   driver: SandboxDriver,
   previewOrigin: (requestUrl: string) => string,
 ) {
-  const session = (c: Context) => readySession(sessions, getCookie(c, COOKIE_NAME));
+  const session = (c: Context) => sessions.findReady(getCookie(c, COOKIE_NAME));
   return new Hono()
     .get('/network', async (c) => c.json(await networkView(driver, session(c).id)))
     .get('/containers', async (c) => c.json({ containers: await listContainers(driver, session(c).id) }))

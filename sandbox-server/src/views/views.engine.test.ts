@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PreviewPort } from '../preview/ports.ts';
 import { previewUrl } from '../preview/preview-path.ts';
 import type { RunningServer } from '../server.ts';
 import {
@@ -12,7 +13,6 @@ import { TerminalClient } from '../testing/terminal-client.ts';
 import type { Container } from './containers.ts';
 import type { Image, Layer } from './images.ts';
 import type { Network } from './network.ts';
-import type { PreviewPort } from './ports.ts';
 
 let server: RunningServer & { instance: string };
 let session: CreatedSession;

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { previewPorts } from '../preview/ports.ts';
 import { parseContainers } from './containers.ts';
 import { instructionOf } from './images.ts';
+import { SEPARATOR } from './inner-engine.ts';
 import { containerPart, imagePart } from './names.ts';
 import { addVethPairs } from './network.ts';
-import { previewPorts } from './ports.ts';
 
 const summary = (name: string, extra: Record<string, unknown> = {}) => ({
   Id: `${name.padEnd(12, '0').replace(/[^0-9a-f]/g, 'a')}${'f'.repeat(52)}`,
@@ -28,8 +29,11 @@ describe('the views', () => {
     expect(instructionOf('/bin/sh -c apt-get update')).toBe('RUN apt-get update');
     expect(instructionOf('|1 VERSION=2 /bin/sh -c echo $VERSION')).toBe('RUN echo $VERSION');
     expect(instructionOf('RUN /bin/sh -c apt-get install -y nginx # buildkit')).toBe(
-      'RUN /bin/sh -c apt-get install -y nginx',
+      'RUN apt-get install -y nginx',
     );
+    expect(instructionOf('RUN |1 VERSION=2 /bin/sh -c echo $VERSION # buildkit')).toBe('RUN echo $VERSION');
+    expect(instructionOf('RUN ["make", "all"] # buildkit')).toBe('RUN ["make", "all"]');
+    expect(instructionOf('COPY index.html /var/www/html/ # buildkit')).toBe('COPY index.html /var/www/html/');
     expect(instructionOf('')).toBe('');
   });
 
@@ -57,7 +61,7 @@ describe('the views', () => {
       { ifindex: 7, ifname: 'veth776a282' },
     ]);
     const id = `${containers[0]?.id}${'f'.repeat(52)}`;
-    addVethPairs(containers, `${links}\n\u001e\n${id} lo=1=00:00:00:00:00:00 eth0=7=02:42:ac:11:00:02\n`);
+    addVethPairs(containers, `${links}${SEPARATOR}${id} lo=1=00:00:00:00:00:00 eth0=7=02:42:ac:11:00:02\n`);
     expect(containers[0]?.endpoints[0]).toMatchObject({ interface: 'eth0', veth: 'veth776a282' });
   });
 

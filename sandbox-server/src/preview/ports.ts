@@ -1,5 +1,5 @@
-import { previewUrl } from '../preview/preview-path.ts';
-import type { Container } from './containers.ts';
+import type { Container } from '../views/containers.ts';
+import { previewUrl } from './preview-path.ts';
 
 export type PreviewPort = { port: number; container: string; containerPort: number; url: string };
 

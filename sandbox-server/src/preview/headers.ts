@@ -1,0 +1,92 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { COOKIE_NAME } from '../sessions/token.ts';
+
+/** Where a preview sends a request: the port in the sandbox, and the address prefix it is served under. */
+export type PreviewTarget = { port: number; prefix: string };
+
+/** Headers about one hop only (RFC 9110 §7.6.1), never forwarded; `Connection` may name more. */
+const HOP_BY_HOP = [
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+];
+
+function endToEnd(incoming: IncomingHttpHeaders): IncomingHttpHeaders {
+  const named = String(incoming.connection ?? '')
+    .split(',')
+    .map((token) => token.trim().toLowerCase());
+  const dropped = new Set([...HOP_BY_HOP, ...named]);
+  const headers: IncomingHttpHeaders = {};
+  for (const [name, value] of Object.entries(incoming)) {
+    if (!dropped.has(name) && value !== undefined) headers[name] = value;
+  }
+  return headers;
+}
+
+/**
+ * A cookie's name as browsers read it (RFC 6265 §5.2): the text before the first `=` of the first
+ * `;`-part, trimmed; no `=` at all makes a nameless cookie.
+ */
+export function cookieName(pair: string): string {
+  const first = pair.split(';')[0] ?? '';
+  const equals = first.indexOf('=');
+  return equals < 0 ? '' : first.slice(0, equals).trim();
+}
+
+/** The reader's request as the app should see it: addressed to localhost:<port>, without Berth's cookie. */
+export function requestHeaders(incoming: IncomingHttpHeaders, target: PreviewTarget): IncomingHttpHeaders {
+  const headers = endToEnd(incoming);
+  const cookies = (incoming.cookie ?? '')
+    .split(';')
+    .filter((pair) => pair.trim() !== '' && cookieName(pair) !== COOKIE_NAME)
+    .map((pair) => pair.trim());
+  if (cookies.length > 0) headers.cookie = cookies.join('; ');
+  else delete headers.cookie;
+  if (incoming.host !== undefined) headers['x-forwarded-host'] = incoming.host;
+  headers['x-forwarded-prefix'] = target.prefix;
+  headers.host = `localhost:${target.port}`;
+  return headers;
+}
+
+/**
+ * The app's answer as the browser should see it: redirects kept under the preview, and no cookie
+ * that a browser would file as Berth's (cookies are not bound to a port) or as nameless.
+ */
+export function responseHeaders(incoming: IncomingHttpHeaders, target: PreviewTarget): IncomingHttpHeaders {
+  const headers = endToEnd(incoming);
+  if (incoming.location !== undefined) headers.location = rewriteLocation(incoming.location, target);
+  const setCookie = (incoming['set-cookie'] ?? []).filter((line) => {
+    const name = cookieName(line);
+    return name !== '' && name !== COOKIE_NAME;
+  });
+  if (setCookie.length > 0) headers['set-cookie'] = setCookie;
+  else delete headers['set-cookie'];
+  return headers;
+}
+
+/**
+ * A redirect to the app's own root-relative or localhost address stays inside the preview. Apps
+ * often name their own port, not the published one (nginx says http://localhost/docs/), so a
+ * localhost address without a port counts as the app's too. An app that already honours
+ * X-Forwarded-Prefix is left alone.
+ */
+export function rewriteLocation(location: string, target: PreviewTarget): string {
+  if (location === target.prefix || location.startsWith(`${target.prefix}/`)) return location;
+  if (location.startsWith('/') && !location.startsWith('//')) return `${target.prefix}${location}`;
+  try {
+    const url = new URL(location);
+    const local = ['localhost', '127.0.0.1'].includes(url.hostname);
+    if (local && (url.port === '' || Number(url.port) === target.port)) {
+      return `${target.prefix}${url.pathname}${url.search}${url.hash}`;
+    }
+  } catch {
+    // A relative location without a leading slash resolves correctly as it is.
+  }
+  return location;
+}
