@@ -10,25 +10,26 @@
 import type { Terminal } from '@xterm/xterm';
 import '@xterm/xterm/css/xterm.css';
 import './dock.css';
+import type { PreviewPort } from '../../sandbox-server/src/preview/ports.ts';
 import type { BlockMeta } from '../blocks/block-meta.ts';
 import {
   currentSession,
   deleteSession,
   deleteTerminal,
   ensureSession,
-  type PublishedPort,
   publishedPorts,
   SandboxUnavailable,
   type SessionView,
 } from './session-api.ts';
 import { type RunResult, type TabHost, TerminalTab } from './terminal-tab.ts';
 import {
-  isTerminalName,
   MAIN_TERMINAL,
+  MAX_TABS,
   nextTerminalName,
   parseOpenTabs,
   tabAfterClosing,
   tabForKey,
+  tabRefusal,
 } from './terminal-tabs.ts';
 import { siteTheme, terminalThemes } from './themes.ts';
 
@@ -50,8 +51,6 @@ export type CommandEndEventDetail = { terminal: string; exitCode: number };
 const LAYOUT_KEY = 'berth-dock-layout';
 const TABS_KEY = 'berth-dock-terminals';
 const MIN_HEIGHT = 160;
-/** The server takes 32 terminal sockets per session, and a reader may have the site open twice. */
-const MAX_TABS = 8;
 const FAILED: ReadonlySet<DockState> = new Set(['capacity', 'limit', 'expired', 'unavailable']);
 const ENDED_TEXT = 'Your sandbox has ended. Start a new one to run commands again.';
 
@@ -103,6 +102,8 @@ export class BerthDock extends HTMLElement {
   private startedAt = 0;
   private portsRequest: Promise<void> | undefined;
   private portsAgain = false;
+  /** Bumped when a sandbox ends, so its ports, if they arrive later, are not shown for the next one. */
+  private endedSandboxes = 0;
   /** Which sandbox this is (its expiry time is unique enough), so progress is kept per sandbox. */
   sandbox: string | undefined;
   private readonly stateWaiters = new Set<() => boolean>();
@@ -188,16 +189,14 @@ export class BerthDock extends HTMLElement {
   /**
    * Runs a block in its terminal (`meta.terminal`, default `main`), opening and showing that tab:
    * its commands one at a time, each after the previous one ended, stopping at a failure.
+   * A terminal that may not be opened (a wrong name, too many tabs) throws before anything starts.
    */
   async run(commands: string[], meta: BlockMeta = {}): Promise<RunResult> {
     const name = meta.terminal ?? MAIN_TERMINAL;
-    if (!isTerminalName(name)) {
-      throw new Error(`"${name}" is not a terminal name (a-z, 0-9 and -, at most 16 characters)`);
-    }
-    this.setCollapsed(false);
-    if (this.state === 'expired' || this.state === 'unavailable') await this.start(true);
     const tab = this.openTerminal(name);
     this.show(name);
+    this.setCollapsed(false);
+    if (this.state === 'expired' || this.state === 'unavailable') await this.start(true);
     await this.usable(tab);
     if (tab.busy) {
       if (!(await this.confirmInterrupt())) return { outcome: 'cancelled' };
@@ -207,11 +206,16 @@ export class BerthDock extends HTMLElement {
     return tab.run(commands, meta);
   }
 
-  /** Opens a terminal's tab (attached at once when the sandbox is there), or returns the open one. */
+  /**
+   * Opens a terminal's tab (attached at once when the sandbox is there), or returns the open one.
+   * Every new tab comes through here ("+", a block's `terminal=`, tabs restored after a reload),
+   * so this is where a wrong name or a tab past MAX_TABS is refused.
+   */
   openTerminal(name: string): TerminalTab {
     const open = this.tabs.get(name);
     if (open) return open;
-    if (!isTerminalName(name)) throw new Error(`"${name}" is not a terminal name`);
+    const refusal = tabRefusal(this.terminalNames, name);
+    if (refusal) throw new Error(refusal);
     // A new shell starts at the size the shown one has, so its first lines are laid out right.
     const shown = this.tabs.get(this.shown)?.terminal;
     const tab = new TerminalTab(name, this.host, {
@@ -245,7 +249,9 @@ export class BerthDock extends HTMLElement {
     tab.dispose();
     this.saveTabs();
     this.wake(); // a run waiting for this terminal learns it is gone
-    if (this.live) await deleteTerminal(name);
+    // Even when not attached (unavailable, reconnecting): the shell may live on in the sandbox, and
+    // the next "+" would reattach to it. Without a session the server just says so.
+    await deleteTerminal(name);
   }
 
   private build(): void {
@@ -361,7 +367,10 @@ export class BerthDock extends HTMLElement {
   }
 
   private announce(state: SessionEventDetail['state']): void {
-    if (state === 'ended') this.showPorts([]);
+    if (state === 'ended') {
+      this.endedSandboxes++;
+      this.showPorts([]);
+    }
     if (this.announced === state) return;
     this.announced = state;
     const detail: SessionEventDetail = { state };
@@ -377,14 +386,16 @@ export class BerthDock extends HTMLElement {
     this.portsRequest = (async () => {
       do {
         this.portsAgain = false;
-        this.showPorts(this.state === 'ready' ? await publishedPorts() : []);
+        const sandbox = this.endedSandboxes;
+        const ports = this.state === 'ready' ? await publishedPorts() : [];
+        if (sandbox === this.endedSandboxes) this.showPorts(ports);
       } while (this.portsAgain);
     })().finally(() => {
       this.portsRequest = undefined;
     });
   }
 
-  private showPorts(ports: PublishedPort[]): void {
+  private showPorts(ports: PreviewPort[]): void {
     const links = ports.map((port) => {
       const link = document.createElement('a');
       link.href = port.url;

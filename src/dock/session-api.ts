@@ -1,5 +1,5 @@
 /** The REST half of the contract, as the dock needs it. */
-import type { PreviewPort } from '../../sandbox-server/src/views/ports.ts';
+import type { PreviewPort } from '../../sandbox-server/src/preview/ports.ts';
 
 export type SessionView = { state: 'starting' | 'ready'; expiresAt: string; idleTimeoutSeconds: number };
 
@@ -53,9 +53,6 @@ export async function deleteSession(): Promise<void> {
   await fetch('/api/session', { method: 'DELETE', credentials: 'same-origin' });
 }
 
-/** A port the reader published in their sandbox, and the address on the preview origin that shows it. */
-export type PublishedPort = PreviewPort;
-
 function addressOf(url: string, base: string): URL | undefined {
   try {
     return new URL(url, base);
@@ -65,25 +62,26 @@ function addressOf(url: string, base: string): URL | undefined {
 }
 
 /**
- * The ports of a `GET /api/session/ports` answer that can be linked, their `url` made absolute
+ * The ports of a `GET /api/session/ports` answer (each a port the reader published in their sandbox,
+ * and the address on the preview origin that shows it) that can be linked, their `url` made absolute
  * against `base`. Previews live on their own origin (the server's port + 1), so the address is
  * taken as given, but only as http(s): a wrong answer can never become a `javascript:` link.
  */
-export function portsFrom(body: unknown, base: string): PublishedPort[] {
+export function portsFrom(body: unknown, base: string): PreviewPort[] {
   const ports = (body as { ports?: unknown } | null)?.ports;
   if (!Array.isArray(ports)) return [];
-  const linkable: PublishedPort[] = [];
-  for (const port of ports as Partial<PublishedPort>[]) {
+  const linkable: PreviewPort[] = [];
+  for (const port of ports as Partial<PreviewPort>[]) {
     if (typeof port !== 'object' || port === null || !Number.isInteger(port.port)) continue;
     const url = typeof port.url === 'string' ? addressOf(port.url, base) : undefined;
     if (url?.protocol !== 'http:' && url?.protocol !== 'https:') continue;
-    linkable.push({ ...(port as PublishedPort), url: url.href });
+    linkable.push({ ...(port as PreviewPort), url: url.href });
   }
   return linkable;
 }
 
 /** The reader's published ports; none when the call fails (no session yet, engine stopped, …). */
-export async function publishedPorts(): Promise<PublishedPort[]> {
+export async function publishedPorts(): Promise<PreviewPort[]> {
   try {
     const response = await fetch('/api/session/ports', { credentials: 'same-origin' });
     return response.ok ? portsFrom(await response.json(), window.location.href) : [];

@@ -9,7 +9,7 @@ import { WebLinksAddon } from '@xterm/addon-web-links';
 import { type ITheme, Terminal } from '@xterm/xterm';
 import type { ServerMessage } from '../../sandbox-server/src/terminals/protocol.ts';
 import { type BlockMeta, ENDING_KEYS, lastCodeExpected } from '../blocks/block-meta.ts';
-import { currentSession } from './session-api.ts';
+import { currentSession, type SessionView } from './session-api.ts';
 import { ShellMarks } from './shell-marks.ts';
 import { MAIN_TERMINAL } from './terminal-tabs.ts';
 
@@ -54,6 +54,13 @@ export class TerminalTab {
   private recent = '';
   private reconnectDelayMs = 1000;
   private retryTimer: number | undefined;
+  /**
+   * Bumped whenever the tab attaches or lets go, so a reconnect decided before (its timer fired,
+   * its session check still on its way) is dropped instead of attaching again.
+   */
+  private attachment = 0;
+  /** Closed for good: nothing may attach a shell to this tab again. */
+  private disposed = false;
   private replaying = false;
   private replayWrites = 0;
   private quietTimer: number | undefined;
@@ -145,6 +152,8 @@ export class TerminalTab {
 
   /** Attaches to the shell (a new one the first time), replacing any socket this tab had. */
   connect(): void {
+    if (this.disposed) return;
+    this.attachment++;
     window.clearTimeout(this.retryTimer);
     this.closeSocket();
     this.marks.reset();
@@ -186,6 +195,7 @@ export class TerminalTab {
 
   /** Lets go of the shell on purpose (tab closed, sandbox reset or ended); a waiting run is cancelled. */
   disconnect(): void {
+    this.attachment++;
     window.clearTimeout(this.retryTimer);
     this.closeSocket();
     if (this.activeRun) this.activeRun.cancelled = true;
@@ -193,6 +203,7 @@ export class TerminalTab {
   }
 
   dispose(): void {
+    this.disposed = true;
     this.disconnect();
     this.terminal.dispose();
     this.tab.remove();
@@ -276,13 +287,19 @@ export class TerminalTab {
     this.host.reconnecting();
     const delay = this.reconnectDelayMs;
     this.reconnectDelayMs = Math.min(this.reconnectDelayMs * 2, MAX_RECONNECT_DELAY_MS);
+    const attachment = this.attachment;
     this.retryTimer = window.setTimeout(async () => {
+      let session: SessionView | undefined | 'unreachable';
       try {
-        if (await currentSession()) this.connect();
-        else this.host.sessionEnded();
+        session = await currentSession();
       } catch {
-        this.reconnectLater();
+        session = 'unreachable';
       }
+      // Closed, reset or attached again while the question was on its way: not ours to answer.
+      if (attachment !== this.attachment) return;
+      if (session === 'unreachable') this.reconnectLater();
+      else if (session) this.connect();
+      else this.host.sessionEnded();
     }, delay);
   }
 

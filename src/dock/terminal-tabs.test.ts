@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { nextTerminalName, parseOpenTabs, tabAfterClosing, tabForKey } from './terminal-tabs.ts';
+import {
+  MAX_TABS,
+  nextTerminalName,
+  parseOpenTabs,
+  tabAfterClosing,
+  tabForKey,
+  tabRefusal,
+} from './terminal-tabs.ts';
+
+/** `main`, then `2`, `3`, … up to `count` tabs. */
+const tabs = (count: number) => ['main', ...Array.from({ length: count - 1 }, (_, i) => String(i + 2))];
 
 describe('terminal tabs', () => {
   it('name new terminals 2, 3, … taking the smallest number not open', () => {
@@ -17,6 +27,23 @@ describe('terminal tabs', () => {
     expect(
       parseOpenTabs(JSON.stringify({ names: ['2', 'main', '2', 'Bad Name', 7], shown: 'gone' })),
     ).toEqual({ names: ['main', '2'], shown: 'main' });
+  });
+
+  it('open at most eight, whoever asks, but an open one is always there to reuse', () => {
+    expect(MAX_TABS).toBe(8);
+    expect(tabRefusal(tabs(7), 'logs')).toBeUndefined();
+    expect(tabRefusal(tabs(8), 'logs')).toBe('the dock holds at most 8 terminals: close one to open logs');
+    expect(tabRefusal(tabs(8), '5')).toBeUndefined();
+    expect(tabRefusal(tabs(8), 'main')).toBeUndefined();
+  });
+
+  it('refuse a name that is not a terminal name', () => {
+    expect(tabRefusal(['main'], 'Bad Name')).toMatch(/^"Bad Name" is not a terminal name/);
+  });
+
+  it('come back from storage no more than eight, the first ones kept', () => {
+    const stored = JSON.stringify({ names: tabs(10), shown: '10' });
+    expect(parseOpenTabs(stored)).toEqual({ names: tabs(8), shown: 'main' });
   });
 
   it('fall back to main alone when nothing or nonsense was stored', () => {

@@ -5,6 +5,8 @@
 import { TERMINAL_NAME } from '../../sandbox-server/src/terminals/protocol.ts';
 
 export const MAIN_TERMINAL = 'main';
+/** The server takes 32 terminal sockets per session, and a reader may have the site open twice. */
+export const MAX_TABS = 8;
 
 /** What sessionStorage keeps between pages and reloads: `main` first, no duplicates. */
 export type OpenTabs = { names: string[]; shown: string };
@@ -20,7 +22,22 @@ export function nextTerminalName(open: readonly string[]): string {
   return String(number);
 }
 
-/** Saved tabs from sessionStorage's text; anything missing or wrong falls back to `main` alone. */
+/**
+ * Why `name` cannot get a tab of its own now, in words for the reader (a block shows them after
+ * "Not run: "), or undefined when it can. An open terminal is always fine: it is reused.
+ */
+export function tabRefusal(open: readonly string[], name: string): string | undefined {
+  if (!isTerminalName(name)) {
+    return `"${name}" is not a terminal name (a-z, 0-9 and -, at most 16 characters)`;
+  }
+  if (open.includes(name) || open.length < MAX_TABS) return undefined;
+  return `the dock holds at most ${MAX_TABS} terminals: close one to open ${name}`;
+}
+
+/**
+ * Saved tabs from sessionStorage's text; anything missing or wrong falls back to `main` alone.
+ * Names no new tab could take (past the limit) are left out, as the dock would refuse them.
+ */
 export function parseOpenTabs(text: string | null): OpenTabs {
   let saved: Partial<OpenTabs> = {};
   try {
@@ -30,7 +47,7 @@ export function parseOpenTabs(text: string | null): OpenTabs {
   }
   const names = [MAIN_TERMINAL];
   for (const name of Array.isArray(saved.names) ? saved.names : []) {
-    if (typeof name === 'string' && isTerminalName(name) && !names.includes(name)) names.push(name);
+    if (typeof name === 'string' && !names.includes(name) && !tabRefusal(names, name)) names.push(name);
   }
   const shown = typeof saved.shown === 'string' && names.includes(saved.shown) ? saved.shown : MAIN_TERMINAL;
   return { names, shown };

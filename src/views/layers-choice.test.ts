@@ -7,7 +7,8 @@ const nginx = image(['nginx:latest'], 'aaaaaaaaaaaa', '2025-03-01T00:00:00Z');
 const busybox = image(['busybox:latest'], 'bbbbbbbbbbbb', '2025-01-01T00:00:00Z');
 const built = image(['petergdoyle/static_nginx_web:latest'], 'cccccccccccc', '2025-06-01T00:00:00Z');
 const untagged = image([], 'dddddddddddd', '2024-01-01T00:00:00Z');
-const images = [busybox, nginx, built, untagged];
+/** Newest first, as the server lists them. */
+const images = [built, nginx, busybox, untagged];
 
 const container = (name: string, imageName: string, state = 'running'): Container => ({
   id: `${name}xxxxxxxxxxxx`.slice(0, 12),
@@ -36,6 +37,10 @@ describe('what the layers diagram shows', () => {
       image: 'petergdoyle/static_nginx_web:latest',
     });
     expect(choose([], [], {})).toEqual({});
+  });
+
+  it('takes the server’s order as the age: its first image is the newest', () => {
+    expect(choose([busybox, built], [], {})).toEqual({ image: 'busybox:latest' });
   });
 
   it('a picked image is shown alone, as long as it exists', () => {

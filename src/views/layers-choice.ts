@@ -30,11 +30,7 @@ export function imageOf(container: Container, images: Image[]): Image | undefine
   );
 }
 
-function newest(images: Image[]): Image | undefined {
-  return [...images].sort((a, b) => Date.parse(b.created) - Date.parse(a.created))[0];
-}
-
-/** Containers come newest first, as Docker lists them. */
+/** Images and containers come newest first, as the server lists them (as Docker does). */
 export function choose(images: Image[], containers: Container[], picks: Picks): Choice {
   const picked = picks.container ? containers.find((c) => c.name === picks.container) : undefined;
   const container =
@@ -45,6 +41,6 @@ export function choose(images: Image[], containers: Container[], picks: Picks): 
     const image = imageOf(container, images);
     return { container, image: image ? imageRef(image) : container.image };
   }
-  const image = images.find((candidate) => imageRef(candidate) === picks.image) ?? newest(images);
+  const image = images.find((candidate) => imageRef(candidate) === picks.image) ?? images[0];
   return { image: image ? imageRef(image) : undefined };
 }

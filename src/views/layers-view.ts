@@ -48,8 +48,7 @@ class LayersView extends LiveDiagram {
     return this.querySelector('select[data-live-container]');
   }
 
-  connectedCallback(): void {
-    super.connectedCallback();
+  protected wireControls(): void {
     this.imageSelect?.addEventListener('change', (event) => {
       // An image picked on its own is shown on its own.
       this.picks = { image: (event.target as HTMLSelectElement).value, container: '' };
@@ -62,9 +61,9 @@ class LayersView extends LiveDiagram {
     });
   }
 
+  /** Images in the server's order, newest first. */
   private fillSelects(images: Image[], containers: Container[], image?: string, container?: Container): void {
-    const byAge = [...images].sort((a, b) => Date.parse(b.created) - Date.parse(a.created));
-    const imageOptions = byAge.map((candidate) => ({
+    const imageOptions = images.map((candidate) => ({
       value: imageRef(candidate),
       label: imageLabel(candidate),
     }));

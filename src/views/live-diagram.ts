@@ -38,6 +38,9 @@ export abstract class LiveDiagram extends HTMLElement {
   /** Reads the sandbox and lays out what to draw. */
   protected abstract scene(): Promise<Scene>;
 
+  /** Wires the figure's controls, once: an element moved in the page is connected again. */
+  protected wireControls(): void {}
+
   connectedCallback(): void {
     if (this.parts) return;
     const figure = this.querySelector('figure.diagram');
@@ -66,6 +69,7 @@ export abstract class LiveDiagram extends HTMLElement {
       note: note.textContent ?? '',
     };
     this.dataset.showing = 'example';
+    this.wireControls();
     watchSandbox({
       ready: () => this.refresh(),
       changed: () => this.refresh(),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { networkScene, publishedPorts } from './network-layout.ts';
+import { networkScene, portMappings } from './network-layout.ts';
 import type { Shape } from './scene.ts';
 import type { Container, Network, NetworkView } from './views-api.ts';
 
@@ -136,10 +136,10 @@ describe('the live network diagram', () => {
   });
 });
 
-describe('published ports', () => {
+describe('port mappings', () => {
   it('shows each binding with its address, IPv6 ones bracketed, and leaves exposed-only ports out', () => {
     expect(
-      publishedPorts([
+      portMappings([
         { containerPort: 80, protocol: 'tcp', hostIp: '0.0.0.0', hostPort: 8080 },
         { containerPort: 53, protocol: 'udp', hostIp: '::1', hostPort: 5353 },
         { containerPort: 443, protocol: 'tcp', hostIp: null, hostPort: null },

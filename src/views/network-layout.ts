@@ -36,7 +36,7 @@ function hostAddress(ip: string | null): string {
 }
 
 /** "127.0.0.1:5000 → 80/tcp" per published port (the server lists an all-addresses binding once). */
-export function publishedPorts(ports: Port[], arrow = ' → '): string[] {
+export function portMappings(ports: Port[], arrow = ' → '): string[] {
   return ports
     .filter((port) => port.hostPort !== null)
     .map(
@@ -61,7 +61,7 @@ function exposedOnly(ports: Port[]): string[] {
 export function containerSentence(container: Container, endpoint: Endpoint, network: Network): string {
   let text = `${container.name} — ${endpoint.ipv4} on ${interfaceOf(network)}`;
   if (endpoint.veth) text += ` via ${endpoint.veth}`;
-  const ports = publishedPorts(container.ports);
+  const ports = portMappings(container.ports);
   if (ports.length > 0) text += `, ${ports.length === 1 ? 'port' : 'ports'} ${listing(ports)}`;
   const exposed = exposedOnly(container.ports);
   if (exposed.length > 0) text += `, exposes ${listing(exposed)} (not published)`;
@@ -194,7 +194,7 @@ export function networkScene(view: NetworkView): Scene {
           y: top + 47,
         }),
       );
-      const ports = publishedPorts(container.ports, '→');
+      const ports = portMappings(container.ports, '→');
       const exposed = exposedOnly(container.ports);
       const portLine =
         ports.length > 0 ? ports.join(', ') : exposed.length > 0 ? `${exposed.join(', ')} not published` : '';
