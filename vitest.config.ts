@@ -8,7 +8,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['sandbox-server/src/**/*.test.ts', 'src/**/*.test.ts'],
+          include: ['sandbox-server/src/**/*.test.ts', 'src/**/*.test.ts', 'bench/**/*.test.ts'],
           exclude: ['**/*.engine.test.ts', '**/node_modules/**'],
         },
       },
@@ -16,6 +16,9 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['sandbox-server/src/**/*.engine.test.ts', 'tests/**/*.engine.test.ts'],
+          // One file at a time: they share one Docker engine, and under two files' load at once a
+          // registry push on the host once hung for two minutes (Docker 20.10, two cores).
+          fileParallelism: false,
           testTimeout: 120_000,
           hookTimeout: 300_000,
         },

@@ -1,26 +1,13 @@
 import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
 import type { RunningServer } from '../../sandbox-server/src/server.ts';
 import { removeInstance, startTestServer } from '../../sandbox-server/src/testing/server.ts';
+import { launchChromium } from './chromium.ts';
 
-/** Debian's Chromium, never a downloaded one; these flags keep it off the closed network. */
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-}
+export { launchChromium };
 
 export const siteDir = fileURLToPath(new URL('../../dist', import.meta.url));
 
@@ -43,6 +30,7 @@ export function useSite(): Site {
   });
   return site;
 }
+
 const contentDir = new URL('../../content/', import.meta.url);
 
 /** Every page of the guide, as a path: one per file in content/. */

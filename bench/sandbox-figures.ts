@@ -1,0 +1,193 @@
+import Docker from 'dockerode';
+import { label } from '../sandbox-server/src/sandboxes/labels.ts';
+import { type CreatedSession, createSession, sessionReady } from '../sandbox-server/src/testing/server.ts';
+import { type Figure, higherThan, lowerThan, percentile } from './figures.ts';
+import { TerminalProbe } from './probe.ts';
+
+const docker = new Docker();
+const ms = (since: number) => performance.now() - since;
+
+/** A session whose sandbox is ready and whose `main` shell answers, and how long that took. */
+async function readyShell(
+  url: string,
+): Promise<{ session: CreatedSession; shell: TerminalProbe; ms: number }> {
+  const started = performance.now();
+  const session = await createSession(url);
+  if (session.status !== 201) throw new Error(`no session: ${JSON.stringify(session.body)}`);
+  await sessionReady(url, session.cookie, 120_000);
+  const shell = await TerminalProbe.open(url, 'main', session.cookie);
+  await shell.run('true');
+  return { session, shell, ms: ms(started) };
+}
+
+async function endSession(url: string, session: CreatedSession): Promise<void> {
+  await fetch(`${url}/api/session`, { method: 'DELETE', headers: { cookie: session.cookie, origin: url } });
+}
+
+/** Session start → a shell that answers a command, one sandbox at a time. */
+export async function coldStart(url: string, runs: number): Promise<Figure[]> {
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const { session, shell, ms: took } = await readyShell(url);
+    samples.push(took);
+    shell.close();
+    await endSession(url, session);
+  }
+  return [
+    {
+      name: 'cold start → shell answers, p50',
+      value: percentile(samples, 50),
+      unit: 'ms',
+      target: lowerThan(2500),
+    },
+    {
+      name: 'cold start → shell answers, p95',
+      value: percentile(samples, 95),
+      unit: 'ms',
+      note: `${runs} runs`,
+    },
+  ];
+}
+
+/** Run (a command typed) → the first byte of its own output, and keystroke echo round trips. */
+export async function interactive(url: string, samples: number): Promise<Figure[]> {
+  const { session, shell } = await readyShell(url);
+  try {
+    const firstOutput: number[] = [];
+    for (let i = 0; i < samples; i++) {
+      const started = performance.now();
+      // The output (42x, after the output-start mark) differs from the echoed command line (6*7).
+      shell.type('echo $((6*7))x\r');
+      await shell.until(/\x1b\]133;C(?:\x07|\x1b\\)42x/);
+      firstOutput.push(ms(started));
+      await shell.prompt();
+    }
+    const echo = await echoRoundTrips(shell, samples);
+    return [
+      {
+        name: 'Run → first output byte, p50',
+        value: percentile(firstOutput, 50),
+        unit: 'ms',
+        target: lowerThan(50),
+      },
+      { name: 'Run → first output byte, p99', value: percentile(firstOutput, 99), unit: 'ms' },
+      { name: 'keystroke echo, p50', value: percentile(echo, 50), unit: 'ms', target: lowerThan(5) },
+      { name: 'keystroke echo, p99', value: percentile(echo, 99), unit: 'ms', target: lowerThan(20) },
+    ];
+  } finally {
+    shell.close();
+    await endSession(url, session);
+  }
+}
+
+/** Types one letter at a time at a prompt and times each until the shell echoes it; clears the line after. */
+async function echoRoundTrips(shell: TerminalProbe, samples: number): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const letter = String.fromCharCode(97 + (i % 26));
+    const started = performance.now();
+    shell.type(letter);
+    await shell.until(new RegExp(letter));
+    times.push(ms(started));
+    if (i % 40 === 39) {
+      shell.type('\x15'); // Ctrl-U: keep the line short
+      await shell.settle();
+    }
+  }
+  shell.type('\x15');
+  await shell.settle();
+  return times;
+}
+
+/** Output throughput of one terminal, and echo round trips in a second terminal meanwhile. */
+export async function flood(url: string, megabytes: number): Promise<Figure[]> {
+  const { session, shell } = await readyShell(url);
+  const probe = await TerminalProbe.open(url, 'probe', session.cookie);
+  try {
+    await probe.run('true');
+    const before = shell.bytes;
+    const started = performance.now();
+    const done = shell.run(`head -c ${megabytes * 1_000_000} /dev/zero | tr '\\0' x`, 300_000);
+    let flooding = true;
+    void done.finally(() => {
+      flooding = false;
+    });
+    const echo: number[] = [];
+    while (flooding) echo.push(...(await echoRoundTrips(probe, 10)));
+    await done;
+    const seconds = ms(started) / 1000;
+    return [
+      {
+        name: 'terminal output throughput',
+        value: (shell.bytes - before) / 1_000_000 / seconds,
+        unit: 'MB/s',
+        target: higherThan(20),
+        note: `${megabytes} MB of output`,
+      },
+      {
+        name: 'keystroke echo during the flood, p99',
+        value: percentile(echo, 99),
+        unit: 'ms',
+        target: lowerThan(100),
+      },
+    ];
+  } finally {
+    probe.close();
+    shell.close();
+    await endSession(url, session);
+  }
+}
+
+/** `docker run hello-world` and `docker pull nginx`, each in a fresh sandbox, timed from typing to the end mark. */
+export async function dockerCommands(url: string): Promise<Figure[]> {
+  const timed = async (command: string) => {
+    const { session, shell } = await readyShell(url);
+    try {
+      const started = performance.now();
+      const code = await shell.run(command);
+      if (code !== 0) throw new Error(`${command} exited ${code}`);
+      return ms(started);
+    } finally {
+      shell.close();
+      await endSession(url, session);
+    }
+  };
+  return [
+    {
+      name: 'docker run hello-world, fresh sandbox',
+      value: await timed('docker run hello-world'),
+      unit: 'ms',
+      target: lowerThan(1000),
+    },
+    { name: 'docker pull nginx, fresh sandbox', value: await timed('docker pull nginx'), unit: 'ms' },
+  ];
+}
+
+/** Memory of a sandbox left idle with one shell open, as the host's engine counts it (page cache excluded). */
+export async function idleMemory(url: string, idleSeconds: number): Promise<Figure[]> {
+  const { session, shell } = await readyShell(url);
+  try {
+    await new Promise((resolve) => setTimeout(resolve, idleSeconds * 1000));
+    const [container] = await docker.listContainers({
+      filters: JSON.stringify({ label: [`${label.session}=${session.id}`] }),
+    });
+    if (!container) throw new Error('the sandbox container is not listed');
+    const stats = (await docker.getContainer(container.Id).stats({ stream: false })) as {
+      memory_stats: { usage?: number; stats?: { cache?: number; inactive_file?: number } };
+    };
+    const { usage = 0, stats: detail = {} } = stats.memory_stats;
+    const mib = (usage - (detail.cache ?? detail.inactive_file ?? 0)) / 1024 / 1024;
+    return [
+      {
+        name: 'memory per idle sandbox',
+        value: mib,
+        unit: 'MiB',
+        target: lowerThan(60),
+        note: `after ${idleSeconds} s idle`,
+      },
+    ];
+  } finally {
+    shell.close();
+    await endSession(url, session);
+  }
+}
