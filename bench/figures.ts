@@ -49,6 +49,7 @@ export function formatTable(figures: Figure[]): string {
 }
 
 function round(value: number): string {
+  if (Number.isInteger(value)) return String(value);
   if (Math.abs(value) >= 100) return value.toFixed(0);
   if (Math.abs(value) >= 10) return value.toFixed(1);
   return value.toFixed(2);

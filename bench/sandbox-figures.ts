@@ -191,3 +191,62 @@ export async function idleMemory(url: string, idleSeconds: number): Promise<Figu
     await endSession(url, session);
   }
 }
+
+/** What a simulated reader runs, as the guide's first pages have it. */
+const READER_COMMANDS = [
+  'docker run hello-world',
+  'docker ps -a',
+  'docker images',
+  'docker run --rm busybox echo hi',
+];
+
+/**
+ * `readers` readers at once, each starting a session and running READER_COMMANDS: the time from
+ * typing each command to its first output byte, and how many readers hit an error.
+ */
+export async function concurrentReaders(url: string, readers: number): Promise<Figure[]> {
+  const toOutput: number[] = [];
+  const errors: string[] = [];
+  await Promise.all(
+    Array.from({ length: readers }, async () => {
+      let ready: Awaited<ReturnType<typeof readyShell>> | undefined;
+      try {
+        ready = await readyShell(url);
+        for (const command of READER_COMMANDS) {
+          const started = performance.now();
+          ready.shell.type(`${command}\r`);
+          await ready.shell.until(/\x1b\]133;C(?:\x07|\x1b\\)[^\x1b]/);
+          toOutput.push(ms(started));
+          const code = await ready.shell.prompt();
+          if (code !== 0) throw new Error(`${command} exited ${code}`);
+        }
+      } catch (error) {
+        errors.push(error instanceof Error ? error.message : String(error));
+      } finally {
+        ready?.shell.close();
+        if (ready) await endSession(url, ready.session);
+      }
+    }),
+  );
+  const firstError = errors[0] === undefined ? '' : `; first error: ${errors[0].slice(0, 80)}`;
+  return [
+    {
+      name: `${readers} concurrent readers: time to output, p50`,
+      value: percentile(toOutput, 50),
+      unit: 'ms',
+    },
+    {
+      name: `${readers} concurrent readers: time to output, p99`,
+      value: percentile(toOutput, 99),
+      unit: 'ms',
+      target: lowerThan(3000),
+    },
+    {
+      name: `${readers} concurrent readers: readers with an error`,
+      value: errors.length,
+      unit: 'readers',
+      target: lowerThan(0),
+      note: `${toOutput.length} commands timed${firstError}`,
+    },
+  ];
+}
