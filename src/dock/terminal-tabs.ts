@@ -11,10 +11,6 @@ export const MAX_TABS = 8;
 /** What sessionStorage keeps between pages and reloads: `main` first, no duplicates. */
 export type OpenTabs = { names: string[]; shown: string };
 
-export function isTerminalName(name: string): boolean {
-  return TERMINAL_NAME.test(name);
-}
-
 /** The name the "+" button gives: `2`, `3`, …, the smallest one not open (so a closed `2` comes back). */
 export function nextTerminalName(open: readonly string[]): string {
   let number = 2;
@@ -27,7 +23,7 @@ export function nextTerminalName(open: readonly string[]): string {
  * "Not run: "), or undefined when it can. An open terminal is always fine: it is reused.
  */
 export function tabRefusal(open: readonly string[], name: string): string | undefined {
-  if (!isTerminalName(name)) {
+  if (!TERMINAL_NAME.test(name)) {
     return `"${name}" is not a terminal name (a-z, 0-9 and -, at most 16 characters)`;
   }
   if (open.includes(name) || open.length < MAX_TABS) return undefined;

@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
 import type { RunningServer } from '../../sandbox-server/src/server.ts';
 import { removeInstance, startTestServer } from '../../sandbox-server/src/testing/server.ts';
@@ -87,6 +87,11 @@ export function recordErrors(page: Page): string[] {
   });
   page.on('pageerror', (error) => errors.push(error.message));
   return errors;
+}
+
+/** A block's status line (`✓ exit 0`, `✗ exit 1`, `Not run: …`), read afresh each call: for expect.poll. */
+export function statusOf(block: Locator): () => Promise<string | null> {
+  return () => block.locator('.berth-block-status').textContent();
 }
 
 /** The first runnable block on the page whose commands include `text`. */

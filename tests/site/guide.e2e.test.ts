@@ -12,6 +12,7 @@ import {
   guidePaths,
   recordErrors,
   siteDir,
+  statusOf,
   terminalText,
   typeInTerminal,
   useSite,
@@ -65,7 +66,7 @@ describe('the guide in a browser', () => {
     const block = page.locator('.berth-block').first();
     const commands = JSON.parse((await block.getAttribute('data-commands')) ?? '[]') as string[];
     await block.locator('.berth-copy').click();
-    await expect.poll(() => block.locator('.berth-block-status').textContent()).toBe('Copied');
+    await expect.poll(statusOf(block)).toBe('Copied');
     const copied = await page.evaluate(() => navigator.clipboard.readText());
     expect(copied).toBe(`${commands.join('\n')}\n`);
     expect(copied).not.toMatch(/^\$ /m);
@@ -81,9 +82,7 @@ describe('the guide in a browser', () => {
     await page.keyboard.press('Enter');
     await page.locator('berth-dock[data-state="ready"]').waitFor({ timeout: 90_000 });
     await waitForTerminalText(page, /REPOSITORY\s+TAG\s+IMAGE ID/);
-    await expect
-      .poll(() => block.locator('.berth-block-status').textContent(), { timeout: 30_000 })
-      .toBe('✓ exit 0');
+    await expect.poll(statusOf(block), { timeout: 30_000 }).toBe('✓ exit 0');
 
     await typeInTerminal(page, 'export BERTH_E2E=still-the-same-shell\n');
     await page.reload();
@@ -105,9 +104,7 @@ describe('the guide in a browser', () => {
     const block = blockWith(page, 'docker images');
     await block.locator('.berth-run').click();
     await page.locator('berth-dock[data-state="ready"]').waitFor({ timeout: 90_000 });
-    await expect
-      .poll(() => block.locator('.berth-block-status').textContent(), { timeout: 30_000 })
-      .toBe('✓ exit 0');
+    await expect.poll(statusOf(block), { timeout: 30_000 }).toBe('✓ exit 0');
     await typeInTerminal(page, 'sleep 600\n');
     await waitForTerminalText(page, /sleep 600\s*$/);
     await block.locator('.berth-run').click();
@@ -115,9 +112,7 @@ describe('the guide in a browser', () => {
     await interrupt.waitFor();
     expect(await terminalText(page)).not.toMatch(/sleep 600\s*\n.*docker images/);
     await interrupt.click();
-    await expect
-      .poll(() => block.locator('.berth-block-status').textContent(), { timeout: 30_000 })
-      .toBe('✓ exit 0');
+    await expect.poll(statusOf(block), { timeout: 30_000 }).toBe('✓ exit 0');
     expect(await terminalText(page)).toMatch(/\^C/);
   });
 });
@@ -129,9 +124,7 @@ describe('progress in the browser', () => {
     // In a fresh sandbox there is no debian_demo yet to start.
     const block = blockWith(page, 'docker start debian_demo');
     await block.locator('.berth-run').click();
-    await expect
-      .poll(() => block.locator('.berth-block-status').textContent(), { timeout: 90_000 })
-      .toBe('✗ exit 1');
+    await expect.poll(statusOf(block), { timeout: 90_000 }).toBe('✗ exit 1');
   });
 
   it('Run with setup on a late block replays the page before it, marks finished sections, and survives a reload', async () => {
@@ -139,9 +132,7 @@ describe('progress in the browser', () => {
     await page.goto('/commands/');
     const late = blockWith(page, 'docker exec debian_daemon cat /etc/os-release');
     await late.locator('.berth-run-setup').click();
-    await expect
-      .poll(() => late.locator('.berth-block-status').textContent(), { timeout: 170_000, interval: 500 })
-      .toBe('✓ exit 0');
+    await expect.poll(statusOf(late), { timeout: 170_000, interval: 500 }).toBe('✓ exit 0');
     await waitForTerminalText(page, /PRETTY_NAME="Debian GNU\/Linux 13 \(trixie\)"/);
     const first = blockWith(page, 'docker images');
     expect(await first.locator('.berth-block-status').textContent()).toBe('✓ exit 0');
@@ -149,7 +140,7 @@ describe('progress in the browser', () => {
 
     await page.reload();
     await page.locator('berth-dock[data-state="ready"]').waitFor({ timeout: 30_000 });
-    await expect.poll(() => late.locator('.berth-block-status').textContent()).toBe('✓ exit 0');
+    await expect.poll(statusOf(late)).toBe('✓ exit 0');
     await page.locator('starlight-toc a[href="#images"] .berth-toc-done').waitFor();
     expect(errors).toEqual([]);
   });
@@ -178,15 +169,13 @@ describe('the guide with the Docker engine unreachable', () => {
     await expect(page.locator('h1').textContent()).resolves.toBeTruthy();
     const block = page.locator('.berth-block').first();
     await block.locator('.berth-copy').click();
-    await expect.poll(() => block.locator('.berth-block-status').textContent()).toBe('Copied');
+    await expect.poll(statusOf(block)).toBe('Copied');
 
     await block.locator('.berth-run').click();
     await page.locator('berth-dock[data-state="unavailable"]').waitFor({ timeout: 30_000 });
     await expect(page.locator('berth-dock .berth-dock-status').textContent()).resolves.toMatch(
       /Docker engine/,
     );
-    await expect
-      .poll(() => block.locator('.berth-block-status').textContent())
-      .toMatch(/^Not run: .*Docker engine/);
+    await expect.poll(statusOf(block)).toMatch(/^Not run: .*Docker engine/);
   });
 });

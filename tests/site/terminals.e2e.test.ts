@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   blockWith,
   recordErrors,
+  statusOf,
   terminalText,
   typeInTerminal,
   useSite,
@@ -52,9 +53,7 @@ async function openDockOnCommands(page: Page): Promise<void> {
   const block = blockWith(page, 'docker images');
   await block.locator('.berth-run').click();
   await page.locator('berth-dock[data-state="ready"]').waitFor({ timeout: 90_000 });
-  await expect
-    .poll(() => block.locator('.berth-block-status').textContent(), { timeout: 30_000 })
-    .toBe('✓ exit 0');
+  await expect.poll(statusOf(block), { timeout: 30_000 }).toBe('✓ exit 0');
 }
 
 describe('several terminals in the dock', () => {
@@ -136,18 +135,14 @@ describe('several terminals in the dock', () => {
     await page.goto('/commands/');
     const daemon = blockWith(page, 'docker run --name debian_daemon -d');
     await daemon.locator('.berth-run').click();
-    await expect
-      .poll(() => daemon.locator('.berth-block-status').textContent(), { timeout: 120_000 })
-      .toBe('✓ exit 0');
+    await expect.poll(statusOf(daemon), { timeout: 120_000 }).toBe('✓ exit 0');
 
     const follow = blockWith(page, 'docker logs -f debian_daemon');
     expect(JSON.parse((await follow.getAttribute('data-meta')) ?? '{}')).toMatchObject({ terminal: 'logs' });
     await follow.locator('.berth-run').click();
     await expect.poll(() => names(page), { timeout: 30_000 }).toEqual(['main', 'logs']);
     expect(await shown(page)).toBe('logs');
-    await expect
-      .poll(() => follow.locator('.berth-block-status').textContent(), { timeout: 60_000 })
-      .toMatch(/^✓ exit (0|130)$/); // ended with Ctrl-C, as the block says
+    await expect.poll(statusOf(follow), { timeout: 60_000 }).toMatch(/^✓ exit (0|130)$/); // ended with Ctrl-C, as the block says
     const logs = await waitForTerminalText(page, /docker logs -f debian_daemon\s*\n(running\s*\n)+/);
     expect(logs).toMatch(/\^C/);
     const ends = (await events(page)).commandEnds;

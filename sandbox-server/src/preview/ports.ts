@@ -1,29 +1,30 @@
 import type { Container } from '../views/containers.ts';
 import { previewUrl } from './preview-path.ts';
 
-export type PreviewPort = { port: number; container: string; containerPort: number; url: string };
+export type PublishedPort = { port: number; container: string; containerPort: number };
+export type PreviewPort = PublishedPort & { url: string };
 
 /** Addresses the preview reaches through the sandbox's loopback; a port bound elsewhere is not offered. */
 const LOOPBACK_REACHABLE = new Set(['0.0.0.0', '127.0.0.1']);
 
-/**
- * The TCP ports the reader's running containers publish on the sandbox, one entry per port, each
- * with its address on the preview origin.
- */
-export function previewPorts(containers: Container[], sessionId: string, origin: string): PreviewPort[] {
-  const ports = new Map<number, PreviewPort>();
+/** The TCP ports the reader's running containers publish where the preview reaches them, one entry per port. */
+export function previewablePorts(containers: Container[]): PublishedPort[] {
+  const ports = new Map<number, PublishedPort>();
   for (const container of containers) {
     if (container.state !== 'running') continue;
     for (const p of container.ports) {
       if (p.protocol !== 'tcp' || p.hostPort === null || ports.has(p.hostPort)) continue;
       if (!LOOPBACK_REACHABLE.has(p.hostIp ?? '0.0.0.0')) continue;
-      ports.set(p.hostPort, {
-        port: p.hostPort,
-        container: container.name,
-        containerPort: p.containerPort,
-        url: `${origin}${previewUrl(sessionId, p.hostPort)}`,
-      });
+      ports.set(p.hostPort, { port: p.hostPort, container: container.name, containerPort: p.containerPort });
     }
   }
   return [...ports.values()].sort((a, b) => a.port - b.port);
+}
+
+/** The same ports, each with its address on the preview origin. */
+export function previewPorts(containers: Container[], sessionId: string, origin: string): PreviewPort[] {
+  return previewablePorts(containers).map((p) => ({
+    ...p,
+    url: `${origin}${previewUrl(sessionId, p.port)}`,
+  }));
 }

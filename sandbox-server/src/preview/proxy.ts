@@ -9,7 +9,7 @@ import type { Sessions } from '../sessions/sessions.ts';
 import { COOKIE_NAME } from '../sessions/token.ts';
 import { listContainers } from '../views/containers.ts';
 import { requestHeaders, responseHeaders } from './headers.ts';
-import { previewPorts } from './ports.ts';
+import { previewablePorts } from './ports.ts';
 import { parsePreviewPath, previewIdFor } from './preview-path.ts';
 
 /** How long a session's list of published ports is reused: a page's assets need not each ask the sandbox. */
@@ -182,7 +182,7 @@ export class PreviewProxy {
       if (Date.now() - entry.at >= PORTS_TTL_MS) this.ports.delete(id);
     }
     const ports = listContainers(this.driver, sessionId).then(
-      (containers) => new Set(previewPorts(containers, sessionId, '').map((p) => p.port)),
+      (containers) => new Set(previewablePorts(containers).map((p) => p.port)),
     );
     ports.catch(() => this.ports.delete(sessionId));
     this.ports.set(sessionId, { at: Date.now(), ports });
