@@ -17,7 +17,10 @@ export type RunningServer = {
   url: string;
   /** Where port previews are served: the same host on its own port, so a reader's app never runs on the site's origin. */
   previewUrl: string;
-  /** Stops accepting, closes terminals with 1001 and leaves every sandbox for the next run to adopt. */
+  /**
+   * Stops accepting, closes terminals with 1001 and leaves every session's sandbox for the next run
+   * to adopt; the warm pool's are removed, since no one else holds their tokens.
+   */
   shutdown(): Promise<void>;
 };
 
@@ -71,10 +74,10 @@ export async function startServer(config: Config): Promise<RunningServer> {
       const detached = terminals.closeAll(CLOSE_GOING_AWAY, 'server shutting down');
       server.closeIdleConnections();
       await Promise.race([detached, new Promise((resolve) => setTimeout(resolve, 3000))]);
-      await sessions.settle();
+      await Promise.all([sessions.settle(), sessions.closePool()]);
       await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 2000))]);
       server.closeAllConnections();
-      log.info({ event: 'shutdown' }, 'stopped; sandboxes are left for the next start to adopt');
+      log.info({ event: 'shutdown' }, 'stopped; session sandboxes are left for the next start to adopt');
     },
   };
 }

@@ -5,7 +5,12 @@ import { formatPage, runGuide } from './runner.ts';
 
 const contentDir = path.resolve(process.argv[2] ?? 'content');
 const started = performance.now();
-const server = await startTestServer({ BERTH_SESSIONS_PER_CLIENT: '100', BERTH_MAX_SANDBOXES: '100' });
+// With a warm pool, as `npm start` serves readers: most pages run in pooled sandboxes.
+const server = await startTestServer({
+  BERTH_SESSIONS_PER_CLIENT: '100',
+  BERTH_MAX_SANDBOXES: '100',
+  BERTH_POOL_SIZE: '2',
+});
 let reports: Awaited<ReturnType<typeof runGuide>> = [];
 try {
   reports = await runGuide(server.url, contentDir, (report) => console.log(formatPage(report)));

@@ -11,6 +11,7 @@ describe('configuration', () => {
       lifetimeSeconds: 3600,
       idleTimeoutSeconds: 900,
       maxSandboxes: 20,
+      poolSize: 2,
       sessionsPerClient: 3,
       allowedOrigins: [],
       instance: 'default',
@@ -38,6 +39,7 @@ describe('configuration', () => {
       BERTH_SANDBOX_LOG_SIZE: '1m',
       BERTH_MAX_SANDBOXES: '4',
       BERTH_SESSIONS_PER_CLIENT: '1',
+      BERTH_POOL_SIZE: '0',
       BERTH_ALLOWED_ORIGINS: 'https://docs.example.com, http://localhost:4321/',
       BERTH_SANDBOX_IMAGE: 'registry.example/berth:1',
       BERTH_RUNTIME: 'sysbox-runc',
@@ -45,6 +47,7 @@ describe('configuration', () => {
       LOG_LEVEL: '',
     });
     expect(config.port).toBe(9000);
+    expect(config.poolSize).toBe(0);
     expect(config.preview.port).toBe(9001);
     expect(
       loadConfig({ BERTH_PREVIEW_PORT: '7000', BERTH_PREVIEW_ORIGIN: 'https://docs.example.com:8443/' })
@@ -65,6 +68,7 @@ describe('configuration', () => {
         BERTH_RUNTIME: 'a b',
         BERTH_SANDBOX_SUBNETS: '10.89.0.0/8',
         BERTH_PREVIEW_ORIGIN: 'javascript:alert(1)',
+        BERTH_POOL_SIZE: '-1',
       });
     expect(load).toThrow(ConfigError);
     try {
@@ -77,6 +81,7 @@ describe('configuration', () => {
         'BERTH_RUNTIME',
         'BERTH_SANDBOX_SUBNETS',
         'BERTH_PREVIEW_ORIGIN',
+        'BERTH_POOL_SIZE',
       ]) {
         expect((error as Error).message).toContain(name);
       }

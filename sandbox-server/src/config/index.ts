@@ -42,6 +42,7 @@ const schema = z.object({
   BERTH_SANDBOX_LOG_SIZE: size('10m'),
   BERTH_MAX_SANDBOXES: positiveInt(20),
   BERTH_SESSIONS_PER_CLIENT: positiveInt(3),
+  BERTH_POOL_SIZE: z.coerce.number().int().min(0).max(256).default(2),
   BERTH_ALLOWED_ORIGINS: z
     .string()
     .default('')
@@ -96,6 +97,8 @@ export type Config = {
     subnets: string;
   };
   maxSandboxes: number;
+  /** Sandboxes kept started ahead of readers; pooled and claimed together never pass maxSandboxes. */
+  poolSize: number;
   sessionsPerClient: number;
   allowedOrigins: string[];
   /** Separates the resources of several Berth servers sharing one Docker engine. */
@@ -142,6 +145,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       subnets: v.BERTH_SANDBOX_SUBNETS,
     },
     maxSandboxes: v.BERTH_MAX_SANDBOXES,
+    poolSize: v.BERTH_POOL_SIZE,
     sessionsPerClient: v.BERTH_SESSIONS_PER_CLIENT,
     allowedOrigins: v.BERTH_ALLOWED_ORIGINS.map((origin) => new URL(origin).origin),
     instance: v.BERTH_INSTANCE,

@@ -14,8 +14,20 @@ export function createMetrics() {
     }),
     sandboxStartSeconds: new Histogram({
       name: 'berth_sandbox_start_seconds',
-      help: 'From session creation to a sandbox whose Docker engine answers.',
+      help: 'From asking the engine for a sandbox to its Docker engine answering: cold starts and pool refills.',
       buckets: [0.5, 1, 1.5, 2, 3, 5, 8, 13, 20, 30, 60],
+      registers: [registry],
+    }),
+    sessionsCreated: new Counter({
+      name: 'berth_sessions_created_total',
+      help: 'Sessions created, by where their sandbox came from: the warm pool or a cold start.',
+      labelNames: ['from'] as const,
+      registers: [registry],
+    }),
+    poolSandboxes: new Gauge({
+      name: 'berth_pool_sandboxes',
+      help: 'Sandboxes in the warm pool, no reader yet, by state.',
+      labelNames: ['state'] as const,
       registers: [registry],
     }),
     sandboxesReaped: new Counter({

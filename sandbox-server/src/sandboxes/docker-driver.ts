@@ -6,7 +6,7 @@ import type { Config } from '../config/index.ts';
 import { ApiError, engineStatus, ignoreMissing } from '../errors/index.ts';
 import { connectMirror, disconnectMirror } from '../mirror/mirror.ts';
 import type { SandboxDriver, SandboxRecord, SandboxSpec, TerminalSize, TerminalStream } from './driver.ts';
-import { label, labelsFor, specFromLabels } from './labels.ts';
+import { label, labelsFor, pooledLabels, specFromLabels } from './labels.ts';
 
 /** The lines the image's entrypoint prints once its inner dockerd answers, or when it gave up. */
 const READY_LINE = 'berth: sandbox ready';
@@ -45,7 +45,7 @@ export class DockerSandboxDriver implements SandboxDriver {
 
   private names(sessionId: string) {
     const base = `berth-${this.settings.instance}-${sessionId.slice(0, 16)}`;
-    return { container: base, network: base, volume: `${base}-docker` };
+    return { container: base, network: base, volume: `${base}-docker`, claim: `${base}-claim` };
   }
 
   async engineAnswers(): Promise<boolean> {
@@ -82,9 +82,40 @@ export class DockerSandboxDriver implements SandboxDriver {
     }
   }
 
-  async start(spec: SandboxSpec, signal: AbortSignal): Promise<void> {
-    const names = this.names(spec.sessionId);
-    const labels = labelsFor(this.settings.instance, spec);
+  start(spec: SandboxSpec, signal: AbortSignal): Promise<void> {
+    return this.create(spec.sessionId, labelsFor(this.settings.instance, spec), signal);
+  }
+
+  async startPooled(sessionId: string, signal: AbortSignal): Promise<void> {
+    await this.preflight();
+    await this.create(sessionId, pooledLabels(this.settings.instance, sessionId), signal);
+  }
+
+  async claim(spec: SandboxSpec): Promise<void> {
+    try {
+      await this.docker.createVolume({
+        Name: this.names(spec.sessionId).claim,
+        Labels: { ...labelsFor(this.settings.instance, spec), [label.claim]: 'true' },
+      });
+    } catch (error) {
+      this.log.warn(
+        { err: error, session: spec.sessionId },
+        'could not record the claim of a pooled sandbox',
+      );
+      throw new ApiError(
+        'engine_unavailable',
+        'The Docker engine did not answer; try again in a minute.',
+        30,
+      );
+    }
+  }
+
+  private async create(
+    sessionId: string,
+    labels: Record<string, string>,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const names = this.names(sessionId);
     try {
       await this.createNetwork(names.network, labels);
       // Before the container starts, so its inner dockerd finds the mirror from its first pull.
@@ -122,10 +153,10 @@ export class DockerSandboxDriver implements SandboxDriver {
       });
       signal.throwIfAborted();
       await container.start();
-      await this.followUntilReady(spec.sessionId, signal);
+      await this.followUntilReady(sessionId, signal);
     } catch (error) {
-      await this.stop(spec.sessionId).catch((cleanupError) =>
-        this.log.warn({ err: cleanupError, session: spec.sessionId }, 'cleanup after failed start failed'),
+      await this.stop(sessionId).catch((cleanupError) =>
+        this.log.warn({ err: cleanupError, session: sessionId }, 'cleanup after failed start failed'),
       );
       throw error;
     }
@@ -173,6 +204,7 @@ export class DockerSandboxDriver implements SandboxDriver {
     await disconnectMirror(this.docker, names.network);
     await ignoreMissing(() => this.docker.getNetwork(names.network).remove());
     await ignoreMissing(() => this.docker.getVolume(names.volume).remove());
+    await ignoreMissing(() => this.docker.getVolume(names.claim).remove());
   }
 
   /**
@@ -237,10 +269,21 @@ export class DockerSandboxDriver implements SandboxDriver {
   }
 
   async list(): Promise<SandboxRecord[]> {
-    const containers = await this.docker.listContainers({ all: true, filters: this.ownFilter() });
+    const filters = this.ownFilter();
+    const [containers, volumes] = await Promise.all([
+      this.docker.listContainers({ all: true, filters }),
+      this.docker.listVolumes({ filters }),
+    ]);
+    const claims = new Map<string, SandboxSpec>();
+    for (const volume of volumes.Volumes ?? []) {
+      const spec = volume.Labels?.[label.claim] === 'true' ? specFromLabels(volume.Labels) : undefined;
+      if (spec) claims.set(spec.sessionId, spec);
+    }
     const records: SandboxRecord[] = [];
     for (const container of containers) {
-      const spec = specFromLabels(container.Labels);
+      const labels = container.Labels;
+      const spec =
+        labels?.[label.pooled] === 'true' ? claims.get(labels[label.session] ?? '') : specFromLabels(labels);
       if (spec) records.push({ ...spec, running: container.State === 'running' });
     }
     return records;

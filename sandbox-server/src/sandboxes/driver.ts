@@ -34,11 +34,18 @@ export interface SandboxDriver {
    * creating and rejects, leaving what it made for stop() to remove.
    */
   start(spec: SandboxSpec, signal: AbortSignal): Promise<void>;
+  /**
+   * Starts a sandbox for the warm pool, like start() but before any reader asked: its session is
+   * recorded by claim() when one does. Unclaimed, it is not listed, so the next sweep removes it.
+   */
+  startPooled(sessionId: string, signal: AbortSignal): Promise<void>;
+  /** Records that a reader's session took the pooled sandbox `spec.sessionId`; list() reports it from then on. */
+  claim(spec: SandboxSpec): Promise<void>;
   /** Waits until an existing (e.g. re-adopted) sandbox is ready, or `signal` aborts. */
   waitReady(sessionId: string, signal: AbortSignal): Promise<void>;
   /** Removes the sandbox and everything it made; a sandbox already gone is no error. */
   stop(sessionId: string): Promise<void>;
-  /** The sandboxes this server owns, as the engine sees them. */
+  /** The sandboxes of this server's sessions, as the engine sees them (unclaimed pooled ones are not). */
   list(): Promise<SandboxRecord[]>;
   /** Removes every resource this server owns whose session is not in `keep`; returns how many sessions. */
   sweep(keep: ReadonlySet<string>): Promise<number>;

@@ -7,6 +7,10 @@ export const label = {
   client: 'berth.client',
   created: 'berth.created',
   expires: 'berth.expires',
+  /** On a sandbox started for the warm pool, whose session is not known yet. */
+  pooled: 'berth.pooled',
+  /** On the volume that records which session took a pooled sandbox (labels cannot change later). */
+  claim: 'berth.claim',
 } as const;
 
 export function labelsFor(instance: string, spec: SandboxSpec): Record<string, string> {
@@ -17,6 +21,11 @@ export function labelsFor(instance: string, spec: SandboxSpec): Record<string, s
     [label.created]: spec.createdAt.toISOString(),
     [label.expires]: spec.expiresAt.toISOString(),
   };
+}
+
+/** Labels of a pooled sandbox: its id is a token's hash already, but no reader holds the token yet. */
+export function pooledLabels(instance: string, sessionId: string): Record<string, string> {
+  return { [label.instance]: instance, [label.session]: sessionId, [label.pooled]: 'true' };
 }
 
 /** Reads a spec back from labels; undefined when they are not a whole, valid set. */

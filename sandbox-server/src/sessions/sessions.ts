@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/index.ts';
 import { ApiError } from '../errors/index.ts';
 import type { Metrics } from '../metrics/index.ts';
+import { type PooledSandbox, WarmPool } from '../pool/warm-pool.ts';
 import type { SandboxDriver } from '../sandboxes/driver.ts';
 import { type EndReason, Session } from './session.ts';
 import { newToken, sessionIdFor } from './token.ts';
@@ -18,13 +19,22 @@ export class Sessions {
   private readonly ending = new Map<string, Promise<void>>();
   private adopted = false;
   private ticks = 0;
+  private readonly pool: WarmPool;
 
   constructor(
     private readonly driver: SandboxDriver,
     private readonly config: Config,
     private readonly metrics: Metrics,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.pool = new WarmPool(
+      driver,
+      config.poolSize,
+      () => config.maxSandboxes - this.byId.size,
+      metrics,
+      log,
+    );
+  }
 
   find(token: string | undefined): Session | undefined {
     const id = token === undefined ? undefined : sessionIdFor(token);
@@ -58,7 +68,8 @@ export class Sessions {
     if (this.byId.size >= this.config.maxSandboxes) {
       throw new ApiError('at_capacity', 'Every sandbox on this server is taken; try again in a minute.', 60);
     }
-    const { token, id } = newToken();
+    const pooled = this.pool.take();
+    const { token, id } = pooled ?? newToken();
     const now = new Date();
     const session = new Session(
       id,
@@ -69,36 +80,63 @@ export class Sessions {
     // Counted before the first await, so concurrent requests cannot overshoot the limits.
     this.byId.set(id, session);
     this.recount();
+    this.pool.fill();
+    const spec = { sessionId: id, clientAddress, createdAt: session.createdAt, expiresAt: session.expiresAt };
+    const from = pooled ? 'pool' : 'cold';
     try {
-      await this.driver.preflight();
+      if (pooled) {
+        this.follow(session, this.claim(session, pooled), from);
+        // The session's own expiry and client are recorded before its reader hears of it.
+        await this.driver.claim(spec);
+      } else {
+        await this.driver.preflight();
+        this.follow(session, this.driver.start(spec, session.ended), from);
+      }
     } catch (error) {
-      this.byId.delete(id);
-      this.recount();
+      if (pooled) await this.end(session, 'failed');
+      else {
+        this.byId.delete(id);
+        this.recount();
+      }
       throw error;
     }
-    this.log.info({ session: id, client: clientAddress, event: 'session_created' }, 'session created');
+    this.metrics.sessionsCreated.inc({ from });
+    this.log.info({ session: id, client: clientAddress, event: 'session_created', from }, 'session created');
+    return { session, token };
+  }
+
+  /** A pooled sandbox as the session's start: cancelled with the session, ready at once if it was. */
+  private claim(session: Session, pooled: PooledSandbox): Promise<void> {
+    session.ended.addEventListener('abort', () => pooled.cancel.abort(), { once: true });
+    if (pooled.isReady) session.state = 'ready';
+    return pooled.ready;
+  }
+
+  /** Marks the session ready when `started` settles, or ends it as failed. */
+  private follow(session: Session, started: Promise<void>, from: 'pool' | 'cold'): void {
     const startedAt = performance.now();
-    const spec = { sessionId: id, clientAddress, createdAt: session.createdAt, expiresAt: session.expiresAt };
-    session.ready = this.driver.start(spec, session.ended).then(
+    session.ready = started.then(
       () => {
         session.state = 'ready';
         this.recount();
         const seconds = (performance.now() - startedAt) / 1000;
-        this.metrics.sandboxStartSeconds.observe(seconds);
-        this.log.info({ session: id, event: 'sandbox_ready', seconds }, 'sandbox ready');
+        if (from === 'cold') this.metrics.sandboxStartSeconds.observe(seconds);
+        this.log.info({ session: session.id, event: 'sandbox_ready', seconds, from }, 'sandbox ready');
       },
       (error: unknown) => {
         if (session.ended.aborted) {
-          this.log.info({ session: id, event: 'sandbox_start_cancelled' }, 'sandbox start cancelled');
+          this.log.info({ session: session.id, event: 'sandbox_start_cancelled' }, 'sandbox start cancelled');
         } else {
-          this.log.error({ session: id, event: 'sandbox_failed', err: error }, 'sandbox failed to start');
+          this.log.error(
+            { session: session.id, event: 'sandbox_failed', err: error },
+            'sandbox failed to start',
+          );
           void this.end(session, 'failed');
         }
         throw error;
       },
     );
     session.ready.catch(() => {}); // the failure is logged above; waiters see it through their own await
-    return { session, token };
   }
 
   /** Ends a session and removes its sandbox; ending one twice waits for the first. Never rejects. */
@@ -109,6 +147,7 @@ export class Sessions {
     this.byId.delete(session.id);
     this.recount();
     session.end(reason);
+    this.pool.fill();
     if (reason === 'idle' || reason === 'expired') this.metrics.sandboxesReaped.inc({ reason });
     // A start still under way is cancelled by session.end() above; it must settle before removal,
     // or it could create something after stop() has looked.
@@ -148,11 +187,13 @@ export class Sessions {
     this.recount();
     await this.sweep();
     this.adopted = true;
+    this.pool.fill();
   }
 
   /** Removes resources of sessions this server does not hold: expired while it was down, or leaked. */
   private async sweep(): Promise<void> {
-    const removed = await this.driver.sweep(new Set([...this.byId.keys(), ...this.ending.keys()]));
+    const keep = new Set([...this.byId.keys(), ...this.ending.keys(), ...this.pool.ids()]);
+    const removed = await this.driver.sweep(keep);
     if (removed > 0) {
       this.metrics.sandboxesReaped.inc({ reason: 'orphaned' }, removed);
       this.log.info({ event: 'orphans_removed', count: removed }, 'removed resources of ended sessions');
@@ -191,6 +232,11 @@ export class Sessions {
         });
     }, interval);
     return () => clearInterval(timer);
+  }
+
+  /** Removes the warm pool's sandboxes and stops refilling it: for shutdown. */
+  closePool(): Promise<void> {
+    return this.pool.close();
   }
 
   /** Waits for sandbox removals still under way. */

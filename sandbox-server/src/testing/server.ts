@@ -25,19 +25,27 @@ export async function startTestServer(
     ...process.env,
     PORT: '0',
     LOG_LEVEL: process.env.BERTH_TEST_LOG_LEVEL ?? 'silent',
+    // Tests that are not about the pool see cold starts, and no extra load on the engine.
+    BERTH_POOL_SIZE: '0',
     ...env,
     BERTH_INSTANCE: instance,
   });
   return { ...(await startServer(config)), instance };
 }
 
-export type ServerProcess = { url: string; child: ChildProcess; exited: Promise<number | null> };
+export type ServerProcess = {
+  url: string;
+  child: ChildProcess;
+  exited: Promise<number | null>;
+  /** Everything the process printed so far: its JSON log lines. */
+  output(): string;
+};
 
 /** A real server as its own process, as `npm start` runs it: for restarts, kill -9 and a missing engine. */
 export function spawnServer(env: Record<string, string>): Promise<ServerProcess> {
   const entry = fileURLToPath(new URL('../index.ts', import.meta.url));
   const child = spawn(process.execPath, ['--import', 'tsx', entry], {
-    env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', ...env },
+    env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', BERTH_POOL_SIZE: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -49,7 +57,7 @@ export function spawnServer(env: Record<string, string>): Promise<ServerProcess>
     child.stdout?.on('data', (chunk: Buffer) => {
       log += chunk.toString();
       const url = /"event":"listening","url":"([^"]+)"/.exec(log)?.[1];
-      if (url) resolve({ url, child, exited });
+      if (url) resolve({ url, child, exited, output: () => log });
     });
     void exited.then((code) => reject(new Error(`server exited with ${code} before listening:\n${log}`)));
   });
