@@ -37,6 +37,9 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 
 /** Sandboxes as containers on one Docker engine, each with its own bridge network and /var/lib/docker volume. */
 export class DockerSandboxDriver implements SandboxDriver {
+  /** Subnets this process is creating networks on right now. */
+  private readonly reserving = new Set<string>();
+
   constructor(
     private readonly docker: Docker,
     private readonly settings: Settings,
@@ -209,8 +212,9 @@ export class DockerSandboxDriver implements SandboxDriver {
 
   /**
    * Creates the sandbox's bridge on the first free /24 of the configured /16. Docker's default pools
-   * hold only about 30 networks; a busy server would run out. Another server may take the same /24
-   * at the same moment: Docker then refuses the overlap and the next one is tried.
+   * hold only about 30 networks; a busy server would run out. Starts in this process never pick the
+   * same /24 (`this.reserving`); another server may take it at the same moment, and then Docker
+   * refuses the overlap and the next one is tried.
    */
   private async createNetwork(name: string, labels: Record<string, string>): Promise<void> {
     const [first, second] = this.settings.subnets.split('.');
@@ -222,10 +226,11 @@ export class DockerSandboxDriver implements SandboxDriver {
         (await this.docker.listNetworks()).flatMap((n) => (n.IPAM?.Config ?? []).map((c) => c.Subnet ?? '')),
       );
       const free = Array.from({ length: 256 }, (_, i) => `${first}.${second}.${i}.0/24`).find(
-        (subnet) => !taken.has(subnet) && !refused.has(subnet),
+        (subnet) => !taken.has(subnet) && !refused.has(subnet) && !this.reserving.has(subnet),
       );
       if (!free)
         throw new ApiError('at_capacity', 'Every sandbox network is taken; try again in a minute.', 60);
+      this.reserving.add(free);
       try {
         await this.docker.createNetwork({
           Name: name,
@@ -238,6 +243,9 @@ export class DockerSandboxDriver implements SandboxDriver {
       } catch (error) {
         if (!/overlap/i.test(String((error as Error).message))) throw error;
         refused.add(free);
+      } finally {
+        // Once created it shows in the engine's list, which the next start reads.
+        this.reserving.delete(free);
       }
     }
     throw new Error('no free sandbox subnet after 16 tries');
