@@ -7,11 +7,20 @@ import { ApiError, engineStatus, ignoreMissing } from '../errors/index.ts';
 import { connectMirror, disconnectMirror } from '../mirror/mirror.ts';
 import type { SandboxDriver, SandboxRecord, SandboxSpec, TerminalSize, TerminalStream } from './driver.ts';
 import { label, labelsFor, pooledLabels, specFromLabels } from './labels.ts';
+import { StartGate } from './start-gate.ts';
 
 /** The lines the image's entrypoint prints once its inner dockerd answers, or when it gave up. */
 const READY_LINE = 'berth: sandbox ready';
 const FAILED_LINE = /berth: sandbox failed: ([^\n]*)/;
 const READY_TIMEOUT_MS = 120_000;
+/**
+ * CPU weight of a sandbox while it starts, against Docker's default 1024 once it is ready: on a
+ * busy machine the commands readers are waiting for go before sandboxes no one can type into yet.
+ */
+const STARTING_CPU_SHARES = 128;
+const READY_CPU_SHARES = 1024;
+/** Sandboxes starting at once on the engine; the rest wait their turn (see StartGate). */
+const STARTS_AT_ONCE = 3;
 const PING_TIMEOUT_MS = 3_000;
 /**
  * Bounds on a program the server runs in a sandbox; the sandbox is the reader's, so it may misbehave.
@@ -39,6 +48,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 export class DockerSandboxDriver implements SandboxDriver {
   /** Subnets this process is creating networks on right now. */
   private readonly reserving = new Set<string>();
+  private readonly starts = new StartGate(STARTS_AT_ONCE);
 
   constructor(
     private readonly docker: Docker,
@@ -113,11 +123,11 @@ export class DockerSandboxDriver implements SandboxDriver {
     }
   }
 
-  private async create(
-    sessionId: string,
-    labels: Record<string, string>,
-    signal: AbortSignal,
-  ): Promise<void> {
+  private create(sessionId: string, labels: Record<string, string>, signal: AbortSignal): Promise<void> {
+    return this.starts.run(signal, () => this.createNow(sessionId, labels, signal));
+  }
+
+  private async createNow(sessionId: string, labels: Record<string, string>, signal: AbortSignal) {
     const names = this.names(sessionId);
     try {
       await this.createNetwork(names.network, labels);
@@ -144,6 +154,7 @@ export class DockerSandboxDriver implements SandboxDriver {
           Memory: this.settings.memoryBytes,
           MemorySwap: this.settings.memoryBytes,
           NanoCpus: Math.round(this.settings.cpus * 1e9),
+          CpuShares: STARTING_CPU_SHARES,
           PidsLimit: this.settings.pids,
           LogConfig: {
             Type: 'json-file',
@@ -199,6 +210,7 @@ export class DockerSandboxDriver implements SandboxDriver {
     } finally {
       logs.destroy();
     }
+    await container.update({ CpuShares: READY_CPU_SHARES });
   }
 
   async stop(sessionId: string): Promise<void> {
