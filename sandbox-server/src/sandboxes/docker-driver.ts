@@ -6,6 +6,7 @@ import type { Config } from '../config/index.ts';
 import { ApiError, engineStatus, ignoreMissing } from '../errors/index.ts';
 import { connectMirror, disconnectMirror } from '../mirror/mirror.ts';
 import type { SandboxDriver, SandboxRecord, SandboxSpec, TerminalSize, TerminalStream } from './driver.ts';
+import { FramedTerminal } from './framed-terminal.ts';
 import { label, labelsFor, pooledLabels, specFromLabels } from './labels.ts';
 import { StartGate } from './start-gate.ts';
 
@@ -341,28 +342,25 @@ export class DockerSandboxDriver implements SandboxDriver {
     const container = this.docker.getContainer(this.names(sessionId).container);
     // Docker does not end an exec when its stream closes, so each attach is named, to be detached by name.
     const attachId = randomUUID();
+    // No TTY: the shell's PTY is berth-term's, and the server speaks berth-term's frames itself.
     const exec = await container.exec({
-      Cmd: ['berth-term', 'attach', name, `${size.cols}x${size.rows}`, '--id', attachId],
+      Cmd: ['berth-term', 'attach', name, `${size.cols}x${size.rows}`, '--id', attachId, '--framed'],
       AttachStdin: true,
       AttachStdout: true,
       AttachStderr: true,
-      Tty: true,
+      Tty: false,
       User: TERMINAL_USER,
       WorkingDir: TERMINAL_HOME,
       Env: ['TERM=xterm-256color', 'LANG=C.UTF-8', `HOME=${TERMINAL_HOME}`],
     });
-    // With a TTY the stream is raw bytes, not Docker's multiplexed frames: nothing to demux.
-    const stream = (await exec.start({ hijack: true, stdin: true, Tty: true })) as Duplex;
-    const resize = async ({ cols, rows }: TerminalSize) => {
-      try {
-        await exec.resize({ w: cols, h: rows });
-      } catch (error) {
-        // The process may have exited between the request and now; that is not the client's error.
-        this.log.debug({ err: error, session: sessionId, terminal: name }, 'resize after exit ignored');
-      }
-    };
+    const socket = (await exec.start({ hijack: true, stdin: true })) as Duplex;
+    const stream = new FramedTerminal(socket, (text) =>
+      this.log.warn({ session: sessionId, terminal: name, stderr: text.slice(0, 500) }, 'berth-term said'),
+    );
+    const resize = async ({ cols, rows }: TerminalSize) => stream.resize(cols, rows);
     await resize(size);
     const exitCode = async () => {
+      if (stream.exitCode !== undefined) return stream.exitCode;
       const deadline = Date.now() + 5_000;
       for (;;) {
         const info = await exec.inspect();

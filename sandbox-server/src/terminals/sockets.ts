@@ -8,6 +8,7 @@ import { refuseUpgrade } from '../errors/refuse-upgrade.ts';
 import type { Metrics } from '../metrics/index.ts';
 import type { SandboxDriver, TerminalStream } from '../sandboxes/driver.ts';
 import type { Sessions } from '../sessions/sessions.ts';
+import { OutputRate } from './output-rate.ts';
 import {
   CLOSE_INTERNAL,
   CLOSE_NORMAL,
@@ -24,6 +25,8 @@ export const TERMINAL_PATH = /^\/api\/session\/terminals\/([^/]*)$/;
 /** Output stops being read from the sandbox above this many unsent bytes, and resumes below the low mark. */
 const HIGH_WATER_BYTES = 1024 * 1024;
 const LOW_WATER_BYTES = 256 * 1024;
+/** The most output one terminal sends a second (see OutputRate). */
+const MAX_OUTPUT_BYTES_PER_SECOND = 28 * 1000 * 1000;
 /** Far above typing or pasting; only a runaway or hostile client gets near it. */
 const MAX_MESSAGES_PER_SECOND = 1000;
 /** Input typed before the shell is attached waits, up to this much. */
@@ -122,6 +125,8 @@ export class TerminalSockets {
     let pendingBytes = 0;
     let clientPaused = false;
     let backpressured = false;
+    let throttled = false;
+    const rate = new OutputRate(MAX_OUTPUT_BYTES_PER_SECOND);
     let windowStart = Date.now();
     let messagesInWindow = 0;
     let closed = false;
@@ -129,7 +134,7 @@ export class TerminalSockets {
 
     const applyFlow = () => {
       if (!terminal) return;
-      if (clientPaused || backpressured) terminal.stream.pause();
+      if (clientPaused || backpressured || throttled) terminal.stream.pause();
       else terminal.stream.resume();
     };
     let detached: Promise<void> | undefined;
@@ -252,6 +257,15 @@ export class TerminalSockets {
       if (!backpressured && ws.bufferedAmount > HIGH_WATER_BYTES) {
         backpressured = true;
         applyFlow();
+      }
+      const waitMs = throttled ? 0 : rate.take(chunk.length);
+      if (waitMs > 0) {
+        throttled = true;
+        applyFlow();
+        setTimeout(() => {
+          throttled = false;
+          applyFlow();
+        }, waitMs);
       }
     });
     stream.on('error', (error) => log.debug({ err: error }, 'terminal stream error'));

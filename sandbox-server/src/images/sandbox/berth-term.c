@@ -1,7 +1,7 @@
 /*
  * berth-term: keeps a reader's shell alive across disconnects and restores its screen.
  *
- *   berth-term attach NAME [COLSxROWS] [--id ID]
+ *   berth-term attach NAME [COLSxROWS] [--id ID] [--framed]
  *   berth-term detach NAME ID
  *
  * The server runs this through `docker exec -t`, once per WebSocket. A detached master per
@@ -12,6 +12,10 @@
  * Docker does not end an exec whose TTY stream was closed, so a client cannot tell that its
  * WebSocket is gone. The server names each attach (--id) and, when the WebSocket closes,
  * runs `detach` with that id, which has the master hang up on that client so it exits.
+ *
+ * With --framed, stdin and stdout carry the socket's frames unchanged and the server speaks the
+ * protocol itself. It runs the exec without a TTY then: a second PTY between the shell and the
+ * server, with its kernel line discipline, cost a third of the CPU of a flood of output.
  *
  * Socket frames: 1 byte type, 4 bytes big-endian length, payload.
  *   'd' bytes (both ways)   'w' cols,rows as 2+2 bytes BE (client to master)
@@ -484,6 +488,29 @@ static int client_loop(int sock, struct winsize initial) {
   }
 }
 
+/* --framed: relays bytes both ways as they are, until either side ends. The master checks every
+ * frame, and only the server writes our stdin, so a reader's keys arrive inside 'd' frames. */
+static int relay_loop(int sock) {
+  char b[MAX_FRAME];
+  for (;;) {
+    struct pollfd pfd[2] = { { .fd = 0, .events = POLLIN }, { .fd = sock, .events = POLLIN } };
+    if (poll(pfd, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      return 1;
+    }
+    if (pfd[1].revents) {
+      ssize_t n = read(sock, b, sizeof b);
+      if (n <= 0) return 0; /* the master is done: its 'x' frame, if any, is already out */
+      write_all(1, b, (size_t)n);
+    }
+    if (pfd[0].revents) {
+      ssize_t n = read(0, b, sizeof b);
+      if (n <= 0) return 0; /* the exec's stdin closed: the server let go, so detach */
+      write_all(sock, b, (size_t)n);
+    }
+  }
+}
+
 /* Hangs up on the clients attached with `id`; returns once the master has done so. */
 static int detach(const char *path, const char *id) {
   int sock = sock_connect(path);
@@ -498,7 +525,7 @@ static int detach(const char *path, const char *id) {
 }
 
 static int usage(void) {
-  fprintf(stderr, "usage: berth-term attach NAME [COLSxROWS] [--id ID]\n"
+  fprintf(stderr, "usage: berth-term attach NAME [COLSxROWS] [--id ID] [--framed]\n"
                   "       berth-term detach NAME ID\n"
                   "  NAME matches ^[a-z0-9][a-z0-9-]{0,15}$, ID ^[A-Za-z0-9_-]{1,64}$\n");
   return 2;
@@ -529,11 +556,14 @@ int main(int argc, char **argv) {
 
   struct winsize ws = { .ws_col = 80, .ws_row = 24 }, asked = { 0 };
   const char *id = NULL;
+  int framed = 0;
   for (int i = 3; i < argc; i++) {
     unsigned cols, rows;
     char end;
     if (strcmp(argv[i], "--id") == 0 && i + 1 < argc && matches(id_pattern, argv[i + 1])) {
       id = argv[++i];
+    } else if (strcmp(argv[i], "--framed") == 0) {
+      framed = 1;
     } else if (!asked.ws_col && sscanf(argv[i], "%ux%u%c", &cols, &rows, &end) == 2 && cols && rows &&
                cols <= 1000 && rows <= 1000) {
       asked.ws_col = (unsigned short)cols, asked.ws_row = (unsigned short)rows;
@@ -575,5 +605,5 @@ int main(int argc, char **argv) {
     write_all(sock, f.p, f.len);
     buf_free(&f);
   }
-  return client_loop(sock, asked);
+  return framed ? relay_loop(sock) : client_loop(sock, asked);
 }

@@ -1,0 +1,71 @@
+import { Duplex } from 'node:stream';
+import { dataFrames, MUX, muxDecoder, sizeFrame, TERM, termDecoder } from './frames.ts';
+
+/**
+ * A terminal as raw bytes both ways, over the stream of a TTY-less exec of `berth-term attach
+ * --framed`: Docker's multiplexing and berth-term's frames are taken off on the way out and
+ * berth-term's put on on the way in. Pausing it stops reading from the exec.
+ */
+export class FramedTerminal extends Duplex {
+  /** The shell's exit code, once berth-term has sent it. */
+  exitCode: number | undefined;
+  private readonly mux = muxDecoder();
+  private readonly term = termDecoder();
+  private ended = false;
+
+  constructor(
+    private readonly exec: Duplex,
+    private readonly onStderr: (text: string) => void,
+  ) {
+    super({ readableHighWaterMark: 64 * 1024 });
+    exec.on('data', (chunk: Buffer) => this.takeOutput(chunk));
+    exec.on('end', () => this.endOutput());
+    exec.on('close', () => this.endOutput());
+    exec.on('error', (error) => this.destroy(error));
+    // Closes once everything read has been taken, so the last output is not lost to the close.
+    this.once('end', () => this.destroy());
+  }
+
+  resize(cols: number, rows: number): void {
+    if (!this.exec.destroyed) this.exec.write(sizeFrame(cols, rows));
+  }
+
+  private takeOutput(chunk: Buffer): void {
+    try {
+      for (const { type, payload } of this.mux.push(chunk)) {
+        if (type === MUX.stderr) {
+          this.onStderr(payload.toString('utf8'));
+          continue;
+        }
+        for (const frame of this.term.push(payload)) {
+          if (frame.type === TERM.data) {
+            if (!this.ended && !this.push(frame.payload)) this.exec.pause();
+          } else if (frame.type === TERM.exit && frame.payload.length === 4) {
+            this.exitCode = frame.payload.readInt32BE(0);
+          }
+        }
+      }
+    } catch (error) {
+      this.destroy(error as Error);
+    }
+  }
+
+  private endOutput(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.push(null);
+  }
+
+  override _read(): void {
+    this.exec.resume();
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
+    this.exec.write(dataFrames(chunk), done);
+  }
+
+  override _destroy(error: Error | null, done: (error?: Error | null) => void): void {
+    this.exec.destroy();
+    done(error);
+  }
+}

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { dataFrames, FrameDecoder, MAX_TERM_PAYLOAD, sizeFrame, TERM, termDecoder } from './frames.ts';
+
+describe('terminal frames', () => {
+  it('decode however the chunks fall, one byte at a time included', () => {
+    const bytes = Buffer.concat([
+      dataFrames(Buffer.from('hello')),
+      sizeFrame(132, 43),
+      Buffer.from([0x64, 0, 0, 0, 0]),
+    ]);
+    const whole = termDecoder().push(bytes);
+    const decoder = termDecoder();
+    const piecewise = [...bytes].flatMap((byte) => decoder.push(Buffer.from([byte])));
+    expect(piecewise).toEqual(whole);
+    expect(whole.map((f) => [String.fromCharCode(f.type), f.payload.toString('hex')])).toEqual([
+      ['d', Buffer.from('hello').toString('hex')],
+      ['w', '0084002b'],
+      ['d', ''],
+    ]);
+  });
+
+  it('split input longer than one frame holds, keeping every byte in order', () => {
+    expect(dataFrames(Buffer.alloc(0))).toHaveLength(0);
+    const input = Buffer.from(Array.from({ length: MAX_TERM_PAYLOAD * 2 + 10 }, (_, i) => i % 251));
+    const frames = termDecoder().push(dataFrames(input));
+    expect(frames.map((f) => f.payload.length)).toEqual([MAX_TERM_PAYLOAD, MAX_TERM_PAYLOAD, 10]);
+    expect(frames.every((f) => f.type === TERM.data)).toBe(true);
+    expect(Buffer.concat(frames.map((f) => f.payload)).equals(input)).toBe(true);
+  });
+
+  it("read Docker's 8-byte stream headers, and refuse a frame over the limit", () => {
+    const header = Buffer.from([1, 0, 0, 0, 0, 0, 0, 3]);
+    expect(new FrameDecoder(8, 100).push(Buffer.concat([header, Buffer.from('abc')]))).toEqual([
+      { type: 1, payload: Buffer.from('abc') },
+    ]);
+    const huge = Buffer.from([0x64, 0, 2, 0, 0]);
+    expect(() => termDecoder().push(huge)).toThrow(/over the limit/);
+  });
+});
