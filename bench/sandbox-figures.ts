@@ -234,6 +234,56 @@ export async function idleMemory(url: string, idleSeconds: number): Promise<Figu
   }
 }
 
+/** Median of `runs` cold starts, one at a time, each ended before the next. */
+async function medianStart(url: string, runs: number): Promise<number> {
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const { session, shell, ms: took } = await readyShell(url);
+    samples.push(took);
+    shell.close();
+    await endSession(url, session);
+  }
+  return percentile(samples, 50);
+}
+
+/**
+ * Adds idle sandboxes (each with a shell left open, as a reader who went away leaves it) in
+ * batches, measuring a cold start after each batch, until it takes twice as long as on an empty
+ * machine or `most` sandboxes are up.
+ */
+export async function idleCapacity(url: string, most: number, batch = 10): Promise<Figure[]> {
+  const baseline = await medianStart(url, 5);
+  const idle: CreatedSession[] = [];
+  let latest = baseline;
+  try {
+    while (idle.length + batch <= most && latest < 2 * baseline) {
+      const added = await Promise.all(
+        Array.from({ length: batch }, async () => {
+          const { session, shell } = await readyShell(url);
+          shell.close(); // the shell lives on in the sandbox, as after a closed tab
+          return session;
+        }),
+      );
+      idle.push(...added);
+      latest = await medianStart(url, 3);
+      process.stderr.write(`bench:   ${idle.length} idle sandboxes: start ${Math.round(latest)} ms\n`);
+    }
+  } finally {
+    await Promise.all(idle.map((session) => endSession(url, session)));
+  }
+  const doubled = latest >= 2 * baseline;
+  return [
+    {
+      name: 'idle sandboxes before start latency doubles',
+      value: idle.length,
+      unit: 'sandboxes',
+      note: doubled
+        ? `start ${Math.round(baseline)} ms on an empty machine, ${Math.round(latest)} ms with ${idle.length} idle`
+        : `at least: not doubled when the ramp stopped, start ${Math.round(baseline)} → ${Math.round(latest)} ms`,
+    },
+  ];
+}
+
 /** What a simulated reader runs, as the guide's first pages have it. */
 const READER_COMMANDS = [
   'docker run hello-world',
