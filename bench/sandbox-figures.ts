@@ -29,29 +29,47 @@ async function endSession(url: string, session: CreatedSession): Promise<void> {
   await fetch(`${url}/api/session`, { method: 'DELETE', headers: { cookie: session.cookie, origin: url } });
 }
 
-/** Session start → a shell that answers a command, one sandbox at a time. */
-export async function coldStart(url: string, runs: number): Promise<Figure[]> {
+/**
+ * Session start → a shell that answers, `runs` times, one sandbox at a time, each ended before the
+ * next; `before` runs ahead of each start and `check` sees each new session.
+ */
+async function startTimes(
+  url: string,
+  runs: number,
+  before: () => Promise<unknown> = async () => {},
+  check: (session: CreatedSession) => void = () => {},
+): Promise<number[]> {
   const samples: number[] = [];
   for (let i = 0; i < runs; i++) {
+    await before();
     const { session, shell, ms: took } = await readyShell(url);
+    check(session);
     samples.push(took);
     shell.close();
     await endSession(url, session);
   }
+  return samples;
+}
+
+function startFigures(kind: 'cold' | 'pool', samples: number[], limitMs: number): Figure[] {
   return [
     {
-      name: 'cold start → shell answers, p50',
+      name: `${kind} start → shell answers, p50`,
       value: percentile(samples, 50),
       unit: 'ms',
-      target: lowerThan(2500),
+      target: lowerThan(limitMs),
     },
     {
-      name: 'cold start → shell answers, p95',
+      name: `${kind} start → shell answers, p95`,
       value: percentile(samples, 95),
       unit: 'ms',
-      note: `${runs} runs`,
+      note: `${samples.length} runs`,
     },
   ];
+}
+
+export async function coldStart(url: string, runs: number): Promise<Figure[]> {
+  return startFigures('cold', await startTimes(url, runs), 2500);
 }
 
 /** How many sandboxes the server's warm pool holds ready now, from its /metrics. */
@@ -61,33 +79,16 @@ async function pooledReady(url: string): Promise<number> {
 }
 
 /**
- * Session start → a shell that answers, when the warm pool has a sandbox ready: each run waits
- * for the pool to refill first, so every sample is a pool hit, as for a reader on a quiet server.
+ * Start from the warm pool: each run waits for the pool to refill first, so every sample is a
+ * pool hit, as for a reader on a quiet server.
  */
 export async function poolStart(url: string, runs: number): Promise<Figure[]> {
-  const samples: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    await eventually(async () => (await pooledReady(url)) > 0, 'a ready sandbox in the pool', 120_000);
-    const { session, shell, ms: took } = await readyShell(url);
+  const refilled = () =>
+    eventually(async () => (await pooledReady(url)) > 0, 'a ready sandbox in the pool', 120_000);
+  const fromPool = (session: CreatedSession) => {
     if (session.body.state !== 'ready') throw new Error('the session did not come from the pool');
-    samples.push(took);
-    shell.close();
-    await endSession(url, session);
-  }
-  return [
-    {
-      name: 'pool start → shell answers, p50',
-      value: percentile(samples, 50),
-      unit: 'ms',
-      target: lowerThan(300),
-    },
-    {
-      name: 'pool start → shell answers, p95',
-      value: percentile(samples, 95),
-      unit: 'ms',
-      note: `${runs} runs`,
-    },
-  ];
+  };
+  return startFigures('pool', await startTimes(url, runs, refilled, fromPool), 300);
 }
 
 /** Run (a command typed) → the first byte of its own output, and keystroke echo round trips. */
@@ -234,17 +235,7 @@ export async function idleMemory(url: string, idleSeconds: number): Promise<Figu
   }
 }
 
-/** Median of `runs` cold starts, one at a time, each ended before the next. */
-async function medianStart(url: string, runs: number): Promise<number> {
-  const samples: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const { session, shell, ms: took } = await readyShell(url);
-    samples.push(took);
-    shell.close();
-    await endSession(url, session);
-  }
-  return percentile(samples, 50);
-}
+const medianStart = async (url: string, runs: number) => percentile(await startTimes(url, runs), 50);
 
 /**
  * Adds idle sandboxes (each with a shell left open, as a reader who went away leaves it) in
