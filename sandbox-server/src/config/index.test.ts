@@ -13,6 +13,8 @@ describe('configuration', () => {
       maxSandboxes: 20,
       poolSize: 2,
       sessionsPerClient: 3,
+      sessionsPerMinute: 10,
+      trustedProxies: [],
       allowedOrigins: [],
       instance: 'default',
       sandbox: {
@@ -40,6 +42,8 @@ describe('configuration', () => {
       BERTH_MAX_SANDBOXES: '4',
       BERTH_SESSIONS_PER_CLIENT: '1',
       BERTH_POOL_SIZE: '0',
+      BERTH_SESSIONS_PER_MINUTE: '30',
+      BERTH_TRUSTED_PROXIES: '10.0.0.1, 172.16.0.0/12',
       BERTH_ALLOWED_ORIGINS: 'https://docs.example.com, http://localhost:4321/',
       BERTH_SANDBOX_IMAGE: 'registry.example/berth:1',
       BERTH_RUNTIME: 'sysbox-runc',
@@ -48,6 +52,8 @@ describe('configuration', () => {
     });
     expect(config.port).toBe(9000);
     expect(config.poolSize).toBe(0);
+    expect(config.sessionsPerMinute).toBe(30);
+    expect(config.trustedProxies).toEqual(['10.0.0.1', '172.16.0.0/12']);
     expect(config.preview.port).toBe(9001);
     expect(
       loadConfig({ BERTH_PREVIEW_PORT: '7000', BERTH_PREVIEW_ORIGIN: 'https://docs.example.com:8443/' })
@@ -69,6 +75,7 @@ describe('configuration', () => {
         BERTH_SANDBOX_SUBNETS: '10.89.0.0/8',
         BERTH_PREVIEW_ORIGIN: 'javascript:alert(1)',
         BERTH_POOL_SIZE: '-1',
+        BERTH_TRUSTED_PROXIES: '10.0.0.1, proxy.local',
       });
     expect(load).toThrow(ConfigError);
     try {
@@ -82,6 +89,7 @@ describe('configuration', () => {
         'BERTH_SANDBOX_SUBNETS',
         'BERTH_PREVIEW_ORIGIN',
         'BERTH_POOL_SIZE',
+        'BERTH_TRUSTED_PROXIES',
       ]) {
         expect((error as Error).message).toContain(name);
       }

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { isAddressOrRange } from '../sessions/client-address.ts';
 
 /** Sizes as Docker writes them: `512m`, `1g`, `10m`, or plain bytes. */
 export function parseBytes(text: string): number {
@@ -43,6 +44,21 @@ const schema = z.object({
   BERTH_MAX_SANDBOXES: positiveInt(20),
   BERTH_SESSIONS_PER_CLIENT: positiveInt(3),
   BERTH_POOL_SIZE: z.coerce.number().int().min(0).max(256).default(2),
+  BERTH_SESSIONS_PER_MINUTE: positiveInt(10),
+  BERTH_TRUSTED_PROXIES: z
+    .string()
+    .default('')
+    .transform((text) =>
+      text
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter(Boolean),
+    )
+    .pipe(
+      z.array(
+        z.string().refine(isAddressOrRange, 'each trusted proxy must be an IP address or a CIDR range'),
+      ),
+    ),
   BERTH_ALLOWED_ORIGINS: z
     .string()
     .default('')
@@ -100,6 +116,10 @@ export type Config = {
   /** Sandboxes kept started ahead of readers; pooled and claimed together never pass maxSandboxes. */
   poolSize: number;
   sessionsPerClient: number;
+  /** Sessions one client address may create per minute, live or already ended. */
+  sessionsPerMinute: number;
+  /** Peers whose X-Forwarded-For names the client; everyone else is their own client. */
+  trustedProxies: string[];
   allowedOrigins: string[];
   /** Separates the resources of several Berth servers sharing one Docker engine. */
   instance: string;
@@ -147,6 +167,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     maxSandboxes: v.BERTH_MAX_SANDBOXES,
     poolSize: v.BERTH_POOL_SIZE,
     sessionsPerClient: v.BERTH_SESSIONS_PER_CLIENT,
+    sessionsPerMinute: v.BERTH_SESSIONS_PER_MINUTE,
+    trustedProxies: v.BERTH_TRUSTED_PROXIES,
     allowedOrigins: v.BERTH_ALLOWED_ORIGINS.map((origin) => new URL(origin).origin),
     instance: v.BERTH_INSTANCE,
     siteDir: v.BERTH_SITE_DIR,

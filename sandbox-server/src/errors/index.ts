@@ -19,6 +19,7 @@ export const errorStatus = {
   payload_too_large: 413,
   upgrade_required: 426,
   too_many_sessions: 429,
+  creating_too_fast: 429,
   too_many_terminals: 429,
   internal: 500,
   preview_unreachable: 502,

@@ -3,12 +3,14 @@ import { Hono } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { Config } from '../config/index.ts';
 import { ApiError } from '../errors/index.ts';
+import { clientAddress, trustedProxies } from './client-address.ts';
 import { isAllowedOrigin } from './origin.ts';
 import type { Sessions } from './sessions.ts';
 import { COOKIE_NAME } from './token.ts';
 
 /** POST, GET and DELETE /api/session: a reader's session and its sandbox. */
 export function sessionRoutes(sessions: Sessions, config: Config) {
+  const proxies = trustedProxies(config.trustedProxies);
   const view = (session: NonNullable<ReturnType<Sessions['find']>>) =>
     session.view(config.idleTimeoutSeconds);
 
@@ -44,7 +46,8 @@ export function sessionRoutes(sessions: Sessions, config: Config) {
         }
         const existing = sessions.find(getCookie(c, COOKIE_NAME));
         if (existing) return c.json(view(existing), 200);
-        const client = getConnInfo(c).remote.address ?? 'unknown';
+        const peer = getConnInfo(c).remote.address ?? 'unknown';
+        const client = clientAddress(peer, c.req.header('x-forwarded-for'), proxies);
         const { session, token } = await sessions.create(client);
         setCookie(c, COOKIE_NAME, token, {
           path: '/',

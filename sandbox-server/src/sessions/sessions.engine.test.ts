@@ -122,6 +122,38 @@ describe('sessions', () => {
     expect(await response.json()).toMatchObject({ error: { code: 'too_many_sessions' } });
   });
 
+  it('refuses more creations a minute than one client may make with 429 and Retry-After, even after DELETE', async () => {
+    const { url } = await server({ BERTH_SESSIONS_PER_MINUTE: '2', BERTH_SESSIONS_PER_CLIENT: '5' });
+    for (let i = 0; i < 2; i++) {
+      const created = await createSession(url);
+      expect(created.status).toBe(201);
+      const deleted = await fetch(`${url}/api/session`, {
+        method: 'DELETE',
+        headers: { cookie: created.cookie, origin: url },
+      });
+      expect(deleted.status).toBe(204);
+    }
+    const response = await fetch(`${url}/api/session`, { method: 'POST', headers: { origin: url } });
+    expect(response.status).toBe(429);
+    const retryAfter = Number(response.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    expect(await response.json()).toMatchObject({ error: { code: 'creating_too_fast' } });
+  });
+
+  it('counts readers behind a trusted proxy by X-Forwarded-For, and ignores the header from anyone else', async () => {
+    const limits = { BERTH_SESSIONS_PER_CLIENT: '1' };
+    const behindProxy = await server({ ...limits, BERTH_TRUSTED_PROXIES: '127.0.0.1, ::1' });
+    const via = (address: string) => createSession(behindProxy.url, { 'x-forwarded-for': address });
+    expect((await via('198.51.100.1')).status).toBe(201);
+    expect((await via('198.51.100.2')).status).toBe(201); // another reader, not the proxy's second
+    expect((await via('6.6.6.6, 198.51.100.1')).status).toBe(429); // a forged first hop changes nothing
+
+    const direct = await server(limits);
+    expect((await createSession(direct.url, { 'x-forwarded-for': '198.51.100.1' })).status).toBe(201);
+    expect((await createSession(direct.url, { 'x-forwarded-for': '198.51.100.2' })).status).toBe(429);
+  });
+
   it('refuses sessions past the server capacity with 503 and Retry-After', async () => {
     const { url } = await server({ BERTH_MAX_SANDBOXES: '1' });
     expect((await createSession(url)).status).toBe(201);

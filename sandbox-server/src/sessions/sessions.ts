@@ -4,6 +4,7 @@ import { ApiError } from '../errors/index.ts';
 import type { Metrics } from '../metrics/index.ts';
 import { type PooledSandbox, WarmPool } from '../pool/warm-pool.ts';
 import type { SandboxDriver } from '../sandboxes/driver.ts';
+import { CreationRate } from './creation-rate.ts';
 import { type EndReason, Session } from './session.ts';
 import { newToken, sessionIdFor } from './token.ts';
 
@@ -20,6 +21,7 @@ export class Sessions {
   private adopted = false;
   private ticks = 0;
   private readonly pool: WarmPool;
+  private readonly creations: CreationRate;
 
   constructor(
     private readonly driver: SandboxDriver,
@@ -27,6 +29,7 @@ export class Sessions {
     private readonly metrics: Metrics,
     private readonly log: Logger,
   ) {
+    this.creations = new CreationRate(config.sessionsPerMinute);
     this.pool = new WarmPool(
       driver,
       config.poolSize,
@@ -67,6 +70,14 @@ export class Sessions {
     }
     if (this.byId.size >= this.config.maxSandboxes) {
       throw new ApiError('at_capacity', 'Every sandbox on this server is taken; try again in a minute.', 60);
+    }
+    const waitSeconds = this.creations.take(clientAddress);
+    if (waitSeconds > 0) {
+      throw new ApiError(
+        'creating_too_fast',
+        `This address started ${this.config.sessionsPerMinute} sandboxes in the last minute, the most allowed; try again in ${waitSeconds} s.`,
+        waitSeconds,
+      );
     }
     const pooled = this.pool.take();
     const { token, id } = pooled ?? newToken();
@@ -214,6 +225,7 @@ export class Sessions {
       else if (now - session.lastInputAt >= idleMs) endings.push(this.end(session, 'idle'));
     }
     await Promise.allSettled(endings);
+    this.creations.prune();
     if (++this.ticks % SWEEP_EVERY_TICKS === 0) await this.sweep();
   }
 

@@ -27,6 +27,8 @@ export async function startTestServer(
     LOG_LEVEL: process.env.BERTH_TEST_LOG_LEVEL ?? 'silent',
     // Tests that are not about the pool see cold starts, and no extra load on the engine.
     BERTH_POOL_SIZE: '0',
+    // Tests create sessions far faster than a reader; the rate limit has tests of its own.
+    BERTH_SESSIONS_PER_MINUTE: '1000',
     ...env,
     BERTH_INSTANCE: instance,
   });
@@ -45,7 +47,14 @@ export type ServerProcess = {
 export function spawnServer(env: Record<string, string>): Promise<ServerProcess> {
   const entry = fileURLToPath(new URL('../index.ts', import.meta.url));
   const child = spawn(process.execPath, ['--import', 'tsx', entry], {
-    env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', BERTH_POOL_SIZE: '0', ...env },
+    env: {
+      ...process.env,
+      PORT: '0',
+      LOG_LEVEL: 'info',
+      BERTH_POOL_SIZE: '0',
+      BERTH_SESSIONS_PER_MINUTE: '1000',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

@@ -1,0 +1,50 @@
+import { BlockList, isIP } from 'node:net';
+
+/** `::ffff:1.2.3.4`, as a dual-stack socket reports an IPv4 peer, is 1.2.3.4. */
+function plain(address: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  return mapped?.[1] ?? address;
+}
+
+/** The proxies whose X-Forwarded-For is believed: addresses and CIDR ranges, IPv4 or IPv6. */
+export function trustedProxies(entries: readonly string[]): BlockList {
+  const list = new BlockList();
+  for (const entry of entries) {
+    const [address = '', bits] = entry.split('/');
+    const family = isIP(address) === 6 ? 'ipv6' : 'ipv4';
+    if (bits === undefined) list.addAddress(address, family);
+    else list.addSubnet(address, Number(bits), family);
+  }
+  return list;
+}
+
+/** Whether `entry` is an address or a CIDR range that trustedProxies() takes. */
+export function isAddressOrRange(entry: string): boolean {
+  const [address = '', bits, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (bits === undefined) return true;
+  const n = Number(bits);
+  return /^\d+$/.test(bits) && n <= (family === 4 ? 32 : 128);
+}
+
+const isTrusted = (address: string, trusted: BlockList) =>
+  trusted.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4');
+
+/**
+ * The reader's address, which session limits count by. A request straight from a reader is
+ * its peer; from a trusted proxy, the nearest address in X-Forwarded-For that no trusted proxy
+ * added. Entries left of that are the client's to write, so they are never believed.
+ */
+export function clientAddress(peer: string, forwardedFor: string | undefined, trusted: BlockList): string {
+  let client = plain(peer);
+  if (forwardedFor === undefined || isIP(client) === 0 || !isTrusted(client, trusted)) return client;
+  const hops = forwardedFor.split(',').map((hop) => plain(hop.trim()));
+  for (let i = hops.length - 1; i >= 0; i--) {
+    const hop = hops[i] ?? '';
+    if (isIP(hop) === 0) return client; // not what a proxy writes: keep the last address known good
+    client = hop;
+    if (!isTrusted(hop, trusted)) return client;
+  }
+  return client;
+}
