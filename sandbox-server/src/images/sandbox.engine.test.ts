@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sandboxSeccompProfile } from '../sandboxes/seccomp.ts';
 import { ensureSandboxImage, SANDBOX_IMAGE } from './sandbox-image.ts';
 
 // The flag set the server uses (see ARCHITECTURE.md, "Facts verified on these machines").
@@ -25,7 +26,7 @@ describe('the sandbox image', () => {
         ...({ CgroupnsMode: 'private' } as Docker.HostConfig),
         Init: true,
         CapAdd: ['SYS_ADMIN', 'NET_ADMIN'],
-        SecurityOpt: ['seccomp=unconfined'],
+        SecurityOpt: [`seccomp=${sandboxSeccompProfile()}`],
         Tmpfs: { '/run': '', '/tmp': '' },
         Sysctls: { 'net.ipv4.ip_forward': '1' },
         Memory: 1024 ** 3,

@@ -8,6 +8,7 @@ import { connectMirror, disconnectMirror } from '../mirror/mirror.ts';
 import type { SandboxDriver, SandboxRecord, SandboxSpec, TerminalSize, TerminalStream } from './driver.ts';
 import { FramedTerminal } from './framed-terminal.ts';
 import { label, labelsFor, pooledLabels, specFromLabels } from './labels.ts';
+import { sandboxSeccompProfile } from './seccomp.ts';
 import { StartGate } from './start-gate.ts';
 
 /** The lines the image's entrypoint prints once its inner dockerd answers, or when it gave up. */
@@ -148,7 +149,7 @@ export class DockerSandboxDriver implements SandboxDriver {
           // an inner dockerd needs, in its own cgroup namespace so it can manage its containers.
           Init: true,
           CapAdd: ['SYS_ADMIN', 'NET_ADMIN'],
-          SecurityOpt: ['seccomp=unconfined'],
+          SecurityOpt: [`seccomp=${sandboxSeccompProfile()}`],
           CgroupnsMode: 'private',
           Tmpfs: { '/run': '', '/tmp': '' },
           Sysctls: { 'net.ipv4.ip_forward': '1' },
