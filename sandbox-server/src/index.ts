@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig } from './config/index.ts';
+import { FirewallError } from './sandboxes/firewall.ts';
 import { startServer } from './server.ts';
 
 try {
@@ -11,6 +12,12 @@ try {
 } catch (error) {
   if (error instanceof ConfigError) {
     console.error(`berth: ${error.message}`);
+    process.exit(2);
+  }
+  if (error instanceof FirewallError) {
+    console.error(
+      `berth: ${error.message}\nThe server installs host firewall rules (iptables) that keep sandboxes off the host and private networks: run it as root, or set BERTH_FIREWALL=off to serve without them (see SECURITY.md).`,
+    );
     process.exit(2);
   }
   throw error;

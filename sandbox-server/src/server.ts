@@ -9,6 +9,7 @@ import { createMetrics } from './metrics/index.ts';
 import { startMirror } from './mirror/mirror.ts';
 import { PreviewProxy } from './preview/proxy.ts';
 import { DockerSandboxDriver } from './sandboxes/docker-driver.ts';
+import { applyFirewall } from './sandboxes/firewall.ts';
 import { Sessions } from './sessions/sessions.ts';
 import { CLOSE_GOING_AWAY } from './terminals/protocol.ts';
 import { TerminalSockets } from './terminals/sockets.ts';
@@ -27,6 +28,12 @@ export type RunningServer = {
 /** Wires the parts together, re-adopts sandboxes a previous run left, and listens. */
 export async function startServer(config: Config): Promise<RunningServer> {
   const log = pino({ level: config.logLevel, base: { service: 'berth', instance: config.instance } });
+  if (config.firewall) await applyFirewall(config.sandbox.subnets);
+  else
+    log.warn(
+      { event: 'firewall_off' },
+      'BERTH_FIREWALL=off: sandboxes may reach the host, its network and 169.254.169.254',
+    );
   const docker = new Docker();
   const metrics = createMetrics();
   const driver = new DockerSandboxDriver(docker, { ...config.sandbox, instance: config.instance }, log);

@@ -15,6 +15,7 @@ describe('configuration', () => {
       sessionsPerClient: 3,
       sessionsPerMinute: 10,
       trustedProxies: [],
+      firewall: true,
       allowedOrigins: [],
       instance: 'default',
       sandbox: {

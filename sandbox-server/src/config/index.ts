@@ -45,6 +45,7 @@ const schema = z.object({
   BERTH_SESSIONS_PER_CLIENT: positiveInt(3),
   BERTH_POOL_SIZE: z.coerce.number().int().min(0).max(256).default(2),
   BERTH_SESSIONS_PER_MINUTE: positiveInt(10),
+  BERTH_FIREWALL: z.enum(['on', 'off']).default('on'),
   BERTH_TRUSTED_PROXIES: z
     .string()
     .default('')
@@ -118,6 +119,8 @@ export type Config = {
   sessionsPerClient: number;
   /** Sessions one client address may create per minute, live or already ended. */
   sessionsPerMinute: number;
+  /** Whether the server installs the host firewall rules that keep sandboxes off forbidden ranges (see firewall.ts). */
+  firewall: boolean;
   /** Peers whose X-Forwarded-For names the client; everyone else is their own client. */
   trustedProxies: string[];
   allowedOrigins: string[];
@@ -169,6 +172,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     sessionsPerClient: v.BERTH_SESSIONS_PER_CLIENT,
     sessionsPerMinute: v.BERTH_SESSIONS_PER_MINUTE,
     trustedProxies: v.BERTH_TRUSTED_PROXIES,
+    firewall: v.BERTH_FIREWALL === 'on',
     allowedOrigins: v.BERTH_ALLOWED_ORIGINS.map((origin) => new URL(origin).origin),
     instance: v.BERTH_INSTANCE,
     siteDir: v.BERTH_SITE_DIR,

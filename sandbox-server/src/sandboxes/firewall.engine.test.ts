@@ -1,0 +1,108 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { connect, createServer, type Server } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningServer } from '../server.ts';
+import { createSession, removeInstance, startTestServer } from '../testing/server.ts';
+import { TerminalClient } from '../testing/terminal-client.ts';
+import { chainNames } from './firewall.ts';
+
+const PORT = 47_000 + Math.floor(Math.random() * 1000);
+const namespace = `berth-fw-${randomBytes(3).toString('hex')}`;
+/** Test hosts this file makes in a network namespace of its own, one per kind of address. */
+const hosts = {
+  linkLocal: { ours: '169.254.77.2', theirs: '169.254.77.1' },
+  private: { ours: '192.168.77.2', theirs: '192.168.77.1' },
+  public: { ours: '198.51.100.2', theirs: '198.51.100.1' }, // TEST-NET-2: documentation only
+};
+const ip = (...args: string[]) => execFileSync('ip', args, { stdio: 'pipe' });
+
+let server: RunningServer & { instance: string };
+let terminal: TerminalClient;
+let listener: ChildProcess | undefined;
+let hostListener: Server | undefined;
+
+/** Whether a TCP connection to address:port succeeds, tried from the sandbox. */
+async function sandboxReaches(address: string, port: number): Promise<boolean> {
+  const { output } = await terminal.run(
+    `busybox nc -w 3 ${address} ${port} </dev/null >/dev/null 2>&1 && echo reached || echo refused`,
+  );
+  return /reached/.test(output);
+}
+
+/** Whether a TCP connection succeeds from this process, on the host. */
+function hostReaches(address: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: address, port, timeout: 3000 });
+    socket.once('connect', () => resolve(true));
+    socket.once('error', () => resolve(false));
+    socket.once('timeout', () => resolve(false));
+    socket.once('close', () => socket.destroy());
+    socket.once('connect', () => socket.end());
+  });
+}
+
+beforeAll(async () => {
+  ip('netns', 'add', namespace);
+  Object.values(hosts).forEach(({ ours, theirs }, i) => {
+    const [outside, inside] = [`bfw${i}o${namespace.slice(-4)}`, `bfw${i}i${namespace.slice(-4)}`];
+    ip('link', 'add', outside, 'type', 'veth', 'peer', 'name', inside);
+    ip('link', 'set', inside, 'netns', namespace);
+    ip('addr', 'add', `${ours}/30`, 'dev', outside);
+    ip('link', 'set', outside, 'up');
+    ip('-n', namespace, 'addr', 'add', `${theirs}/30`, 'dev', inside);
+    ip('-n', namespace, 'link', 'set', inside, 'up');
+  });
+  listener = spawn(
+    'ip',
+    [
+      'netns',
+      'exec',
+      namespace,
+      process.execPath,
+      '-e',
+      `require('net').createServer((s) => s.end()).listen(${PORT})`,
+    ],
+    { stdio: 'ignore' },
+  );
+  hostListener = createServer((socket) => socket.end()).listen(PORT, '0.0.0.0');
+
+  server = await startTestServer();
+  const session = await createSession(server.url);
+  terminal = await TerminalClient.open(server.url, 'main', { cookie: session.cookie });
+  await terminal.ready();
+});
+
+afterAll(async () => {
+  terminal?.ws.close();
+  listener?.kill();
+  hostListener?.close();
+  try {
+    ip('netns', 'delete', namespace); // takes the veth pairs with it
+  } catch {}
+  await server?.shutdown();
+  if (server) await removeInstance(server.instance);
+});
+
+describe('the sandbox firewall', () => {
+  it('is installed in DOCKER-USER and INPUT for the sandbox subnet', () => {
+    const { forward, input } = chainNames('10.89.0.0/16');
+    expect(execFileSync('iptables', ['-S', 'DOCKER-USER']).toString()).toContain(`-j ${forward}`);
+    expect(execFileSync('iptables', ['-S', 'INPUT']).toString()).toContain(`-j ${input}`);
+    expect(execFileSync('iptables', ['-S', forward]).toString()).toMatch(/-d 169\.254\.0\.0\/16 .*REJECT/);
+  });
+
+  it('lets a sandbox reach a public address, but not link-local or private ones', async () => {
+    for (const { theirs } of Object.values(hosts)) expect(await hostReaches(theirs, PORT)).toBe(true);
+    expect(await sandboxReaches(hosts.public.theirs, PORT)).toBe(true);
+    expect(await sandboxReaches(hosts.linkLocal.theirs, PORT)).toBe(false);
+    expect(await sandboxReaches(hosts.private.theirs, PORT)).toBe(false);
+  });
+
+  it("keeps a sandbox off the host's own ports", async () => {
+    const gateway = (await terminal.run("ip route | awk '/^default/ { print $3 }'")).output.trim();
+    expect(gateway).toMatch(/^10\.89\.\d+\.1$/);
+    expect(await hostReaches(gateway, PORT)).toBe(true);
+    expect(await sandboxReaches(gateway, PORT)).toBe(false);
+  });
+});
