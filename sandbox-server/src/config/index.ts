@@ -24,6 +24,19 @@ const size = (fallback: string) =>
       }
     });
 
+/** A comma-separated list, blanks dropped, each entry checked by `entry`. */
+const commaList = (entry: z.ZodType<string>) =>
+  z
+    .string()
+    .default('')
+    .transform((text) =>
+      text
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(entry));
+
 const defaultSiteDir = fileURLToPath(new URL('../../../dist', import.meta.url));
 
 /** Every setting, its environment variable and its default; the README lists the same table. */
@@ -46,30 +59,12 @@ const schema = z.object({
   BERTH_POOL_SIZE: z.coerce.number().int().min(0).max(256).default(2),
   BERTH_SESSIONS_PER_MINUTE: positiveInt(10),
   BERTH_FIREWALL: z.enum(['on', 'off']).default('on'),
-  BERTH_TRUSTED_PROXIES: z
-    .string()
-    .default('')
-    .transform((text) =>
-      text
-        .split(',')
-        .map((entry) => entry.trim())
-        .filter(Boolean),
-    )
-    .pipe(
-      z.array(
-        z.string().refine(isAddressOrRange, 'each trusted proxy must be an IP address or a CIDR range'),
-      ),
-    ),
-  BERTH_ALLOWED_ORIGINS: z
-    .string()
-    .default('')
-    .transform((text) =>
-      text
-        .split(',')
-        .map((origin) => origin.trim())
-        .filter(Boolean),
-    )
-    .pipe(z.array(z.string().url('each allowed origin must be a URL like https://docs.example.com'))),
+  BERTH_TRUSTED_PROXIES: commaList(
+    z.string().refine(isAddressOrRange, 'each trusted proxy must be an IP address or a CIDR range'),
+  ),
+  BERTH_ALLOWED_ORIGINS: commaList(
+    z.string().url('each allowed origin must be a URL like https://docs.example.com'),
+  ),
   BERTH_SANDBOX_IMAGE: z.string().min(1).default('berth/sandbox:latest'),
   BERTH_RUNTIME: z
     .string()

@@ -1,19 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CATALOG_NAMES, ensureCatalog } from '../images/index.ts';
 import type { RunningServer } from '../server.ts';
-import { createSession, docker, removeInstance, startTestServer } from '../testing/server.ts';
-import { TerminalClient } from '../testing/terminal-client.ts';
+import { docker, readyTerminal, removeInstance, startTestServer } from '../testing/server.ts';
+import type { TerminalClient } from '../testing/terminal-client.ts';
 import { ensureMirror } from './seed.ts';
 
 let server: RunningServer & { instance: string };
 const terminals: TerminalClient[] = [];
 
 async function sandboxShell(): Promise<TerminalClient> {
-  const session = await createSession(server.url);
-  if (session.status !== 201) throw new Error(`no session: ${JSON.stringify(session.body)}`);
-  const terminal = await TerminalClient.open(server.url, 'main', { cookie: session.cookie });
+  const terminal = await readyTerminal(server.url);
   terminals.push(terminal);
-  await terminal.ready();
   return terminal;
 }
 

@@ -1,16 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../server.ts';
-import { createSession, removeInstance, startTestServer } from '../testing/server.ts';
-import { TerminalClient } from '../testing/terminal-client.ts';
+import { readyTerminal, removeInstance, startTestServer } from '../testing/server.ts';
+import type { TerminalClient } from '../testing/terminal-client.ts';
 
 let server: RunningServer & { instance: string };
 let terminal: TerminalClient;
 
 beforeAll(async () => {
   server = await startTestServer();
-  const session = await createSession(server.url);
-  terminal = await TerminalClient.open(server.url, 'main', { cookie: session.cookie });
-  await terminal.ready();
+  terminal = await readyTerminal(server.url);
 });
 
 afterAll(async () => {

@@ -3,8 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { connect, createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../server.ts';
-import { createSession, removeInstance, startTestServer } from '../testing/server.ts';
-import { TerminalClient } from '../testing/terminal-client.ts';
+import { readyTerminal, removeInstance, startTestServer } from '../testing/server.ts';
+import type { TerminalClient } from '../testing/terminal-client.ts';
 import { chainNames } from './firewall.ts';
 
 const PORT = 47_000 + Math.floor(Math.random() * 1000);
@@ -68,9 +68,7 @@ beforeAll(async () => {
   hostListener = createServer((socket) => socket.end()).listen(PORT, '0.0.0.0');
 
   server = await startTestServer();
-  const session = await createSession(server.url);
-  terminal = await TerminalClient.open(server.url, 'main', { cookie: session.cookie });
-  await terminal.ready();
+  terminal = await readyTerminal(server.url);
 });
 
 afterAll(async () => {

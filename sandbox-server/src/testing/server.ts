@@ -8,6 +8,7 @@ import { DockerSandboxDriver } from '../sandboxes/docker-driver.ts';
 import { label } from '../sandboxes/labels.ts';
 import { type RunningServer, startServer } from '../server.ts';
 import { COOKIE_NAME, sessionIdFor } from '../sessions/token.ts';
+import { TerminalClient } from './terminal-client.ts';
 
 export const docker = new Docker();
 
@@ -135,6 +136,15 @@ export async function removeInstance(instance: string): Promise<void> {
   const config = loadConfig({ BERTH_INSTANCE: instance });
   const driver = new DockerSandboxDriver(docker, { ...config.sandbox, instance }, pino({ level: 'silent' }));
   await driver.sweep(new Set());
+}
+
+/** A new session on `url` and its `main` terminal, at its first prompt. */
+export async function readyTerminal(url: string): Promise<TerminalClient> {
+  const session = await createSession(url);
+  if (session.status !== 201) throw new Error(`no session: ${JSON.stringify(session.body)}`);
+  const terminal = await TerminalClient.open(url, 'main', { cookie: session.cookie });
+  await terminal.ready();
+  return terminal;
 }
 
 /** Polls GET /api/session until the sandbox is ready. */
