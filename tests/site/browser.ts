@@ -83,6 +83,9 @@ export async function waitForTerminalText(page: Page, pattern: RegExp, timeoutMs
 export function recordErrors(page: Page): string[] {
   const errors: string[] = [];
   page.on('console', (message) => {
+    // Chromium aborts loads in flight when the host's addresses change, as they do each time
+    // Docker gives a new sandbox (of this or a parallel test file) its bridge: the machine's doing.
+    if (message.text().includes('net::ERR_NETWORK_CHANGED')) return;
     if (message.type() === 'error') errors.push(`${message.text()} ${message.location().url}`);
   });
   page.on('pageerror', (error) => errors.push(error.message));
