@@ -4,6 +4,7 @@ import {
   type CreatedSession,
   createSession,
   eventually,
+  poolSandboxes,
   sessionReady,
 } from '../sandbox-server/src/testing/server.ts';
 import { type Figure, higherThan, lowerThan, percentile } from './figures.ts';
@@ -72,19 +73,13 @@ export async function coldStart(url: string, runs: number): Promise<Figure[]> {
   return startFigures('cold', await startTimes(url, runs), 2500);
 }
 
-/** How many sandboxes the server's warm pool holds ready now, from its /metrics. */
-async function pooledReady(url: string): Promise<number> {
-  const metrics = await (await fetch(`${url}/metrics`)).text();
-  return Number(/berth_pool_sandboxes\{state="ready"\} (\d+)/.exec(metrics)?.[1] ?? 0);
-}
-
 /**
  * Start from the warm pool: each run waits for the pool to refill first, so every sample is a
  * pool hit, as for a reader on a quiet server.
  */
 export async function poolStart(url: string, runs: number): Promise<Figure[]> {
   const refilled = () =>
-    eventually(async () => (await pooledReady(url)) > 0, 'a ready sandbox in the pool', 120_000);
+    eventually(async () => (await poolSandboxes(url, 'ready')) > 0, 'a ready sandbox in the pool', 120_000);
   const fromPool = (session: CreatedSession) => {
     if (session.body.state !== 'ready') throw new Error('the session did not come from the pool');
   };

@@ -10,14 +10,9 @@ try {
     });
   }
 } catch (error) {
-  if (error instanceof ConfigError) {
+  // Both say what to change; a stack trace would only bury that.
+  if (error instanceof ConfigError || error instanceof FirewallError) {
     console.error(`berth: ${error.message}`);
-    process.exit(2);
-  }
-  if (error instanceof FirewallError) {
-    console.error(
-      `berth: ${error.message}\nThe server installs host firewall rules (iptables) that keep sandboxes off the host and private networks: run it as root, or set BERTH_FIREWALL=off to serve without them (see SECURITY.md).`,
-    );
     process.exit(2);
   }
   throw error;

@@ -5,6 +5,7 @@ import {
   createSession,
   docker,
   eventually,
+  poolSandboxes,
   removeInstance,
   resourcesOf,
   type ServerProcess,
@@ -50,13 +51,8 @@ async function sandboxes(instance: string) {
   return { all: containers.length, pooled };
 }
 
-async function poolGauge(url: string, state: 'ready' | 'starting'): Promise<number> {
-  const metrics = await (await fetch(`${url}/metrics`)).text();
-  return Number(new RegExp(`berth_pool_sandboxes\\{state="${state}"\\} (\\d+)`).exec(metrics)?.[1] ?? NaN);
-}
-
 const poolReady = (url: string, count: number) =>
-  eventually(async () => (await poolGauge(url, 'ready')) === count, `${count} ready in the pool`, 90_000);
+  eventually(async () => (await poolSandboxes(url, 'ready')) === count, `${count} ready in the pool`, 90_000);
 
 /** What a reader can see of their sandbox from the shell, minus what differs by nature (ids, times). */
 const LOOK_AROUND = [

@@ -80,7 +80,9 @@ export async function applyFirewall(subnet: string): Promise<void> {
     await hook('INPUT', input);
   } catch (error) {
     const detail = (error as { stderr?: string }).stderr?.trim() || (error as Error).message;
-    throw new FirewallError(`could not install the sandbox firewall: ${detail}`);
+    throw new FirewallError(
+      `could not install the sandbox firewall: ${detail}\nThe server installs host firewall rules (iptables) that keep sandboxes off the host and private networks: run it as root, or set BERTH_FIREWALL=off to serve without them (see SECURITY.md).`,
+    );
   }
 }
 

@@ -17,6 +17,14 @@ export function uniqueInstance(): string {
   return `test-${randomBytes(5).toString('hex')}`;
 }
 
+/** Settings every test server starts with unless a test names its own. */
+const TEST_DEFAULTS = {
+  // Tests that are not about the pool see cold starts, and no extra load on the engine.
+  BERTH_POOL_SIZE: '0',
+  // Tests create sessions far faster than a reader; the rate limit has tests of its own.
+  BERTH_SESSIONS_PER_MINUTE: '1000',
+};
+
 /** A real server in this process, on a free port, owning sandboxes under its own instance name. */
 export async function startTestServer(
   env: Record<string, string> = {},
@@ -26,10 +34,7 @@ export async function startTestServer(
     ...process.env,
     PORT: '0',
     LOG_LEVEL: process.env.BERTH_TEST_LOG_LEVEL ?? 'silent',
-    // Tests that are not about the pool see cold starts, and no extra load on the engine.
-    BERTH_POOL_SIZE: '0',
-    // Tests create sessions far faster than a reader; the rate limit has tests of its own.
-    BERTH_SESSIONS_PER_MINUTE: '1000',
+    ...TEST_DEFAULTS,
     ...env,
     BERTH_INSTANCE: instance,
   });
@@ -52,8 +57,7 @@ export function spawnServer(env: Record<string, string>): Promise<ServerProcess>
       ...process.env,
       PORT: '0',
       LOG_LEVEL: 'info',
-      BERTH_POOL_SIZE: '0',
-      BERTH_SESSIONS_PER_MINUTE: '1000',
+      ...TEST_DEFAULTS,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -145,6 +149,12 @@ export async function readyTerminal(url: string): Promise<TerminalClient> {
   const terminal = await TerminalClient.open(url, 'main', { cookie: session.cookie });
   await terminal.ready();
   return terminal;
+}
+
+/** How many sandboxes the server's warm pool holds in `state` now, from its /metrics. */
+export async function poolSandboxes(url: string, state: 'ready' | 'starting'): Promise<number> {
+  const metrics = await (await fetch(`${url}/metrics`)).text();
+  return Number(new RegExp(`berth_pool_sandboxes\\{state="${state}"\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
 }
 
 /** Polls GET /api/session until the sandbox is ready. */
