@@ -25,6 +25,16 @@ export default defineConfig({
       },
       {
         test: {
+          // A visitor attacking the host, the server and other visitors; see SECURITY.md.
+          name: 'hostile',
+          include: ['tests/hostile/**/*.hostile.test.ts'],
+          fileParallelism: false,
+          testTimeout: 180_000,
+          hookTimeout: 300_000,
+        },
+      },
+      {
+        test: {
           name: 'browser',
           include: ['tests/**/*.e2e.test.ts'],
           testTimeout: 180_000,

@@ -52,7 +52,8 @@ const LAYOUT_KEY = 'berth-dock-layout';
 const TABS_KEY = 'berth-dock-terminals';
 const MIN_HEIGHT = 160;
 const FAILED: ReadonlySet<DockState> = new Set(['capacity', 'limit', 'expired', 'unavailable']);
-const ENDED_TEXT = 'Your sandbox has ended. Start a new one to run commands again.';
+const START_AGAIN_TEXT = 'Start a new one to run commands again.';
+const ENDED_TEXT = `Your sandbox has ended. ${START_AGAIN_TEXT}`;
 
 const STATE_TEXT: Record<DockState, string> = {
   starting: 'Starting your sandbox…',
@@ -122,7 +123,7 @@ export class BerthDock extends HTMLElement {
   };
   private readonly host: TabHost = {
     sandboxStatus: (state) => this.setState(state),
-    sessionEnded: () => this.fail('expired', ENDED_TEXT),
+    sessionEnded: (why) => this.fail('expired', why ? `${why} ${START_AGAIN_TEXT}` : ENDED_TEXT),
     reconnecting: () => this.setState('reconnecting'),
     commandEnded: (terminal, exitCode) => {
       const detail: CommandEndEventDetail = { terminal, exitCode };

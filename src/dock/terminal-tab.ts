@@ -20,8 +20,8 @@ export type RunResult = { outcome: 'ran'; code: number; ok: boolean } | { outcom
 export type TabHost = {
   /** The server's word on the sandbox behind this socket. */
   sandboxStatus(state: 'starting' | 'ready'): void;
-  /** The session ended (deleted, idle, expired): nothing to reconnect to. */
-  sessionEnded(): void;
+  /** The session ended (deleted, idle, expired, …), with the server's words on why when it gave them. */
+  sessionEnded(why?: string): void;
   /** The socket dropped unexpectedly; the tab tries again by itself. */
   reconnecting(): void;
   /** A command ended in this terminal (not one replayed from its past screen). */
@@ -168,7 +168,7 @@ export class TerminalTab {
     socket.binaryType = 'arraybuffer';
     this.socket = socket;
     let shellExited = false;
-    let sessionEnded = false;
+    let sessionEnded: string | undefined;
     socket.addEventListener('open', () => {
       this.reconnectDelayMs = 1000;
     });
@@ -182,12 +182,12 @@ export class TerminalTab {
       else if (message.type === 'exit') {
         shellExited = true;
         this.terminal.write(`\r\n[the shell exited with code ${message.code}; starting a new one]\r\n`);
-      } else if (message.code.startsWith('session_')) sessionEnded = true;
+      } else if (message.code.startsWith('session_')) sessionEnded = message.message;
     });
     socket.addEventListener('close', () => {
       if (this.socket !== socket) return; // replaced or closed on purpose
       this.socket = undefined;
-      if (sessionEnded) this.host.sessionEnded();
+      if (sessionEnded !== undefined) this.host.sessionEnded(sessionEnded);
       else if (shellExited) this.connect();
       else this.reconnectLater();
     });

@@ -105,6 +105,25 @@ export function blockWith(page: Page, text: string) {
     .first();
 }
 
+/**
+ * What the page shows when a run is stuck: the dock's state, each runnable block's first command
+ * and status, and the end of the shown terminal, so a failure in CI explains itself.
+ */
+export async function runReport(page: Page): Promise<string> {
+  const state = await page.locator('berth-dock').getAttribute('data-state');
+  const blocks = await page
+    .locator('.berth-block', { has: page.locator('.berth-run') })
+    .evaluateAll((found) =>
+      found.map((block) => {
+        const command = block.querySelector('code')?.textContent?.split('\n')[0] ?? '';
+        const status = block.querySelector('.berth-block-status')?.textContent ?? '';
+        return `  ${command.slice(0, 60)} → ${status || '(no status)'}`;
+      }),
+    );
+  const terminal = (await terminalText(page)).trimEnd().slice(-2000);
+  return `dock: ${state}\nblocks:\n${blocks.join('\n')}\nterminal (shown tab):\n${terminal}`;
+}
+
 const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 /** axe's serious and critical findings, for the whole page or an axe context (a selector, `{ exclude }`). */

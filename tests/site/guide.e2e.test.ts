@@ -11,6 +11,7 @@ import {
   blockWith,
   guidePaths,
   recordErrors,
+  runReport,
   siteDir,
   statusOf,
   terminalText,
@@ -132,7 +133,11 @@ describe('progress in the browser', () => {
     await page.goto('/commands/');
     const late = blockWith(page, 'docker exec debian_daemon cat /etc/os-release');
     await late.locator('.berth-run-setup').click();
-    await expect.poll(statusOf(late), { timeout: 170_000, interval: 500 }).toBe('✓ exit 0');
+    try {
+      await expect.poll(statusOf(late), { timeout: 170_000, interval: 500 }).toBe('✓ exit 0');
+    } catch (error) {
+      throw new Error(`${(error as Error).message}\n${await runReport(page)}`);
+    }
     await waitForTerminalText(page, /PRETTY_NAME="Debian GNU\/Linux 13 \(trixie\)"/);
     const first = blockWith(page, 'docker images');
     expect(await first.locator('.berth-block-status').textContent()).toBe('✓ exit 0');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, parseBytes } from './index.ts';
+import { ConfigError, formatBytes, loadConfig, parseBytes } from './index.ts';
 
 describe('configuration', () => {
   it('has the documented defaults', () => {
@@ -21,9 +21,11 @@ describe('configuration', () => {
       sandbox: {
         image: 'berth/sandbox:latest',
         runtime: 'runc',
+        runtimeFlags: {},
         memoryBytes: 1024 ** 3,
         cpus: 1,
         pids: 512,
+        diskBytes: 10 * 1024 ** 3,
         logSizeBytes: 10 * 1024 ** 2,
         subnets: '10.89.0.0/16',
       },
@@ -97,6 +99,37 @@ describe('configuration', () => {
     }
   });
 
+  it('takes runtime flags for the sandbox container, and refuses any that would hand it the host', () => {
+    const sysbox = loadConfig({
+      BERTH_RUNTIME: 'sysbox-runc',
+      BERTH_RUNTIME_FLAGS: '{"CapAdd":[],"SecurityOpt":[]}',
+    });
+    expect(sysbox.sandbox).toMatchObject({
+      runtime: 'sysbox-runc',
+      runtimeFlags: { CapAdd: [], SecurityOpt: [] },
+    });
+    const refused = {
+      '{"Privileged":true}': /Privileged would make sandboxes privileged/,
+      '{"NetworkMode":"host"}': /NetworkMode would take sandboxes off their own networks \(host networking/,
+      '{"Binds":["/var/run/docker.sock:/var/run/docker.sock"]}':
+        /Binds would mount host paths \(the Docker socket/,
+      '{"Mounts":[{"Type":"bind","Source":"/var/run/docker.sock","Target":"/s"}]}':
+        /Mounts would mount host paths/,
+      '{"PidMode":"host"}': /PidMode/,
+      '{"IpcMode":"host"}': /IpcMode "host" would share/,
+      '{"CapAdd":["ALL"]}': /CapAdd ALL is the host's/,
+      '{"CapAdd":["SYS_MODULE"]}': /CapAdd SYS_MODULE/,
+      '{"SecurityOpt":["seccomp=unconfined"]}': /lift the filter/,
+      '{"Devices":[{"PathOnHost":"/dev/vda"}]}': /host's devices/,
+      '{"Memory":1}': /Memory is not a field Berth passes on/,
+      '[]': /a JSON object/,
+      'not json': /a JSON object/,
+    };
+    for (const [flags, reason] of Object.entries(refused)) {
+      expect(() => loadConfig({ BERTH_RUNTIME_FLAGS: flags })).toThrow(reason);
+    }
+  });
+
   it('parses sizes the way Docker writes them', () => {
     expect(parseBytes('1g')).toBe(1024 ** 3);
     expect(parseBytes('512M')).toBe(512 * 1024 ** 2);
@@ -105,5 +138,12 @@ describe('configuration', () => {
     expect(parseBytes('100')).toBe(100);
     expect(() => parseBytes('-1g')).toThrow();
     expect(() => parseBytes('1t')).toThrow();
+  });
+
+  it('writes sizes back for a reader', () => {
+    expect(formatBytes(parseBytes('10g'))).toBe('10 GiB');
+    expect(formatBytes(parseBytes('512m'))).toBe('512 MiB');
+    expect(formatBytes(parseBytes('1.5g'))).toBe('1.5 GiB');
+    expect(formatBytes(100)).toBe('100 bytes');
   });
 });

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { runtimeFlagRefusals } from '../sandboxes/runtime-flags.ts';
 import { isAddressOrRange } from '../sessions/client-address.ts';
 
 /** Sizes as Docker writes them: `512m`, `1g`, `10m`, or plain bytes. */
@@ -8,6 +9,18 @@ export function parseBytes(text: string): number {
   if (!match) throw new Error(`"${text}" is not a size like 512m or 1g`);
   const unit = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[(match[2] ?? '').toLowerCase()] ?? 1;
   return Math.round(Number(match[1]) * unit);
+}
+
+/** A size for a reader: `10 GiB`, `512 MiB`, `1.5 GiB`. */
+export function formatBytes(bytes: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${Number(value.toFixed(1))} ${units[unit]}`;
 }
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -53,6 +66,7 @@ const schema = z.object({
   BERTH_SANDBOX_MEMORY: size('1g'),
   BERTH_SANDBOX_CPUS: z.coerce.number().positive().max(64).default(1),
   BERTH_SANDBOX_PIDS: positiveInt(512),
+  BERTH_SANDBOX_DISK: size('10g'),
   BERTH_SANDBOX_LOG_SIZE: size('10m'),
   BERTH_MAX_SANDBOXES: positiveInt(20),
   BERTH_SESSIONS_PER_CLIENT: positiveInt(3),
@@ -70,6 +84,26 @@ const schema = z.object({
     .string()
     .regex(/^[a-z0-9][a-z0-9._-]*$/, 'a runtime name as `docker info` lists it, e.g. runc')
     .default('runc'),
+  BERTH_RUNTIME_FLAGS: z
+    .string()
+    .default('{}')
+    .transform((text, ctx) => {
+      try {
+        const flags: unknown = JSON.parse(text);
+        if (typeof flags === 'object' && flags !== null && !Array.isArray(flags)) {
+          return flags as Record<string, unknown>;
+        }
+      } catch {}
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: 'a JSON object of Docker HostConfig fields, e.g. {"CapAdd":[]}',
+      });
+      return z.NEVER;
+    })
+    .superRefine((flags, ctx) => {
+      for (const refusal of runtimeFlagRefusals(flags))
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: refusal });
+    }),
   BERTH_SANDBOX_SUBNETS: z
     .string()
     .regex(/^(\d{1,3})\.(\d{1,3})\.0\.0\/16$/, 'a /16 like 10.89.0.0/16, split into one /24 per sandbox')
@@ -101,9 +135,13 @@ export type Config = {
   sandbox: {
     image: string;
     runtime: string;
+    /** HostConfig fields over Berth's own, for the runtime (see runtime-flags.ts). */
+    runtimeFlags: Record<string, unknown>;
     memoryBytes: number;
     cpus: number;
     pids: number;
+    /** Disk a sandbox may hold (its files and its inner engine's); past it the sandbox is stopped. */
+    diskBytes: number;
     logSizeBytes: number;
     /** A /16 that sandbox networks take their /24s from, so they never exhaust Docker's default pools. */
     subnets: string;
@@ -156,9 +194,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     sandbox: {
       image: v.BERTH_SANDBOX_IMAGE,
       runtime: v.BERTH_RUNTIME,
+      runtimeFlags: v.BERTH_RUNTIME_FLAGS,
       memoryBytes: v.BERTH_SANDBOX_MEMORY,
       cpus: v.BERTH_SANDBOX_CPUS,
       pids: v.BERTH_SANDBOX_PIDS,
+      diskBytes: v.BERTH_SANDBOX_DISK,
       logSizeBytes: v.BERTH_SANDBOX_LOG_SIZE,
       subnets: v.BERTH_SANDBOX_SUBNETS,
     },

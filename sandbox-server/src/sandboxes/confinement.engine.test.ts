@@ -33,4 +33,20 @@ describe('a sandbox is confined', () => {
     );
     expect(build).toMatchObject({ code: 0, output: expect.stringContaining('built') });
   });
+
+  it('with the runtime flags the server was given, over its own', async () => {
+    const flagged = await startTestServer({
+      BERTH_RUNTIME_FLAGS: '{"Ulimits":[{"Name":"nofile","Soft":4321,"Hard":4321}]}',
+    });
+    try {
+      const shell = await readyTerminal(flagged.url);
+      expect((await shell.run('ulimit -n')).output).toMatch(/^4321\r?$/m);
+      // Berth's own confinement stays where the flags do not speak.
+      expect((await shell.run('grep ^Seccomp: /proc/self/status')).output).toMatch(/Seccomp:\s+2/);
+      shell.ws.close();
+    } finally {
+      await flagged.shutdown();
+      await removeInstance(flagged.instance);
+    }
+  });
 });

@@ -1,5 +1,8 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { access } from 'node:fs/promises';
 import { Duplex, PassThrough } from 'node:stream';
+import { promisify } from 'node:util';
 import type Docker from 'dockerode';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.ts';
@@ -10,6 +13,8 @@ import { FramedTerminal } from './framed-terminal.ts';
 import { label, labelsFor, pooledLabels, specFromLabels } from './labels.ts';
 import { sandboxSeccompProfile } from './seccomp.ts';
 import { StartGate } from './start-gate.ts';
+
+const run = promisify(execFile);
 
 /** The lines the image's entrypoint prints once its inner dockerd answers, or when it gave up. */
 const READY_LINE = 'berth: sandbox ready';
@@ -165,6 +170,7 @@ export class DockerSandboxDriver implements SandboxDriver {
           NetworkMode: names.network,
           Mounts: [{ Type: 'volume', Source: names.volume, Target: '/var/lib/docker' }],
           Runtime: this.settings.runtime,
+          ...this.settings.runtimeFlags,
         } as Docker.HostConfig,
       });
       signal.throwIfAborted();
@@ -213,6 +219,37 @@ export class DockerSandboxDriver implements SandboxDriver {
       logs.destroy();
     }
     await container.update({ CpuShares: READY_CPU_SHARES });
+  }
+
+  async diskUsage(sessionId: string): Promise<number | undefined> {
+    const names = this.names(sessionId);
+    const [volume, container] = await Promise.all([
+      this.docker.getVolume(names.volume).inspect(),
+      this.docker.getContainer(names.container).inspect(),
+    ]);
+    // The inner engine's storage, and the sandbox's own writes above its image (home, /etc, …).
+    const layers = container.GraphDriver?.Data as { UpperDir?: string } | undefined; // overlay2's
+    const paths = [volume.Mountpoint, layers?.UpperDir].filter(
+      (path): path is string => typeof path === 'string' && path !== '',
+    );
+    // A server that does not run on the engine's host (or not as root) cannot see them.
+    const visible = await Promise.all(
+      paths.map((path) =>
+        access(path).then(
+          () => true,
+          () => false,
+        ),
+      ),
+    );
+    if (paths.length === 0 || visible.includes(false)) return undefined;
+    // Blocks in use (a sparse file costs nothing), hard links once, one file system.
+    const du = await run('du', ['-s', '-c', '-x', '-B1', ...paths], { maxBuffer: 1024 * 1024 }).catch(
+      // du complains of files that vanish while it walks (a reader's build) and still prints the total.
+      (error: { stdout?: string }) => ({ stdout: error.stdout ?? '' }),
+    );
+    const total = /^(\d+)\s+total$/m.exec(du.stdout)?.[1];
+    if (total === undefined) throw new Error(`du gave no total for ${paths.join(' ')}`);
+    return Number(total);
   }
 
   async stop(sessionId: string): Promise<void> {

@@ -60,5 +60,11 @@ export interface SandboxDriver {
   exec(sessionId: string, argv: string[]): Promise<string>;
   /** A TCP connection to `port` on the sandbox's own loopback, made from inside the sandbox. */
   connect(sessionId: string, port: number): Promise<Duplex>;
+  /**
+   * Bytes of disk the sandbox holds now: its own files and its inner engine's (images, containers,
+   * volumes), measured from outside, where the reader cannot lie about them. Undefined when this
+   * server cannot see the engine's storage (see SECURITY.md).
+   */
+  diskUsage(sessionId: string): Promise<number | undefined>;
   engineAnswers(): Promise<boolean>;
 }

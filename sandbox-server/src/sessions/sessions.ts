@@ -10,6 +10,8 @@ import { newToken, sessionIdFor } from './token.ts';
 
 /** How often a sweep for leaked resources runs, in reaper ticks. */
 const SWEEP_EVERY_TICKS = 12;
+const DISK_UNSEEN =
+  "sandbox disk use cannot be measured: this server does not see the Docker engine's storage (run it on the engine's host, as root); BERTH_SANDBOX_DISK is not enforced";
 
 /**
  * The live sessions and their sandboxes. The Docker engine is the source of truth: what this
@@ -20,6 +22,8 @@ export class Sessions {
   private readonly ending = new Map<string, Promise<void>>();
   private adopted = false;
   private ticks = 0;
+  /** Set once the engine's storage proved invisible from here; said once in the log. */
+  private diskUnseen = false;
   private readonly pool: WarmPool;
   private readonly creations: CreationRate;
 
@@ -159,7 +163,9 @@ export class Sessions {
     this.recount();
     session.end(reason);
     this.pool.fill();
-    if (reason === 'idle' || reason === 'expired') this.metrics.sandboxesReaped.inc({ reason });
+    if (reason === 'idle' || reason === 'expired' || reason === 'disk_full') {
+      this.metrics.sandboxesReaped.inc({ reason });
+    }
     // A start still under way is cancelled by session.end() above; it must settle before removal,
     // or it could create something after stop() has looked.
     const done = session.ready
@@ -225,8 +231,33 @@ export class Sessions {
       else if (now - session.lastInputAt >= idleMs) endings.push(this.end(session, 'idle'));
     }
     await Promise.allSettled(endings);
+    await this.endOverfull();
     this.creations.prune();
     if (++this.ticks % SWEEP_EVERY_TICKS === 0) await this.sweep();
+  }
+
+  /**
+   * Ends the sessions whose sandboxes hold more disk than allowed. Measured from outside between
+   * reaper ticks, so a sandbox may pass its allowance by what it writes in one tick.
+   */
+  private async endOverfull(): Promise<void> {
+    if (this.diskUnseen) return;
+    for (const session of this.all()) {
+      if (session.state !== 'ready' || session.ended.aborted) continue;
+      const used = await this.driver.diskUsage(session.id).catch((error: unknown) => {
+        if (!session.ended.aborted) this.log.warn({ session: session.id, err: error }, 'disk usage unknown');
+        return null;
+      });
+      if (used === undefined) {
+        if (!this.diskUnseen) this.log.warn({ event: 'disk_unwatched' }, DISK_UNSEEN);
+        this.diskUnseen = true;
+        return;
+      }
+      if (used !== null && used > this.config.sandbox.diskBytes) {
+        this.log.warn({ session: session.id, event: 'sandbox_disk_full', bytes: used }, 'sandbox disk full');
+        void this.end(session, 'disk_full');
+      }
+    }
   }
 
   /** Runs the reaper often enough for the shortest timeout to be honoured within a tenth of it. */

@@ -2,11 +2,12 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
-import type { Config } from '../config/index.ts';
+import { type Config, formatBytes } from '../config/index.ts';
 import { ApiError } from '../errors/index.ts';
 import { refuseUpgrade } from '../errors/refuse-upgrade.ts';
 import type { Metrics } from '../metrics/index.ts';
 import type { SandboxDriver, TerminalStream } from '../sandboxes/driver.ts';
+import type { EndReason } from '../sessions/session.ts';
 import type { Sessions } from '../sessions/sessions.ts';
 import { OutputRate } from './output-rate.ts';
 import {
@@ -102,6 +103,23 @@ export class TerminalSockets {
     await Promise.allSettled([...this.open].map((terminal) => terminal.close(code, reason)));
   }
 
+  /** Why the sandbox went away, in words for the reader (the dock shows them). */
+  private endedMessage(reason: EndReason): string {
+    const { sandbox, idleTimeoutSeconds } = this.config;
+    switch (reason) {
+      case 'idle':
+        return `Your sandbox was removed after ${Math.round(idleTimeoutSeconds / 60)} minutes without input.`;
+      case 'expired':
+        return 'Your sandbox reached the end of its lifetime.';
+      case 'disk_full':
+        return `Your sandbox was stopped: it held more than ${formatBytes(sandbox.diskBytes)} of disk (images, containers and files together).`;
+      case 'failed':
+        return 'Your sandbox failed.';
+      default:
+        return 'Your sandbox has ended.';
+    }
+  }
+
   private ping(): void {
     for (const { ws } of this.open) {
       const alive = ws as WebSocket & { berthAlive?: boolean };
@@ -153,8 +171,8 @@ export class TerminalSockets {
     log.info({ event: 'terminal_opened' }, 'terminal opened');
 
     const onSessionEnded = () => {
-      const reason = String(session.ended.reason);
-      send({ type: 'error', code: `session_${reason}`, message: `The session ended (${reason}).` });
+      const reason = session.ended.reason as EndReason;
+      send({ type: 'error', code: `session_${reason}`, message: this.endedMessage(reason) });
       void close(CLOSE_NORMAL, 'session ended');
     };
     session.ended.addEventListener('abort', onSessionEnded, { once: true });

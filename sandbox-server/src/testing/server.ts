@@ -83,6 +83,7 @@ export type CreatedSession = {
   token: string;
   id: string;
   body: Record<string, unknown>;
+  retryAfter: string | null;
 };
 
 export async function createSession(
@@ -102,6 +103,7 @@ export async function createSession(
     token,
     id: sessionIdFor(token) ?? '',
     body,
+    retryAfter: response.headers.get('retry-after'),
   };
 }
 

@@ -1,0 +1,136 @@
+import { randomBytes } from 'node:crypto';
+import { rmSync, statSync, writeFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, resourcesOf } from '../../sandbox-server/src/testing/server.ts';
+import { statsOf, untilPids, useHostile } from './hostile.ts';
+
+/** The server's defaults, which the hostile server keeps. */
+const PIDS = 512;
+const MEMORY = 1024 ** 3;
+
+const hostile = useHostile();
+
+/** A file on the host that nothing inside a sandbox may read. */
+const marker = { path: `/var/tmp/berth-hostile-${randomBytes(4).toString('hex')}`, text: '' };
+beforeAll(() => {
+  marker.text = `host-secret-${randomBytes(8).toString('hex')}`;
+  writeFileSync(marker.path, marker.text);
+});
+afterAll(() => rmSync(marker.path, { force: true }));
+
+describe('a visitor turning on their own sandbox', () => {
+  it('fork-bombs it: the bomb stops at the sandbox’s process limit', async () => {
+    const attacker = await hostile.attacker();
+    attacker.terminal.begin('bomb() { bomb | bomb & }; bomb');
+    expect(await untilPids(attacker, PIDS * 0.9)).toBeLessThanOrEqual(PIDS);
+    expect((await statsOf(attacker)).pids_stats).toMatchObject({ limit: PIDS });
+  });
+
+  it('fork-bombs an inner container: the sandbox’s limit holds for everything under it', async () => {
+    const attacker = await hostile.attacker();
+    const started = await attacker.terminal.run(
+      'docker run -d --name bomb busybox sh -c "bomb() { bomb | bomb & }; bomb; sleep 3600"',
+    );
+    expect(started.code).toBe(0);
+    expect(await untilPids(attacker, PIDS * 0.9)).toBeLessThanOrEqual(PIDS);
+  });
+
+  it('hogs memory: the hog is killed at the sandbox’s limit, and the sandbox lives on', async () => {
+    const attacker = await hostile.attacker();
+    // tail keeps a line whole, and /dev/zero has no newline: it grows until it is stopped.
+    const hog = await attacker.terminal.run('head -c 3G /dev/zero | tail > /dev/null; echo "tail=$?"');
+    expect(hog.output).toMatch(/tail=137/); // SIGKILL, from the OOM killer
+    expect((await statsOf(attacker)).memory_stats.limit).toBe(MEMORY);
+    expect((await attacker.terminal.run('docker info --format "{{.Name}}"')).output).toContain('sandbox');
+  });
+
+  it('spins every core it can: it gets one CPU', async () => {
+    const attacker = await hostile.attacker();
+    attacker.terminal.begin('for i in 1 2 3 4; do (while :; do :; done) & done; wait');
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const before = await statsOf(attacker);
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const after = await statsOf(attacker);
+    const cpuNs = after.cpu_stats.cpu_usage.total_usage - before.cpu_stats.cpu_usage.total_usage;
+    const wallNs = (Date.parse(after.read) - Date.parse(before.read)) * 1e6;
+    const cpus = cpuNs / wallNs;
+    expect(cpus).toBeGreaterThan(0.3); // it did spin (less when the host is busy with other work)
+    expect(cpus).toBeLessThan(1.15); // but within BERTH_SANDBOX_CPUS=1
+  });
+
+  it('fills the disk, in its home and in an inner container: the sandbox is stopped, and the reader told why', async () => {
+    const attacker = await hostile.attacker();
+    attacker.terminal.begin(
+      'dd if=/dev/zero of=$HOME/fill bs=1M count=300 status=none && docker run -d busybox sh -c "dd if=/dev/zero of=/fill bs=1M count=300 && sleep 3600"',
+    );
+    const ended = await attacker.terminal.waitForMessage('error', 90_000);
+    expect(ended).toMatchObject({
+      code: 'session_disk_full',
+      message: expect.stringContaining('more than 512 MiB of disk'),
+    });
+    expect((await attacker.terminal.closed).code).toBe(1000);
+    await eventually(
+      async () => (await resourcesOf(attacker.session.id)).containers === 0,
+      'the full sandbox to be removed',
+    );
+  });
+
+  it('writes to /proc/sysrq-trigger: there is none to write to', async () => {
+    const attacker = await hostile.attacker();
+    const sysrq = await attacker.terminal.run('echo h | sudo tee /proc/sysrq-trigger');
+    expect(sysrq.code).not.toBe(0);
+    expect(sysrq.output).toMatch(/No such file or directory|Read-only file system|Permission denied/);
+  });
+
+  it('loads a kernel module: not permitted', async () => {
+    const attacker = await hostile.attacker();
+    const insmod = await attacker.terminal.run(
+      'head -c 64 /dev/zero > /tmp/x.ko && sudo busybox insmod /tmp/x.ko',
+    );
+    expect(insmod.code).not.toBe(0);
+    expect(insmod.output).toMatch(/Operation not permitted/);
+  });
+
+  it('makes a node for the host’s disk: it cannot be opened or mounted', async () => {
+    const attacker = await hostile.attacker();
+    const { major, minor } = deviceNumbers(statSync('/').dev);
+    const disk = await attacker.terminal.run(
+      `sudo mknod /tmp/hostdisk b ${major} ${minor} && sudo dd if=/tmp/hostdisk of=/dev/null bs=512 count=1`,
+    );
+    expect(disk.code).not.toBe(0);
+    expect(disk.output).toMatch(/Permission denied|Operation not permitted/);
+    // noload: were the mount to succeed, it would still not replay the journal, i.e. write.
+    const mount = await attacker.terminal.run(
+      'sudo mkdir -p /mnt/h && sudo mount -o ro,noload /tmp/hostdisk /mnt/h',
+    );
+    expect(mount.code).not.toBe(0);
+    expect((await attacker.terminal.run('ls /dev')).output).not.toMatch(/\b(sd[a-z]|vd[a-z]|nvme\d)/);
+  });
+
+  it('nsenters PID 1: that is the sandbox’s own init, and the host stays out of sight', async () => {
+    const attacker = await hostile.attacker();
+    const entered = await attacker.terminal.run(`sudo nsenter -t 1 -a sh -c 'hostname; cat ${marker.path}'`);
+    expect(entered.output).toMatch(/^sandbox\r?$/m);
+    expect(entered.output).not.toContain(marker.text);
+  });
+
+  it('runs an inner container with --privileged and the root mounted: it is refused, and a plain mount sees only the sandbox', async () => {
+    const attacker = await hostile.attacker();
+    const privileged = await attacker.terminal.run(
+      `docker run --rm --privileged -v /:/host busybox cat /host${marker.path}`,
+      90_000,
+    );
+    expect(privileged.code).not.toBe(0);
+    expect(privileged.output).not.toContain(marker.text);
+    const mounted = await attacker.terminal.run(
+      `docker run --rm -v /:/host busybox sh -c 'cat /host/etc/hostname; cat /host${marker.path}'`,
+    );
+    expect(mounted.output).toMatch(/^sandbox\r?$/m);
+    expect(mounted.output).not.toContain(marker.text);
+  });
+});
+
+/** A device number's major and minor, as Linux packs them into st_dev. */
+function deviceNumbers(dev: number): { major: number; minor: number } {
+  return { major: (dev >> 8) & 0xfff, minor: (dev & 0xff) | ((dev >> 12) & 0xfff00) };
+}
