@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import Docker from 'dockerode';
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 import { createApp } from './app.ts';
 import type { Config } from './config/index.ts';
 import { createMetrics } from './metrics/index.ts';
@@ -28,11 +28,12 @@ export type RunningServer = {
 /** Wires the parts together, re-adopts sandboxes a previous run left, and listens. */
 export async function startServer(config: Config): Promise<RunningServer> {
   const log = pino({ level: config.logLevel, base: { service: 'berth', instance: config.instance } });
-  if (config.firewall) await applyFirewall(config.sandbox.subnets);
+  let stopRenewing = () => {};
+  if (config.firewall) stopRenewing = await installFirewall(config, log);
   else
     log.warn(
       { event: 'firewall_off' },
-      'BERTH_FIREWALL=off: sandboxes may reach the host, its network and 169.254.169.254',
+      'BERTH_FIREWALL=off: sandboxes may reach the host, its network and 169.254.169.254, and BERTH_EGRESS is not enforced',
     );
   const docker = new Docker();
   const metrics = createMetrics();
@@ -74,6 +75,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     previewUrl,
     async shutdown() {
       stopReaping();
+      stopRenewing();
       previewServer.close();
       previewServer.closeAllConnections();
       preview.closeAll();
@@ -87,6 +89,33 @@ export async function startServer(config: Config): Promise<RunningServer> {
       log.info({ event: 'shutdown' }, 'stopped; session sandboxes are left for the next start to adopt');
     },
   };
+}
+
+/** How often the firewall is installed again under `mirrors`, to follow the mirror's addresses. */
+const FIREWALL_RENEW_MS = 5 * 60 * 1000;
+
+/** Installs the sandbox firewall; under `mirrors`, again every few minutes. Returns how to stop that. */
+async function installFirewall(config: Config, log: Logger): Promise<() => void> {
+  const install = async () => {
+    const { unresolved } = await applyFirewall(config.sandbox.subnets, config.egress);
+    if (unresolved.length > 0) {
+      log.warn(
+        { event: 'egress_mirror_unresolved', mirrors: unresolved },
+        `package mirrors that did not resolve, so sandboxes cannot reach them yet: ${unresolved.join(', ')}`,
+      );
+    }
+  };
+  await install();
+  log.info(
+    { event: 'firewall_installed', egress: config.egress.policy },
+    `sandbox firewall installed, egress ${config.egress.policy}`,
+  );
+  if (config.egress.policy !== 'mirrors') return () => {};
+  const timer = setInterval(() => {
+    install().catch((error: unknown) => log.warn({ err: error }, 'could not renew the sandbox firewall'));
+  }, FIREWALL_RENEW_MS);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 async function listen(server: Server, port: number, host: string): Promise<{ port: number; url: string }> {

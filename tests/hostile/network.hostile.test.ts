@@ -1,5 +1,12 @@
+import { execFile } from 'node:child_process';
+import { once } from 'node:events';
+import { type AddressInfo, createServer } from 'node:net';
+import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { useHostile } from './hostile.ts';
+import { bridgeName } from '../../sandbox-server/src/sandboxes/firewall.ts';
+import { useHostile, type Visitor } from './hostile.ts';
+
+const run = promisify(execFile);
 
 const hostile = useHostile();
 
@@ -59,4 +66,31 @@ describe('a visitor reaching out of their sandbox', () => {
     expect(inner.code).not.toBe(0);
     expect(inner.output).not.toMatch(/404 Not Found/);
   });
+
+  it('over IPv6, turned on by its root, to the host on the bridge’s link-local address: dropped', async () => {
+    const host = createServer((socket) => socket.end('host-reached\n')).listen(0, '::');
+    await once(host, 'listening');
+    const { port } = host.address() as AddressInfo;
+    try {
+      const attacker = await hostile.attacker();
+      const { stdout } = await run('ip', ['-6', '-o', 'addr', 'show', 'dev', await bridgeOf(attacker)]);
+      const linkLocal = /inet6 (fe80::[0-9a-f:]+)\//.exec(stdout)?.[1];
+      expect(linkLocal).toBeDefined();
+      // Docker leaves /proc/sys read-only and IPv6 off in the sandbox; its root can undo both.
+      const enabled = await attacker.terminal.run(
+        'sudo mount -o remount,rw /proc/sys && sudo sysctl -qw net.ipv6.conf.eth0.disable_ipv6=0 && sleep 2 && grep eth0 /proc/net/if_inet6',
+      );
+      expect(enabled.output).toMatch(/^fe80/m); // eth0 has its IPv6 link-local address
+      const reached = await attacker.terminal.run(`busybox nc -w 3 ${linkLocal}%eth0 ${port} </dev/null`);
+      expect(reached.output).not.toContain('host-reached');
+    } finally {
+      host.close();
+    }
+  });
 });
+
+/** The host's name for a visitor's sandbox bridge, from the sandbox's IPv4 address. */
+async function bridgeOf(visitor: Visitor): Promise<string> {
+  const address = (await visitor.terminal.run("ip -4 -o addr show eth0 | awk '{print $4}'")).output.trim();
+  return bridgeName(address.replace(/\.\d+\/\d+$/, '.0/24'));
+}

@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Browser, Locator, Page, Request, Response } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
 import type { RunningServer } from '../../sandbox-server/src/server.ts';
 import { removeInstance, startTestServer } from '../../sandbox-server/src/testing/server.ts';
@@ -77,6 +77,44 @@ export async function waitForTerminalText(page: Page, pattern: RegExp, timeoutMs
       throw new Error(`terminal never showed ${pattern}; it shows:\n${text.trimEnd().slice(-1500)}`);
     await page.waitForTimeout(100);
   }
+}
+
+/**
+ * Chromium drops the loads in flight whenever the host's addresses change, as they do each time
+ * Docker gives a sandbox (of this test file or a parallel one) its bridge: a page that lost its
+ * script that way has buttons that do nothing. A reader's browser is not on the Docker host; a
+ * test's is, so each navigation is made again until none of its loads was dropped.
+ */
+async function steadily(page: Page, navigate: () => Promise<Response | null>): Promise<Response | null> {
+  for (let attempt = 1; ; attempt++) {
+    let dropped = false;
+    const onFailed = (request: Request) => {
+      if (request.failure()?.errorText.includes('ERR_NETWORK_CHANGED')) dropped = true;
+    };
+    page.on('requestfailed', onFailed);
+    try {
+      const response = await navigate().catch((error: Error) => {
+        if (!error.message.includes('ERR_NETWORK_CHANGED')) throw error;
+        dropped = true;
+        return null;
+      });
+      if (!dropped) return response;
+      if (attempt === 5)
+        throw new Error('Chromium dropped a load of this page five times: the network kept changing');
+    } finally {
+      page.off('requestfailed', onFailed);
+    }
+  }
+}
+
+/** page.goto, made again while Chromium drops the page's loads (see steadily). */
+export function goto(page: Page, path: string): Promise<Response | null> {
+  return steadily(page, () => page.goto(path));
+}
+
+/** page.reload, made again while Chromium drops the page's loads (see steadily). */
+export function reload(page: Page): Promise<Response | null> {
+  return steadily(page, () => page.reload());
 }
 
 /** Collects the page's console errors and uncaught exceptions, for a test to expect none. */

@@ -9,8 +9,10 @@ import {
 import {
   axeFindings,
   blockWith,
+  goto,
   guidePaths,
   recordErrors,
+  reload,
   runReport,
   siteDir,
   statusOf,
@@ -42,7 +44,7 @@ describe('the guide in a browser', () => {
     const paths = guidePaths();
     expect(paths.length).toBeGreaterThanOrEqual(9);
     for (const path of paths) {
-      const response = await page.goto(path);
+      const response = await goto(page, path);
       expect(response?.status(), path).toBe(200);
       // Expressive Code makes overflowing blocks focusable once they have been measured.
       await page.waitForFunction(() =>
@@ -63,7 +65,7 @@ describe('the guide in a browser', () => {
 
   it('Copy gives the commands without prompts or output', async () => {
     const { page, errors } = await strictPage(site.server.url);
-    await page.goto('/commands/');
+    await goto(page, '/commands/');
     const block = page.locator('.berth-block').first();
     const commands = JSON.parse((await block.getAttribute('data-commands')) ?? '[]') as string[];
     await block.locator('.berth-copy').click();
@@ -76,7 +78,7 @@ describe('the guide in a browser', () => {
 
   it('Run types a block into the sandbox; the same shell survives a reload and navigation', async () => {
     const { page, errors } = await strictPage(site.server.url);
-    await page.goto('/commands/');
+    await goto(page, '/commands/');
     const block = blockWith(page, 'docker images');
     // Keyboard first: the Run button is reachable and works without a mouse.
     await block.locator('.berth-run').focus();
@@ -86,13 +88,13 @@ describe('the guide in a browser', () => {
     await expect.poll(statusOf(block), { timeout: 30_000 }).toBe('✓ exit 0');
 
     await typeInTerminal(page, 'export BERTH_E2E=still-the-same-shell\n');
-    await page.reload();
+    await reload(page);
     await page.locator('berth-dock[data-state="ready"]').waitFor({ timeout: 30_000 });
     await waitForTerminalText(page, /export BERTH_E2E=still-the-same-shell/); // the screen came back
     await typeInTerminal(page, 'echo "value:$BERTH_E2E"\n');
     await waitForTerminalText(page, /^value:still-the-same-shell/m);
 
-    await page.goto('/networking/');
+    await goto(page, '/networking/');
     await page.locator('berth-dock[data-state="ready"]').waitFor({ timeout: 30_000 });
     await typeInTerminal(page, 'echo "after navigation:$BERTH_E2E"\n');
     await waitForTerminalText(page, /^after navigation:still-the-same-shell/m);
@@ -101,7 +103,7 @@ describe('the guide in a browser', () => {
 
   it('offers to interrupt a running command instead of typing into it', async () => {
     const { page } = await strictPage(site.server.url);
-    await page.goto('/commands/');
+    await goto(page, '/commands/');
     const block = blockWith(page, 'docker images');
     await block.locator('.berth-run').click();
     await page.locator('berth-dock[data-state="ready"]').waitFor({ timeout: 90_000 });
@@ -121,7 +123,7 @@ describe('the guide in a browser', () => {
 describe('progress in the browser', () => {
   it('shows ✗ with the exit code when a block fails', async () => {
     const { page } = await strictPage(site.server.url);
-    await page.goto('/commands/');
+    await goto(page, '/commands/');
     // In a fresh sandbox there is no debian_demo yet to start.
     const block = blockWith(page, 'docker start debian_demo');
     await block.locator('.berth-run').click();
@@ -130,7 +132,7 @@ describe('progress in the browser', () => {
 
   it('Run with setup on a late block replays the page before it, marks finished sections, and survives a reload', async () => {
     const { page, errors } = await strictPage(site.server.url);
-    await page.goto('/commands/');
+    await goto(page, '/commands/');
     const late = blockWith(page, 'docker exec debian_daemon cat /etc/os-release');
     await late.locator('.berth-run-setup').click();
     try {
@@ -143,7 +145,7 @@ describe('progress in the browser', () => {
     expect(await first.locator('.berth-block-status').textContent()).toBe('✓ exit 0');
     await page.locator('starlight-toc a[href="#images"] .berth-toc-done').waitFor();
 
-    await page.reload();
+    await reload(page);
     await page.locator('berth-dock[data-state="ready"]').waitFor({ timeout: 30_000 });
     await expect.poll(statusOf(late)).toBe('✓ exit 0');
     await page.locator('starlight-toc a[href="#images"] .berth-toc-done').waitFor();
@@ -170,7 +172,7 @@ describe('the guide with the Docker engine unreachable', () => {
 
   it('still reads, still copies, and the dock says why Run is unavailable', async () => {
     const { page } = await strictPage(down.url);
-    await page.goto('/commands/');
+    await goto(page, '/commands/');
     await expect(page.locator('h1').textContent()).resolves.toBeTruthy();
     const block = page.locator('.berth-block').first();
     await block.locator('.berth-copy').click();

@@ -1,6 +1,6 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { axeFindings, recordErrors, typeInTerminal, useSite, waitForTerminalText } from './browser.ts';
+import { axeFindings, goto, recordErrors, typeInTerminal, useSite, waitForTerminalText } from './browser.ts';
 
 const site = useSite();
 /** One reader: the network test starts the sandbox, the layers test goes on in it. */
@@ -53,7 +53,7 @@ describe('live diagrams', () => {
       ['/creating-images/', LAYERS],
       ['/key-concepts/', LAYERS],
     ] as const) {
-      await page.goto(path);
+      await goto(page, path);
       await expect(page.locator(view).getAttribute('data-showing')).resolves.toBe('example');
       await expect(page.locator(`${view} [data-live-note]`).textContent()).resolves.toMatch(
         /^Example drawing/,
@@ -62,7 +62,7 @@ describe('live diagrams', () => {
         await expect(page.locator(`${view} [data-live-controls]`).isHidden()).resolves.toBe(true);
       expect(await page.locator(`${view} [data-live-words]`).count()).toBe(0);
     }
-    await page.goto('/networking/');
+    await goto(page, '/networking/');
     await expect(page.locator(`${NETWORK} details`).textContent()).resolves.toContain('veth3f2a1b9');
     // Nothing asked the server about a session that was never made (a 404 is a console error).
     expect(errors).toEqual([]);
@@ -72,7 +72,7 @@ describe('live diagrams', () => {
   it('the network diagram draws the reader’s own container: its address and veth pair', async () => {
     reader = await newReader();
     const { page, errors } = reader;
-    await page.goto('/networking/');
+    await goto(page, '/networking/');
     await page.locator('.berth-block .berth-run').first().click();
     await page.locator('berth-dock[data-state="ready"]').waitFor({ timeout: 90_000 });
 
@@ -123,7 +123,7 @@ describe('live diagrams', () => {
 
   it('the layers diagram shows an image’s layers, and a container’s changes on top', async () => {
     const { page, errors } = reader;
-    await page.goto('/creating-images/');
+    await goto(page, '/creating-images/');
     await page.locator('berth-dock[data-state="ready"]').waitFor({ timeout: 30_000 });
     await page.locator(`${LAYERS}[data-showing="live"]`).waitFor({ timeout: 30_000 });
 

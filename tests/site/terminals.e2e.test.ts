@@ -2,7 +2,9 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import {
   blockWith,
+  goto,
   recordErrors,
+  reload,
   statusOf,
   terminalText,
   typeInTerminal,
@@ -49,7 +51,7 @@ function atPrompt(page: Page): Promise<string> {
 
 /** Opens the dock as a reader does: Run on the first block of the commands page. */
 async function openDockOnCommands(page: Page): Promise<void> {
-  await page.goto('/commands/');
+  await goto(page, '/commands/');
   const block = blockWith(page, 'docker images');
   await block.locator('.berth-run').click();
   await page.locator('berth-dock[data-state="ready"]').waitFor({ timeout: 90_000 });
@@ -85,7 +87,7 @@ describe('several terminals in the dock', () => {
     await page.keyboard.press('ArrowRight');
     expect(await shown(page)).toBe('2');
 
-    await page.reload();
+    await reload(page);
     await page.locator('berth-dock[data-state="ready"]').waitFor({ timeout: 30_000 });
     expect(await names(page)).toEqual(['main', '2']);
     expect(await shown(page)).toBe('2');
@@ -132,7 +134,7 @@ describe('several terminals in the dock', () => {
 
   it('runs a block with terminal= in its own tab, and judges it there', async () => {
     const { page, errors } = await newPage();
-    await page.goto('/commands/');
+    await goto(page, '/commands/');
     const daemon = blockWith(page, 'docker run --name debian_daemon -d');
     await daemon.locator('.berth-run').click();
     await expect.poll(statusOf(daemon), { timeout: 120_000 }).toBe('✓ exit 0');

@@ -16,6 +16,7 @@ describe('configuration', () => {
       sessionsPerMinute: 10,
       trustedProxies: [],
       firewall: true,
+      egress: { policy: 'mirrors', mirrors: ['deb.debian.org'] },
       allowedOrigins: [],
       instance: 'default',
       sandbox: {

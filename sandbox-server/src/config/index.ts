@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { EGRESS_POLICIES, type EgressPolicy } from '../sandboxes/firewall.ts';
 import { runtimeFlagRefusals } from '../sandboxes/runtime-flags.ts';
 import { isAddressOrRange } from '../sessions/client-address.ts';
 
@@ -38,10 +39,10 @@ const size = (fallback: string) =>
     });
 
 /** A comma-separated list, blanks dropped, each entry checked by `entry`. */
-const commaList = (entry: z.ZodType<string>) =>
+const commaList = (entry: z.ZodType<string>, fallback = '') =>
   z
     .string()
-    .default('')
+    .default(fallback)
     .transform((text) =>
       text
         .split(',')
@@ -73,6 +74,11 @@ const schema = z.object({
   BERTH_POOL_SIZE: z.coerce.number().int().min(0).max(256).default(2),
   BERTH_SESSIONS_PER_MINUTE: positiveInt(10),
   BERTH_FIREWALL: z.enum(['on', 'off']).default('on'),
+  BERTH_EGRESS: z.enum(EGRESS_POLICIES).default('mirrors'),
+  BERTH_EGRESS_MIRRORS: commaList(
+    z.string().regex(/^[a-z0-9.-]+$/i, 'each mirror must be a host name or an IPv4 address'),
+    'deb.debian.org',
+  ),
   BERTH_TRUSTED_PROXIES: commaList(
     z.string().refine(isAddressOrRange, 'each trusted proxy must be an IP address or a CIDR range'),
   ),
@@ -154,6 +160,8 @@ export type Config = {
   sessionsPerMinute: number;
   /** Whether the server installs the host firewall rules that keep sandboxes off forbidden ranges (see firewall.ts). */
   firewall: boolean;
+  /** Where sandboxes may connect beyond their own network (see firewall.ts); enforced by the firewall. */
+  egress: { policy: EgressPolicy; mirrors: string[] };
   /** Peers whose X-Forwarded-For names the client; everyone else is their own client. */
   trustedProxies: string[];
   allowedOrigins: string[];
@@ -208,6 +216,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     sessionsPerMinute: v.BERTH_SESSIONS_PER_MINUTE,
     trustedProxies: v.BERTH_TRUSTED_PROXIES,
     firewall: v.BERTH_FIREWALL === 'on',
+    egress: { policy: v.BERTH_EGRESS, mirrors: v.BERTH_EGRESS_MIRRORS },
     allowedOrigins: v.BERTH_ALLOWED_ORIGINS.map((origin) => new URL(origin).origin),
     instance: v.BERTH_INSTANCE,
     siteDir: v.BERTH_SITE_DIR,

@@ -9,6 +9,7 @@ import type { Config } from '../config/index.ts';
 import { ApiError, engineStatus, ignoreMissing } from '../errors/index.ts';
 import { connectMirror, disconnectMirror } from '../mirror/mirror.ts';
 import type { SandboxDriver, SandboxRecord, SandboxSpec, TerminalSize, TerminalStream } from './driver.ts';
+import { bridgeName } from './firewall.ts';
 import { FramedTerminal } from './framed-terminal.ts';
 import { label, labelsFor, pooledLabels, specFromLabels } from './labels.ts';
 import { sandboxSeccompProfile } from './seccomp.ts';
@@ -289,6 +290,7 @@ export class DockerSandboxDriver implements SandboxDriver {
           Labels: labels,
           CheckDuplicate: true,
           IPAM: { Driver: 'default', Config: [{ Subnet: free }] },
+          Options: { 'com.docker.network.bridge.name': bridgeName(free) },
         });
         return;
       } catch (error) {

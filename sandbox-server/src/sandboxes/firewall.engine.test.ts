@@ -14,7 +14,10 @@ const hosts = {
   linkLocal: { ours: '169.254.77.2', theirs: '169.254.77.1' },
   private: { ours: '192.168.77.2', theirs: '192.168.77.1' },
   public: { ours: '198.51.100.2', theirs: '198.51.100.1' }, // TEST-NET-2: documentation only
+  otherPublic: { ours: '198.51.100.6', theirs: '198.51.100.5' },
 };
+/** Each egress policy gets a server on a subnet (so a chain) of its own. */
+const EGRESS_SUBNETS = { mirrors: '10.88.0.0/16', none: '10.87.0.0/16' } as const;
 const ip = (...args: string[]) => execFileSync('ip', args, { stdio: 'pipe' });
 
 let server: RunningServer & { instance: string };
@@ -23,8 +26,8 @@ let listener: ChildProcess | undefined;
 let hostListener: Server | undefined;
 
 /** Whether a TCP connection to address:port succeeds, tried from the sandbox. */
-async function sandboxReaches(address: string, port: number): Promise<boolean> {
-  const { output } = await terminal.run(
+async function sandboxReaches(address: string, port: number, shell = terminal): Promise<boolean> {
+  const { output } = await shell.run(
     `busybox nc -w 3 ${address} ${port} </dev/null >/dev/null 2>&1 && echo reached || echo refused`,
   );
   return /reached/.test(output);
@@ -61,13 +64,13 @@ beforeAll(async () => {
       namespace,
       process.execPath,
       '-e',
-      `require('net').createServer((s) => s.end()).listen(${PORT})`,
+      `for (const port of [${PORT}, 80]) require('net').createServer((s) => s.end()).listen(port)`,
     ],
     { stdio: 'ignore' },
   );
   hostListener = createServer((socket) => socket.end()).listen(PORT, '0.0.0.0');
 
-  server = await startTestServer();
+  server = await startTestServer({ BERTH_EGRESS: 'open' });
   terminal = await readyTerminal(server.url);
 });
 
@@ -102,5 +105,55 @@ describe('the sandbox firewall', () => {
     expect(gateway).toMatch(/^10\.89\.\d+\.1$/);
     expect(await hostReaches(gateway, PORT)).toBe(true);
     expect(await sandboxReaches(gateway, PORT)).toBe(false);
+  });
+});
+
+describe('the egress policy', () => {
+  /** A server whose sandboxes live under `policy`, its shell, and how to stop both. */
+  async function underPolicy(policy: keyof typeof EGRESS_SUBNETS) {
+    const policed = await startTestServer({
+      BERTH_EGRESS: policy,
+      // The test host stands in for Debian's package mirror.
+      BERTH_EGRESS_MIRRORS: hosts.public.theirs,
+      BERTH_SANDBOX_SUBNETS: EGRESS_SUBNETS[policy],
+    });
+    const shell = await readyTerminal(policed.url);
+    return {
+      shell,
+      async stop() {
+        shell.ws.close();
+        await policed.shutdown();
+        await removeInstance(policed.instance);
+      },
+    };
+  }
+
+  it('mirrors: the package mirror on http and https ports only, nothing else outside, DNS still answered', async () => {
+    const { shell, stop } = await underPolicy('mirrors');
+    try {
+      expect(await sandboxReaches(hosts.public.theirs, 80, shell)).toBe(true);
+      expect(await sandboxReaches(hosts.public.theirs, PORT, shell)).toBe(false);
+      expect(await sandboxReaches(hosts.otherPublic.theirs, 80, shell)).toBe(false);
+      expect(await sandboxReaches(hosts.private.theirs, 80, shell)).toBe(false);
+      const rules = execFileSync('iptables', ['-S', chainNames(EGRESS_SUBNETS.mirrors).forward]).toString();
+      expect(rules).toMatch(/--dport 53 -j RETURN/);
+      // The registry mirror is on the sandbox's own network: pulls work under every policy.
+      expect((await shell.run('docker pull -q busybox')).code).toBe(0);
+    } finally {
+      await stop();
+    }
+  });
+
+  it('none: nowhere outside, not even DNS; the registry mirror still serves', async () => {
+    const { shell, stop } = await underPolicy('none');
+    try {
+      expect(await sandboxReaches(hosts.public.theirs, 80, shell)).toBe(false);
+      expect(await sandboxReaches(hosts.otherPublic.theirs, PORT, shell)).toBe(false);
+      const rules = execFileSync('iptables', ['-S', chainNames(EGRESS_SUBNETS.none).forward]).toString();
+      expect(rules).not.toMatch(/--dport 53/);
+      expect((await shell.run('docker pull -q busybox')).code).toBe(0);
+    } finally {
+      await stop();
+    }
   });
 });

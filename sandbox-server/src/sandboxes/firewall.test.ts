@@ -1,10 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { chainNames, firewallRules, resolversIn } from './firewall.ts';
+import { bridgeName, chainNames, firewallRules, ipv6Rules, resolversIn } from './firewall.ts';
 
 describe('the firewall rules', () => {
   it('replace both chains whole, let the subnet and DNS to resolvers pass, and refuse the rest', () => {
     const rules = firewallRules('10.89.0.0/16', ['10.255.255.53']).split('\n');
-    expect(chainNames('10.89.0.0/16')).toEqual({ forward: 'BERTH-FWD-10-89', input: 'BERTH-IN-10-89' });
+    expect(chainNames('10.89.0.0/16')).toEqual({
+      forward: 'BERTH-FWD-10-89',
+      input: 'BERTH-IN-10-89',
+      ipv6: 'BERTH-V6-10-89',
+    });
     expect(rules.slice(0, 3)).toEqual(['*filter', ':BERTH-FWD-10-89 - [0:0]', ':BERTH-IN-10-89 - [0:0]']);
     // Order matters: what passes comes before what is refused.
     const refusedAt = rules.findIndex((rule) => rule.includes('REJECT'));
@@ -27,5 +31,37 @@ describe('the firewall rules', () => {
     const conf =
       '# generated\nnameserver 10.255.255.53\nnameserver ::1\n  nameserver 169.254.169.254\nsearch x\n';
     expect(resolversIn(conf)).toEqual(['10.255.255.53', '169.254.169.254']);
+  });
+
+  it('end with what the egress policy allows: anything, the mirrors on 80 and 443, or nothing', () => {
+    const tail = (policy: 'open' | 'mirrors' | 'none') =>
+      firewallRules('10.89.0.0/16', ['10.255.255.53'], { policy, mirrorAddresses: ['203.0.113.80'] })
+        .split('\n')
+        .filter(
+          (rule) => rule.startsWith('-A BERTH-FWD') && !rule.includes('-d 1') && !rule.includes('-d 10.'),
+        );
+    expect(tail('open')).toEqual([]);
+    expect(tail('mirrors')).toEqual([
+      '-A BERTH-FWD-10-89 -s 10.89.0.0/16 -d 203.0.113.80 -p tcp -m multiport --dports 80,443 -j RETURN',
+      '-A BERTH-FWD-10-89 -s 10.89.0.0/16 -j REJECT --reject-with icmp-admin-prohibited',
+    ]);
+    expect(tail('none')).toEqual([
+      '-A BERTH-FWD-10-89 -s 10.89.0.0/16 -j REJECT --reject-with icmp-admin-prohibited',
+    ]);
+    expect(
+      firewallRules('10.89.0.0/16', ['10.255.255.53'], { policy: 'none', mirrorAddresses: [] }),
+    ).not.toMatch(/--dport 53/);
+  });
+
+  it('drop all IPv6 from the sandbox bridges, which Berth names by their subnet', () => {
+    expect(bridgeName('10.89.7.0/24')).toBe('b-10-89-7');
+    expect(bridgeName('10.89.255.0/24').length).toBeLessThanOrEqual(15); // Linux's limit for a name
+    expect(ipv6Rules('10.89.0.0/16').split('\n')).toEqual([
+      '*filter',
+      ':BERTH-V6-10-89 - [0:0]',
+      '-A BERTH-V6-10-89 -i b-10-89-+ -j DROP',
+      'COMMIT',
+      '',
+    ]);
   });
 });

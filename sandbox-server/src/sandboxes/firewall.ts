@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { lookup } from 'node:dns/promises';
+import { access, readFile } from 'node:fs/promises';
 import { isIPv4 } from 'node:net';
 import { promisify } from 'node:util';
 
@@ -22,8 +23,44 @@ export const FORBIDDEN_DESTINATIONS = [
 /** Chain names for a sandbox subnet, e.g. BERTH-FWD-10-89 for 10.89.0.0/16. */
 export function chainNames(subnet: string) {
   const [first, second] = subnet.split('.');
-  return { forward: `BERTH-FWD-${first}-${second}`, input: `BERTH-IN-${first}-${second}` };
+  return {
+    forward: `BERTH-FWD-${first}-${second}`,
+    input: `BERTH-IN-${first}-${second}`,
+    ipv6: `BERTH-V6-${first}-${second}`,
+  };
 }
+
+/**
+ * The host's name for the bridge of a sandbox's /24, e.g. b-10-89-7 for 10.89.7.0/24: named by
+ * Berth (not Docker's br-<id>) so the IPv6 rules can find every sandbox bridge by its prefix.
+ */
+export function bridgeName(subnet24: string): string {
+  const [first, second, third] = subnet24.split('.');
+  return `b-${first}-${second}-${third}`;
+}
+
+/**
+ * IPv6, as `ip6tables-restore --noflush` takes it. Sandbox networks are IPv4 only, but root in a
+ * sandbox can turn IPv6 on for its interface and reach the host on the bridge's link-local
+ * address, past every IPv4 rule: so nothing IPv6 from a sandbox bridge reaches the host or is
+ * forwarded anywhere.
+ */
+export function ipv6Rules(subnet: string): string {
+  const { ipv6 } = chainNames(subnet);
+  const [first, second] = subnet.split('.');
+  return ['*filter', `:${ipv6} - [0:0]`, `-A ${ipv6} -i b-${first}-${second}-+ -j DROP`, 'COMMIT', ''].join(
+    '\n',
+  );
+}
+
+/**
+ * Where sandboxes may go beyond the forbidden ranges: `open` anywhere; `mirrors` only Debian's
+ * package mirror (http and https; the registry mirror sits on each sandbox's own network, so
+ * every policy has it); `none` nowhere, not even DNS.
+ */
+export type EgressPolicy = 'open' | 'mirrors' | 'none';
+export const EGRESS_POLICIES = ['open', 'mirrors', 'none'] as const;
+const MIRROR_PORTS = '80,443';
 
 /**
  * The rules, as `iptables-restore --noflush` takes them: declaring a chain empties it, so the
@@ -31,31 +68,65 @@ export function chainNames(subnet: string) {
  *
  * Forwarded traffic (Docker sends it through DOCKER-USER first, bridged traffic included):
  * within the sandbox subnet it is left to Docker, which keeps each sandbox's bridge apart from
- * the others; DNS to the host's own resolvers passes, since Docker's embedded DNS asks them from
- * inside the sandbox (they are often private, 10.x or 169.254.169.254); anything else to a
- * forbidden range is refused. Traffic to the host itself (INPUT) from the
- * sandbox subnet is refused, except replies: the sandbox has no business with the host's ports,
- * the server's and the Docker API's among them.
+ * the others; DNS to the host's own resolvers passes unless the policy is `none`, since Docker's
+ * embedded DNS asks them from inside the sandbox (they are often private, 10.x or
+ * 169.254.169.254); anything else to a forbidden range is refused, and then whatever the egress
+ * policy does not allow (`mirrorAddresses`: the package mirror's, for `mirrors`). Traffic to the
+ * host itself (INPUT) from the sandbox subnet is refused, except replies: the sandbox has no
+ * business with the host's ports, the server's and the Docker API's among them.
  */
-export function firewallRules(subnet: string, resolvers: readonly string[]): string {
+export function firewallRules(
+  subnet: string,
+  resolvers: readonly string[],
+  egress: { policy: EgressPolicy; mirrorAddresses: readonly string[] } = {
+    policy: 'open',
+    mirrorAddresses: [],
+  },
+): string {
   const { forward, input } = chainNames(subnet);
   const reject = '-j REJECT --reject-with icmp-admin-prohibited';
+  const dns = egress.policy === 'none' ? [] : resolvers;
+  const mirrors = egress.policy === 'mirrors' ? egress.mirrorAddresses : [];
   return [
     '*filter',
     `:${forward} - [0:0]`,
     `:${input} - [0:0]`,
     `-A ${forward} -s ${subnet} -d ${subnet} -j RETURN`,
-    ...resolvers.flatMap((resolver) =>
+    ...dns.flatMap((resolver) =>
       ['udp', 'tcp'].map(
         (proto) => `-A ${forward} -s ${subnet} -d ${resolver} -p ${proto} --dport 53 -j RETURN`,
       ),
     ),
     ...FORBIDDEN_DESTINATIONS.map((range) => `-A ${forward} -s ${subnet} -d ${range} ${reject}`),
+    ...mirrors.map(
+      (address) =>
+        `-A ${forward} -s ${subnet} -d ${address} -p tcp -m multiport --dports ${MIRROR_PORTS} -j RETURN`,
+    ),
+    ...(egress.policy === 'open' ? [] : [`-A ${forward} -s ${subnet} ${reject}`]),
     `-A ${input} -s ${subnet} -m conntrack --ctstate ESTABLISHED,RELATED -j RETURN`,
     `-A ${input} -s ${subnet} ${reject}`,
     'COMMIT',
     '',
   ].join('\n');
+}
+
+/** The IPv4 addresses of the package mirrors, as this host resolves them now (addresses stay as they are). */
+export async function mirrorAddresses(
+  mirrors: readonly string[],
+): Promise<{ addresses: string[]; unresolved: string[] }> {
+  const unresolved: string[] = [];
+  const found = await Promise.all(
+    mirrors.map(async (mirror) => {
+      if (isIPv4(mirror)) return [mirror];
+      try {
+        return (await lookup(mirror, { all: true, family: 4 })).map((entry) => entry.address);
+      } catch {
+        unresolved.push(mirror);
+        return [];
+      }
+    }),
+  );
+  return { addresses: [...new Set(found.flat())].sort(), unresolved };
 }
 
 export class FirewallError extends Error {}
@@ -67,17 +138,36 @@ export function resolversIn(resolvConf: string): string[] {
     .filter((address) => isIPv4(address));
 }
 
-/** Installs the rules for `subnet` on this host and hooks them into DOCKER-USER and INPUT. */
-export async function applyFirewall(subnet: string): Promise<void> {
-  const { forward, input } = chainNames(subnet);
+/**
+ * Installs the rules for `subnet` and `egress` on this host and hooks them into DOCKER-USER and
+ * INPUT. Run again now and then, so `mirrors` follows the package mirror's addresses; names that
+ * did not resolve are returned (until they do, sandboxes cannot reach them).
+ */
+export async function applyFirewall(
+  subnet: string,
+  egress: { policy: EgressPolicy; mirrors: readonly string[] },
+): Promise<{ unresolved: string[] }> {
+  const { forward, input, ipv6 } = chainNames(subnet);
   try {
     const resolvers = resolversIn(await readFile('/etc/resolv.conf', 'utf8').catch(() => ''));
-    const restore = run('iptables-restore', ['--wait', '--noflush']);
-    restore.child.stdin?.end(firewallRules(subnet, resolvers));
-    await restore;
+    const { addresses, unresolved } =
+      egress.policy === 'mirrors' ? await mirrorAddresses(egress.mirrors) : { addresses: [], unresolved: [] };
+    const rules = firewallRules(subnet, resolvers, { policy: egress.policy, mirrorAddresses: addresses });
+    await restore('iptables-restore', rules);
     // Docker creates DOCKER-USER and sends forwarded traffic through it before its own rules.
-    await hook('DOCKER-USER', forward);
-    await hook('INPUT', input);
+    await hook('iptables', 'DOCKER-USER', forward);
+    await hook('iptables', 'INPUT', input);
+    if (
+      await access('/proc/sys/net/ipv6').then(
+        () => true,
+        () => false,
+      )
+    ) {
+      await restore('ip6tables-restore', ipv6Rules(subnet));
+      await hook('ip6tables', 'INPUT', ipv6);
+      await hook('ip6tables', 'FORWARD', ipv6);
+    }
+    return { unresolved };
   } catch (error) {
     const detail = (error as { stderr?: string }).stderr?.trim() || (error as Error).message;
     throw new FirewallError(
@@ -86,12 +176,18 @@ export async function applyFirewall(subnet: string): Promise<void> {
   }
 }
 
-async function hook(chain: string, target: string): Promise<void> {
+async function restore(command: 'iptables-restore' | 'ip6tables-restore', rules: string): Promise<void> {
+  const restoring = run(command, ['--wait', '--noflush']);
+  restoring.child.stdin?.end(rules);
+  await restoring;
+}
+
+async function hook(command: 'iptables' | 'ip6tables', chain: string, target: string): Promise<void> {
   // Before Docker's first start there is no DOCKER-USER yet; Docker adopts the one made here.
-  await run('iptables', ['--wait', '-n', '-L', chain]).catch(() => run('iptables', ['--wait', '-N', chain]));
+  await run(command, ['--wait', '-n', '-L', chain]).catch(() => run(command, ['--wait', '-N', chain]));
   try {
-    await run('iptables', ['--wait', '-C', chain, '-j', target]);
+    await run(command, ['--wait', '-C', chain, '-j', target]);
   } catch {
-    await run('iptables', ['--wait', '-I', chain, '1', '-j', target]);
+    await run(command, ['--wait', '-I', chain, '1', '-j', target]);
   }
 }
