@@ -9,7 +9,7 @@ import type { Config } from '../config/index.ts';
 import { ApiError, engineStatus, ignoreMissing } from '../errors/index.ts';
 import { connectMirror, disconnectMirror } from '../mirror/mirror.ts';
 import type { SandboxDriver, SandboxRecord, SandboxSpec, TerminalSize, TerminalStream } from './driver.ts';
-import { bridgeName } from './firewall.ts';
+import { bridgeName, hostResolvers } from './firewall.ts';
 import { FramedTerminal } from './framed-terminal.ts';
 import { label, labelsFor, pooledLabels, specFromLabels } from './labels.ts';
 import { sandboxSeccompProfile } from './seccomp.ts';
@@ -149,7 +149,7 @@ export class DockerSandboxDriver implements SandboxDriver {
         Image: this.settings.image,
         Hostname: 'sandbox',
         Labels: labels,
-        Env: ['DOCKER_ALLOW_IPV6_ON_IPV4_INTERFACE=1'],
+        Env: ['DOCKER_ALLOW_IPV6_ON_IPV4_INTERFACE=1', `BERTH_DNS=${(await hostResolvers()).join(' ')}`],
         HostConfig: {
           // Not --privileged (it fails on these hosts and is not needed): the few capabilities
           // an inner dockerd needs, in its own cgroup namespace so it can manage its containers.

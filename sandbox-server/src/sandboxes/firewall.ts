@@ -138,6 +138,12 @@ export function resolversIn(resolvConf: string): string[] {
     .filter((address) => isIPv4(address));
 }
 
+/** The host's IPv4 resolvers that a sandbox can be pointed at: not its loopback ones (a local stub). */
+export async function hostResolvers(): Promise<string[]> {
+  const conf = await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
+  return resolversIn(conf).filter((address) => !address.startsWith('127.'));
+}
+
 /**
  * Installs the rules for `subnet` and `egress` on this host and hooks them into DOCKER-USER and
  * INPUT. Run again now and then, so `mirrors` follows the package mirror's addresses; names that
@@ -149,7 +155,7 @@ export async function applyFirewall(
 ): Promise<{ unresolved: string[] }> {
   const { forward, input, ipv6 } = chainNames(subnet);
   try {
-    const resolvers = resolversIn(await readFile('/etc/resolv.conf', 'utf8').catch(() => ''));
+    const resolvers = await hostResolvers();
     const { addresses, unresolved } =
       egress.policy === 'mirrors' ? await mirrorAddresses(egress.mirrors) : { addresses: [], unresolved: [] };
     const rules = firewallRules(subnet, resolvers, { policy: egress.policy, mirrorAddresses: addresses });
