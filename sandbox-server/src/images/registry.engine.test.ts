@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { httpStatus } from '../mirror/probe.ts';
 import { inspectImage } from './build.ts';
 import { ensureCatalog } from './catalog.ts';
 import { ensureRegistryImage, REGISTRY_IMAGE } from './registry-image.ts';
@@ -88,12 +89,7 @@ async function startRegistry(env: string[]) {
   address = `127.0.0.1:${port}`;
   made.push(`${address}/library/x:1`, `${address}/library/x:2`);
   const deadline = Date.now() + 15_000;
-  while (
-    !(await fetch(`http://${address}/v2/`).then(
-      (r) => r.ok,
-      () => false,
-    ))
-  ) {
+  while ((await httpStatus(`http://${address}/v2/`, 2000)) !== 200) {
     if (Date.now() > deadline) throw new Error(`the registry did not answer on ${address}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

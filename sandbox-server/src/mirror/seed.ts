@@ -4,6 +4,7 @@ import type Docker from 'dockerode';
 import { engineStatus, ignoreMissing } from '../errors/index.ts';
 import type { CatalogImage } from '../images/index.ts';
 import { MIRROR_CONTAINER, MIRROR_NETWORK, MIRROR_VOLUME, mirrorLabel, REGISTRY_IMAGE } from './mirror.ts';
+import { httpStatus } from './probe.ts';
 
 type Log = (line: string) => void;
 export type MirrorMode = 'offline' | 'online';
@@ -17,8 +18,7 @@ const CACHE_VOLUME = 'berth-mirror-cache';
 export async function hubAnswers(): Promise<boolean> {
   try {
     await lookup(HUB);
-    await fetch(`https://${HUB}/v2/`, { method: 'HEAD', signal: AbortSignal.timeout(3000) });
-    return true;
+    return (await httpStatus(`https://${HUB}/v2/`, 3000, 'HEAD')) !== undefined;
   } catch {
     return false;
   }
@@ -66,11 +66,7 @@ function registryContainer(name: string, mode: 'seed' | MirrorMode, labels: Reco
 async function waitForRegistry(url: string): Promise<void> {
   const deadline = Date.now() + 30_000;
   for (;;) {
-    try {
-      if ((await fetch(`${url}/v2/`)).ok) return;
-    } catch {
-      // not listening yet
-    }
+    if ((await httpStatus(`${url}/v2/`, 2000)) === 200) return;
     if (Date.now() > deadline) throw new Error(`the registry at ${url} did not answer within 30 s`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
