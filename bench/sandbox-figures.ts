@@ -3,6 +3,7 @@ import { label } from '../sandbox-server/src/sandboxes/labels.ts';
 import {
   type CreatedSession,
   createSession,
+  endSession,
   eventually,
   poolSandboxes,
   sessionReady,
@@ -26,10 +27,6 @@ async function readyShell(
   return { session, shell, ms: ms(started) };
 }
 
-async function endSession(url: string, session: CreatedSession): Promise<void> {
-  await fetch(`${url}/api/session`, { method: 'DELETE', headers: { cookie: session.cookie, origin: url } });
-}
-
 /**
  * Session start → a shell that answers, `runs` times, one sandbox at a time, each ended before the
  * next; `before` runs ahead of each start and `check` sees each new session.
@@ -47,7 +44,7 @@ async function startTimes(
     check(session);
     samples.push(took);
     shell.close();
-    await endSession(url, session);
+    await endSession(url, session.cookie);
   }
   return samples;
 }
@@ -113,7 +110,7 @@ export async function interactive(url: string, samples: number): Promise<Figure[
     ];
   } finally {
     shell.close();
-    await endSession(url, session);
+    await endSession(url, session.cookie);
   }
 }
 
@@ -172,7 +169,7 @@ export async function flood(url: string, megabytes: number): Promise<Figure[]> {
   } finally {
     probe.close();
     shell.close();
-    await endSession(url, session);
+    await endSession(url, session.cookie);
   }
 }
 
@@ -187,7 +184,7 @@ export async function dockerCommands(url: string): Promise<Figure[]> {
       return ms(started);
     } finally {
       shell.close();
-      await endSession(url, session);
+      await endSession(url, session.cookie);
     }
   };
   return [
@@ -226,7 +223,7 @@ export async function idleMemory(url: string, idleSeconds: number): Promise<Figu
     ];
   } finally {
     shell.close();
-    await endSession(url, session);
+    await endSession(url, session.cookie);
   }
 }
 
@@ -255,7 +252,7 @@ export async function idleCapacity(url: string, most: number, batch = 10): Promi
       process.stderr.write(`bench:   ${idle.length} idle sandboxes: start ${Math.round(latest)} ms\n`);
     }
   } finally {
-    await Promise.all(idle.map((session) => endSession(url, session)));
+    await Promise.all(idle.map((session) => endSession(url, session.cookie)));
   }
   const doubled = latest >= 2 * baseline;
   return [
@@ -305,7 +302,7 @@ export async function concurrentReaders(url: string, readers: number): Promise<F
         errors.push(error instanceof Error ? error.message : String(error));
       } finally {
         ready?.shell.close();
-        if (ready) await endSession(url, ready.session);
+        if (ready) await endSession(url, ready.session.cookie);
       }
     }),
   );

@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createSession } from '../../sandbox-server/src/testing/server.ts';
+import { createSession, endSession } from '../../sandbox-server/src/testing/server.ts';
 import { TerminalClient } from '../../sandbox-server/src/testing/terminal-client.ts';
 import {
   ENDING_KEYS,
@@ -163,7 +163,7 @@ export async function runPage(url: string, file: string): Promise<PageReport> {
     }
   } finally {
     for (const open of terminals.values()) open.ws.terminate();
-    await fetch(`${url}/api/session`, { method: 'DELETE', headers: { cookie: session.cookie, origin: url } });
+    await endSession(url, session.cookie);
   }
   return { page, results, seconds: (performance.now() - started) / 1000 };
 }

@@ -5,6 +5,7 @@ import {
   type CreatedSession,
   createSession,
   docker,
+  endSession,
   eventually,
   removeInstance,
   startTestServer,
@@ -81,10 +82,7 @@ async function visit(url: string, address: string): Promise<Visitor> {
 
 async function leave(url: string, visitor: Visitor): Promise<void> {
   visitor.terminal.ws.terminate();
-  await fetch(`${url}/api/session`, {
-    method: 'DELETE',
-    headers: { origin: url, cookie: visitor.session.cookie },
-  });
+  await endSession(url, visitor.session.cookie);
 }
 
 /** The server's health check and the bystander's shell both answer within ANSWER_WITHIN_MS. */

@@ -57,6 +57,8 @@ export class DockerSandboxDriver implements SandboxDriver {
   /** Subnets this process is creating networks on right now. */
   private readonly reserving = new Set<string>();
   private readonly starts = new StartGate(STARTS_AT_ONCE);
+  /** Each measured sandbox's storage paths on this host (see storageOf). */
+  private readonly storage = new Map<string, string[]>();
 
   constructor(
     private readonly docker: Docker,
@@ -223,26 +225,8 @@ export class DockerSandboxDriver implements SandboxDriver {
   }
 
   async diskUsage(sessionId: string): Promise<number | undefined> {
-    const names = this.names(sessionId);
-    const [volume, container] = await Promise.all([
-      this.docker.getVolume(names.volume).inspect(),
-      this.docker.getContainer(names.container).inspect(),
-    ]);
-    // The inner engine's storage, and the sandbox's own writes above its image (home, /etc, …).
-    const layers = container.GraphDriver?.Data as { UpperDir?: string } | undefined; // overlay2's
-    const paths = [volume.Mountpoint, layers?.UpperDir].filter(
-      (path): path is string => typeof path === 'string' && path !== '',
-    );
-    // A server that does not run on the engine's host (or not as root) cannot see them.
-    const visible = await Promise.all(
-      paths.map((path) =>
-        access(path).then(
-          () => true,
-          () => false,
-        ),
-      ),
-    );
-    if (paths.length === 0 || visible.includes(false)) return undefined;
+    const paths = await this.storageOf(sessionId);
+    if (!paths) return undefined;
     // Blocks in use (a sparse file costs nothing), hard links once, one file system.
     const du = await run('du', ['-s', '-c', '-x', '-B1', ...paths], { maxBuffer: 1024 * 1024 }).catch(
       // du complains of files that vanish while it walks (a reader's build) and still prints the total.
@@ -253,7 +237,39 @@ export class DockerSandboxDriver implements SandboxDriver {
     return Number(total);
   }
 
+  /**
+   * Where the engine keeps a sandbox's bytes on this host: its volume (the inner engine's storage)
+   * and its container's upper layer (the sandbox's own writes: home, /etc, …). They never move, so
+   * they are asked once per sandbox. Undefined when this server cannot see them: not on the
+   * engine's host, or not as root.
+   */
+  private async storageOf(sessionId: string): Promise<string[] | undefined> {
+    const known = this.storage.get(sessionId);
+    if (known) return known;
+    const names = this.names(sessionId);
+    const [volume, container] = await Promise.all([
+      this.docker.getVolume(names.volume).inspect(),
+      this.docker.getContainer(names.container).inspect(),
+    ]);
+    const layers = container.GraphDriver?.Data as { UpperDir?: string } | undefined; // overlay2's
+    const paths = [volume.Mountpoint, layers?.UpperDir].filter(
+      (path): path is string => typeof path === 'string' && path !== '',
+    );
+    const visible = await Promise.all(
+      paths.map((path) =>
+        access(path).then(
+          () => true,
+          () => false,
+        ),
+      ),
+    );
+    if (paths.length === 0 || visible.includes(false)) return undefined;
+    this.storage.set(sessionId, paths);
+    return paths;
+  }
+
   async stop(sessionId: string): Promise<void> {
+    this.storage.delete(sessionId);
     const names = this.names(sessionId);
     await this.removeContainer(names.container);
     await disconnectMirror(this.docker, names.network);

@@ -244,16 +244,20 @@ export class Sessions {
     if (this.diskUnseen) return;
     for (const session of this.all()) {
       if (session.state !== 'ready' || session.ended.aborted) continue;
-      const used = await this.driver.diskUsage(session.id).catch((error: unknown) => {
+      let used: number | undefined;
+      try {
+        used = await this.driver.diskUsage(session.id);
+      } catch (error) {
+        // A sandbox removed while it was measured is no news; anything else is worth a line.
         if (!session.ended.aborted) this.log.warn({ session: session.id, err: error }, 'disk usage unknown');
-        return null;
-      });
+        continue;
+      }
       if (used === undefined) {
-        if (!this.diskUnseen) this.log.warn({ event: 'disk_unwatched' }, DISK_UNSEEN);
+        this.log.warn({ event: 'disk_unwatched' }, DISK_UNSEEN);
         this.diskUnseen = true;
         return;
       }
-      if (used !== null && used > this.config.sandbox.diskBytes) {
+      if (used > this.config.sandbox.diskBytes) {
         this.log.warn({ session: session.id, event: 'sandbox_disk_full', bytes: used }, 'sandbox disk full');
         void this.end(session, 'disk_full');
       }
