@@ -35,12 +35,6 @@ export async function startServer(config: Config): Promise<RunningServer> {
       { event: 'firewall_off' },
       'BERTH_FIREWALL=off: sandboxes may reach the host, its network and 169.254.169.254, and BERTH_EGRESS is not enforced',
     );
-  if (config.sandbox.runtime === 'runc') {
-    log.warn(
-      { event: 'runtime_runc' },
-      'sandboxes run under runc: fine for a team, not a boundary against a determined stranger (root in a sandbox can change host-wide kernel settings); see SECURITY.md for Sysbox or a microVM',
-    );
-  }
   const docker = new Docker();
   const metrics = createMetrics();
   const driver = new DockerSandboxDriver(docker, { ...config.sandbox, instance: config.instance }, log);

@@ -1,13 +1,12 @@
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
-import { label } from '../../sandbox-server/src/sandboxes/labels.ts';
 import type { RunningServer } from '../../sandbox-server/src/server.ts';
 import {
   type CreatedSession,
   createSession,
-  docker,
   endSession,
   eventually,
   removeInstance,
+  sandboxContainer,
   startTestServer,
 } from '../../sandbox-server/src/testing/server.ts';
 import { TerminalClient } from '../../sandbox-server/src/testing/terminal-client.ts';
@@ -96,13 +95,9 @@ export async function expectStillAnswering({ server, bystander }: Hostile): Prom
   expect(Date.now() - started).toBeLessThan(ANSWER_WITHIN_MS * 2);
 }
 
-/** The sandbox container of a session, as the host's engine has it. */
-export async function sandboxOf(visitor: Visitor) {
-  const [found] = await docker.listContainers({
-    filters: JSON.stringify({ label: [`${label.session}=${visitor.session.id}`] }),
-  });
-  if (!found) throw new Error(`no sandbox for session ${visitor.session.id}`);
-  return docker.getContainer(found.Id);
+/** The sandbox container of a visitor, as the host's engine has it. */
+export function sandboxOf(visitor: Visitor) {
+  return sandboxContainer(visitor.session.id);
 }
 
 type Stats = {

@@ -4,7 +4,8 @@ import { type AddressInfo, createServer } from 'node:net';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bridgeName } from '../../sandbox-server/src/sandboxes/firewall.ts';
-import { useHostile, type Visitor } from './hostile.ts';
+import { eventually, sandboxAddresses } from '../../sandbox-server/src/testing/server.ts';
+import { sandboxOf, useHostile, type Visitor } from './hostile.ts';
 
 const run = promisify(execFile);
 
@@ -18,12 +19,20 @@ const BYSTANDER_PORT = 7777;
 
 beforeAll(async () => {
   const { bystander } = hostile;
-  gateway = (await bystander.terminal.run("ip route | awk '/^default/ {print $3}'")).output.trim();
-  bystanderAddress = (
-    await bystander.terminal.run("ip -4 -o addr show eth0 | awk '{print $4}' | cut -d/ -f1")
-  ).output.trim();
-  const served = await bystander.terminal.run(`busybox httpd -p ${BYSTANDER_PORT} -h /tmp`);
-  expect(served.code).toBe(0);
+  ({ gateway, address: bystanderAddress } = await sandboxAddresses(bystander.session.id));
+  // A web server on the bystander sandbox's own address. The reader's shell has a network of its
+  // own behind it, so this one is started from the host's side, as the container's root.
+  const sandbox = await sandboxOf(bystander);
+  const httpd = await sandbox.exec({
+    Cmd: ['busybox', 'httpd', '-p', String(BYSTANDER_PORT), '-h', '/berth'],
+    User: '0:0',
+  });
+  await httpd.start({});
+  await eventually(
+    async () =>
+      (await fetch(`http://${bystanderAddress}:${BYSTANDER_PORT}/`).catch(() => undefined))?.status === 404,
+    'the bystander web server',
+  );
 });
 
 describe('a visitor reaching out of their sandbox', () => {
@@ -52,11 +61,8 @@ describe('a visitor reaching out of their sandbox', () => {
   });
 
   it('to another visitor’s sandbox: unreachable, from the sandbox and from its containers', async () => {
-    // The bystander reaches its own server: the address and port are right.
-    const own = await hostile.bystander.terminal.run(
-      `curl -s -m 3 -o /dev/null -w '%{http_code}' http://${bystanderAddress}:${BYSTANDER_PORT}/`,
-    );
-    expect(own.output).toMatch(/404/);
+    // The host reaches it: the address and port are right.
+    expect((await fetch(`http://${bystanderAddress}:${BYSTANDER_PORT}/`)).status).toBe(404);
     const attacker = await hostile.attacker();
     const direct = await attacker.terminal.run(`curl -sS -m 3 http://${bystanderAddress}:${BYSTANDER_PORT}/`);
     expect(direct.code).not.toBe(0);
@@ -76,9 +82,9 @@ describe('a visitor reaching out of their sandbox', () => {
       const { stdout } = await run('ip', ['-6', '-o', 'addr', 'show', 'dev', await bridgeOf(attacker)]);
       const linkLocal = /inet6 (fe80::[0-9a-f:]+)\//.exec(stdout)?.[1];
       expect(linkLocal).toBeDefined();
-      // Docker leaves /proc/sys read-only and IPv6 off in the sandbox; its root can undo both.
+      // IPv6 on for eth0, with /proc/sys made writable first where it is not: the reader's root can.
       const enabled = await attacker.terminal.run(
-        'sudo mount -o remount,rw /proc/sys && sudo sysctl -qw net.ipv6.conf.eth0.disable_ipv6=0 && sleep 2 && grep eth0 /proc/net/if_inet6',
+        '{ sudo sysctl -qw net.ipv6.conf.eth0.disable_ipv6=0 2>/dev/null || { sudo mount -o remount,rw /proc/sys && sudo sysctl -qw net.ipv6.conf.eth0.disable_ipv6=0; }; } && sleep 2 && grep eth0 /proc/net/if_inet6',
       );
       expect(enabled.output).toMatch(/^fe80/m); // eth0 has its IPv6 link-local address
       const reached = await attacker.terminal.run(`busybox nc -w 3 ${linkLocal}%eth0 ${port} </dev/null`);
@@ -91,6 +97,6 @@ describe('a visitor reaching out of their sandbox', () => {
 
 /** The host's name for a visitor's sandbox bridge, from the sandbox's IPv4 address. */
 async function bridgeOf(visitor: Visitor): Promise<string> {
-  const address = (await visitor.terminal.run("ip -4 -o addr show eth0 | awk '{print $4}'")).output.trim();
-  return bridgeName(address.replace(/\.\d+\/\d+$/, '.0/24'));
+  const { address } = await sandboxAddresses(visitor.session.id);
+  return bridgeName(address.replace(/\.\d+$/, '.0/24'));
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, resourcesOf } from '../../sandbox-server/src/testing/server.ts';
 import { statsOf, untilPids, useHostile } from './hostile.ts';
@@ -109,24 +109,64 @@ describe('a visitor turning on their own sandbox', () => {
 
   it('nsenters PID 1: that is the sandbox’s own init, and the host stays out of sight', async () => {
     const attacker = await hostile.attacker();
-    const entered = await attacker.terminal.run(`sudo nsenter -t 1 -a sh -c 'hostname; cat ${marker.path}'`);
+    // All of them: the time namespace is the host's, and not the reader's root's to join.
+    const all = await attacker.terminal.run(`sudo nsenter -t 1 -a sh -c 'hostname; cat ${marker.path}'`);
+    expect(all.code).not.toBe(0);
+    expect(all.output).toMatch(/Operation not permitted/);
+    const entered = await attacker.terminal.run(
+      `sudo nsenter -t 1 -m -u -i -n -p sh -c 'hostname; cat ${marker.path}'`,
+    );
     expect(entered.output).toMatch(/^sandbox\r?$/m);
     expect(entered.output).not.toContain(marker.text);
   });
 
-  it('runs an inner container with --privileged and the root mounted: it is refused, and a plain mount sees only the sandbox', async () => {
+  it('runs an inner container with --privileged and the root mounted: it sees only the sandbox', async () => {
     const attacker = await hostile.attacker();
-    const privileged = await attacker.terminal.run(
-      `docker run --rm --privileged -v /:/host busybox cat /host${marker.path}`,
-      90_000,
-    );
-    expect(privileged.code).not.toBe(0);
-    expect(privileged.output).not.toContain(marker.text);
-    const mounted = await attacker.terminal.run(
-      `docker run --rm -v /:/host busybox sh -c 'cat /host/etc/hostname; cat /host${marker.path}'`,
-    );
-    expect(mounted.output).toMatch(/^sandbox\r?$/m);
-    expect(mounted.output).not.toContain(marker.text);
+    for (const flags of ['--privileged -v /:/host', '-v /:/host']) {
+      const mounted = await attacker.terminal.run(
+        `docker run --rm ${flags} busybox sh -c 'cat /host/etc/hostname; cat /host${marker.path}'`,
+        90_000,
+      );
+      expect(mounted.output).toMatch(/^sandbox\r?$/m);
+      expect(mounted.output).not.toContain(marker.text);
+    }
+  });
+
+  // Each writes back the value it read, so it would change nothing on the host if it got through;
+  // what is asserted is that it does not. kernel.core_pattern names a program the kernel runs as
+  // the host's root: a sandbox that could write it would be root on the host.
+  describe('writes host-wide kernel settings: refused', () => {
+    const writeBack = (path: string) => `cat ${path} > /tmp/was && cat /tmp/was > ${path}`;
+
+    it('through a /proc of its own, and with sysctl', async () => {
+      const attacker = await hostile.attacker();
+      const mounted = await attacker.terminal.run(
+        `sudo sh -c 'mkdir -p /tmp/p && mount -t proc proc /tmp/p && ${writeBack('/tmp/p/sys/kernel/core_pattern')}'`,
+      );
+      expect(mounted.code).not.toBe(0);
+      expect(mounted.output).toMatch(/Permission denied|Read-only file system/);
+      const sysctl = await attacker.terminal.run(
+        'sudo sysctl -w kernel.core_pattern="$(cat /proc/sys/kernel/core_pattern)"',
+      );
+      expect(sysctl.code).not.toBe(0);
+    });
+
+    it('from a --privileged inner container', async () => {
+      const attacker = await hostile.attacker();
+      const inner = await attacker.terminal.run(
+        `docker run --rm --privileged busybox sh -c 'mkdir /p && mount -t proc proc /p && ${writeBack('/p/sys/kernel/core_pattern')}'`,
+        90_000,
+      );
+      expect(inner.code, inner.output).not.toBe(0);
+      expect(inner.output).toMatch(/Permission denied|Read-only file system/);
+    });
+
+    it.runIf(existsSync('/sys/kernel/uevent_helper'))('through /sys (uevent_helper)', async () => {
+      const attacker = await hostile.attacker();
+      const uevent = await attacker.terminal.run(`sudo sh -c '${writeBack('/sys/kernel/uevent_helper')}'`);
+      expect(uevent.code).not.toBe(0);
+      expect(uevent.output).toMatch(/Permission denied|Read-only file system/);
+    });
   });
 });
 

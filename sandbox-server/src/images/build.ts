@@ -10,7 +10,7 @@ export type ImageLog = (line: string) => void;
 
 export type EnsureImageResult =
   | { ref: string; built: false }
-  | { ref: string; built: true; seconds: number; via?: 'pull' | 'debootstrap' | 'build' };
+  | { ref: string; built: true; seconds: number; via?: 'pull' | 'debootstrap' | 'build' | 'shift' };
 
 export interface EnsureImageOptions {
   docker: Docker;
@@ -108,7 +108,7 @@ async function imageId(docker: Docker, ref: string): Promise<string> {
 }
 
 /** The image a rebuild replaced; still in use by a sandbox it stays, which is fine. */
-async function removeQuietly(docker: Docker, id: string) {
+export async function removeQuietly(docker: Docker, id: string) {
   try {
     await docker.getImage(id).remove();
   } catch {}

@@ -3,8 +3,11 @@ import type Docker from 'dockerode';
 import { BASE_IMAGE, ensureBaseImage } from './base.ts';
 import { type EnsureImageResult, ensureImage, type ImageLog } from './build.ts';
 import { CATALOG_NAMES } from './catalog.ts';
+import { ensureShiftedImage } from './shift-ids.ts';
 
 export const SANDBOX_IMAGE = 'berth/sandbox:latest';
+/** The Dockerfile's image, before its files are given to the reader's root. */
+const SANDBOX_UNSHIFTED_IMAGE = 'berth/sandbox-unshifted:latest';
 const SANDBOX_CONTEXT = fileURLToPath(new URL('./sandbox/', import.meta.url));
 
 /** Makes sure the sandbox image (and the Debian base under it) exists and is current. */
@@ -13,13 +16,14 @@ export async function ensureSandboxImage(options: {
   log: ImageLog;
 }): Promise<EnsureImageResult[]> {
   const base = await ensureBaseImage(options);
-  const sandbox = await ensureImage({
+  const unshifted = await ensureImage({
     ...options,
     contextDir: SANDBOX_CONTEXT,
-    tag: SANDBOX_IMAGE,
+    tag: SANDBOX_UNSHIFTED_IMAGE,
     dependsOn: [BASE_IMAGE],
     // Read by the sandbox's docker wrapper when an image is not available offline.
     files: { catalog: `${CATALOG_NAMES}\n` },
   });
-  return [base, sandbox];
+  const sandbox = await ensureShiftedImage({ ...options, from: SANDBOX_UNSHIFTED_IMAGE, tag: SANDBOX_IMAGE });
+  return [base, unshifted, sandbox];
 }

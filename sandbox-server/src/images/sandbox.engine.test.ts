@@ -3,10 +3,10 @@ import type { Duplex } from 'node:stream';
 import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sandboxSeccompProfile } from '../sandboxes/seccomp.ts';
+import { confinement, EXEC_USER, inside, READER } from '../sandboxes/confinement.ts';
 import { ensureSandboxImage, SANDBOX_IMAGE } from './sandbox-image.ts';
 
-// The flag set the server uses (see ARCHITECTURE.md, "Facts verified on these machines").
+// The flag set the server uses (see ARCHITECTURE.md, "Facts verified on these machines"), and its way in.
 const docker = new Docker();
 const name = `berth-sandbox-test-${randomUUID().slice(0, 8)}`;
 let container: Docker.Container;
@@ -22,13 +22,7 @@ describe('the sandbox image', () => {
       Env: ['DOCKER_ALLOW_IPV6_ON_IPV4_INTERFACE=1'],
       Labels: { 'berth.test': 'images' },
       HostConfig: {
-        // Not in @types/dockerode yet; the engine has had it since API 1.41.
-        ...({ CgroupnsMode: 'private' } as Docker.HostConfig),
-        Init: true,
-        CapAdd: ['SYS_ADMIN', 'NET_ADMIN'],
-        SecurityOpt: [`seccomp=${sandboxSeccompProfile()}`],
-        Tmpfs: { '/run': '', '/tmp': '' },
-        Sysctls: { 'net.ipv4.ip_forward': '1' },
+        ...confinement(),
         Memory: 1024 ** 3,
         PidsLimit: 512,
         Mounts: [{ Type: 'volume', Source: name, Target: '/var/lib/docker' }],
@@ -107,7 +101,7 @@ describe('the sandbox image', () => {
     const first = await startAttach('keep', id);
     first.stream.write('KEPT=yes; sleep 1000 & echo marker-$((6*7))\r');
     await first.waitFor(/marker-42/);
-    await exec(['berth-term', 'detach', 'keep', id], 'reader');
+    await exec(['berth-term', 'detach', 'keep', id]);
     await first.ended;
 
     const second = await startAttach('keep', randomUUID());
@@ -119,8 +113,14 @@ describe('the sandbox image', () => {
   });
 });
 
-async function exec(cmd: string[], user = 'reader') {
-  const execution = await container.exec({ Cmd: cmd, User: user, AttachStdout: true, AttachStderr: true });
+async function exec(cmd: string[], as: typeof READER | 'root' = READER) {
+  const argv = as === 'root' ? inside(cmd) : inside(cmd, as);
+  const execution = await container.exec({
+    Cmd: argv,
+    User: EXEC_USER,
+    AttachStdout: true,
+    AttachStderr: true,
+  });
   const stream = await execution.start({});
   const [stdout, stderr] = [new PassThrough(), new PassThrough()];
   const out: Buffer[] = [];
@@ -136,10 +136,9 @@ async function exec(cmd: string[], user = 'reader') {
 /** Attaches a terminal the way the server does: docker exec -t, stdin open, as reader. */
 async function startAttach(terminal: string, id: string) {
   const execution = await container.exec({
-    Cmd: ['berth-term', 'attach', terminal, '100x30', '--id', id],
-    User: 'reader',
-    WorkingDir: '/home/reader',
-    Env: ['TERM=xterm-256color'],
+    Cmd: inside(['berth-term', 'attach', terminal, '100x30', '--id', id], READER),
+    User: EXEC_USER,
+    Env: ['TERM=xterm-256color', 'HOME=/home/reader'],
     Tty: true,
     AttachStdin: true,
     AttachStdout: true,

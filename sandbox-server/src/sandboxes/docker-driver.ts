@@ -8,11 +8,11 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/index.ts';
 import { ApiError, engineStatus, ignoreMissing } from '../errors/index.ts';
 import { connectMirror, disconnectMirror } from '../mirror/mirror.ts';
+import { confinement, EXEC_USER, inside, NOBODY, READER } from './confinement.ts';
 import type { SandboxDriver, SandboxRecord, SandboxSpec, TerminalSize, TerminalStream } from './driver.ts';
 import { bridgeName, hostResolvers } from './firewall.ts';
 import { FramedTerminal } from './framed-terminal.ts';
 import { label, labelsFor, pooledLabels, specFromLabels } from './labels.ts';
-import { sandboxSeccompProfile } from './seccomp.ts';
 import { StartGate } from './start-gate.ts';
 
 const run = promisify(execFile);
@@ -38,8 +38,6 @@ const EXEC_TIMEOUT_SECONDS = 10;
 const EXEC_WAIT_MS = 13_000;
 const EXEC_MAX_BYTES = 8 * 1024 * 1024;
 
-/** Terminals run as the image's unprivileged reader, who has passwordless sudo like a cloud VM's user. */
-const TERMINAL_USER = 'reader';
 const TERMINAL_HOME = '/home/reader';
 
 type Settings = Config['sandbox'] & { instance: string };
@@ -153,14 +151,7 @@ export class DockerSandboxDriver implements SandboxDriver {
         Labels: labels,
         Env: ['DOCKER_ALLOW_IPV6_ON_IPV4_INTERFACE=1', `BERTH_DNS=${(await hostResolvers()).join(' ')}`],
         HostConfig: {
-          // Not --privileged (it fails on these hosts and is not needed): the few capabilities
-          // an inner dockerd needs, in its own cgroup namespace so it can manage its containers.
-          Init: true,
-          CapAdd: ['SYS_ADMIN', 'NET_ADMIN'],
-          SecurityOpt: [`seccomp=${sandboxSeccompProfile()}`],
-          CgroupnsMode: 'private',
-          Tmpfs: { '/run': '', '/tmp': '' },
-          Sysctls: { 'net.ipv4.ip_forward': '1' },
+          ...confinement(),
           Memory: this.settings.memoryBytes,
           MemorySwap: this.settings.memoryBytes,
           NanoCpus: Math.round(this.settings.cpus * 1e9),
@@ -400,13 +391,15 @@ export class DockerSandboxDriver implements SandboxDriver {
     const attachId = randomUUID();
     // No TTY: the shell's PTY is berth-term's, and the server speaks berth-term's frames itself.
     const exec = await container.exec({
-      Cmd: ['berth-term', 'attach', name, `${size.cols}x${size.rows}`, '--id', attachId, '--framed'],
+      Cmd: inside(
+        ['berth-term', 'attach', name, `${size.cols}x${size.rows}`, '--id', attachId, '--framed'],
+        READER,
+      ),
       AttachStdin: true,
       AttachStdout: true,
       AttachStderr: true,
       Tty: false,
-      User: TERMINAL_USER,
-      WorkingDir: TERMINAL_HOME,
+      User: EXEC_USER,
       Env: ['TERM=xterm-256color', 'LANG=C.UTF-8', `HOME=${TERMINAL_HOME}`],
     });
     const socket = (await exec.start({ hijack: true, stdin: true })) as Duplex;
@@ -428,8 +421,8 @@ export class DockerSandboxDriver implements SandboxDriver {
       stream.destroy();
       try {
         const detacher = await container.exec({
-          Cmd: ['berth-term', 'detach', name, attachId],
-          User: TERMINAL_USER,
+          Cmd: inside(['berth-term', 'detach', name, attachId], READER),
+          User: EXEC_USER,
           AttachStdout: true,
           AttachStderr: true,
         });
@@ -454,8 +447,8 @@ export class DockerSandboxDriver implements SandboxDriver {
     const container = this.docker.getContainer(this.names(sessionId).container);
     try {
       const exec = await container.exec({
-        Cmd: ['timeout', '-k', '2', String(EXEC_TIMEOUT_SECONDS), ...argv],
-        User: 'root',
+        Cmd: inside(['timeout', '-k', '2', String(EXEC_TIMEOUT_SECONDS), ...argv]),
+        User: EXEC_USER,
         AttachStdout: true,
         AttachStderr: true,
       });
@@ -487,8 +480,8 @@ export class DockerSandboxDriver implements SandboxDriver {
     const container = this.docker.getContainer(this.names(sessionId).container);
     // busybox's nc relays stdin and stdout to the port; as nobody, it can do nothing else.
     const exec = await container.exec({
-      Cmd: ['busybox', 'nc', '127.0.0.1', String(port)],
-      User: 'nobody',
+      Cmd: inside(['busybox', 'nc', '127.0.0.1', String(port)], NOBODY),
+      User: EXEC_USER,
       AttachStdin: true,
       AttachStdout: true,
       AttachStderr: true,

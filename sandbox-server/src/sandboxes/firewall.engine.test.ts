@@ -3,7 +3,13 @@ import { randomBytes } from 'node:crypto';
 import { connect, createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../server.ts';
-import { readyTerminal, removeInstance, startTestServer } from '../testing/server.ts';
+import {
+  readySession,
+  readyTerminal,
+  removeInstance,
+  sandboxAddresses,
+  startTestServer,
+} from '../testing/server.ts';
 import type { TerminalClient } from '../testing/terminal-client.ts';
 import { chainNames } from './firewall.ts';
 
@@ -22,6 +28,7 @@ const ip = (...args: string[]) => execFileSync('ip', args, { stdio: 'pipe' });
 
 let server: RunningServer & { instance: string };
 let terminal: TerminalClient;
+let sessionId: string;
 let listener: ChildProcess | undefined;
 let hostListener: Server | undefined;
 
@@ -71,7 +78,10 @@ beforeAll(async () => {
   hostListener = createServer((socket) => socket.end()).listen(PORT, '0.0.0.0');
 
   server = await startTestServer({ BERTH_EGRESS: 'open' });
-  terminal = await readyTerminal(server.url);
+  ({
+    terminal,
+    session: { id: sessionId },
+  } = await readySession(server.url));
 });
 
 afterAll(async () => {
@@ -101,7 +111,7 @@ describe('the sandbox firewall', () => {
   });
 
   it("keeps a sandbox off the host's own ports", async () => {
-    const gateway = (await terminal.run("ip route | awk '/^default/ { print $3 }'")).output.trim();
+    const { gateway } = await sandboxAddresses(sessionId);
     expect(gateway).toMatch(/^10\.89\.\d+\.1$/);
     expect(await hostReaches(gateway, PORT)).toBe(true);
     expect(await sandboxReaches(gateway, PORT)).toBe(false);

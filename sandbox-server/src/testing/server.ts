@@ -150,12 +150,39 @@ export async function removeInstance(instance: string): Promise<void> {
 }
 
 /** A new session on `url` and its `main` terminal, at its first prompt. */
-export async function readyTerminal(url: string): Promise<TerminalClient> {
+export async function readySession(
+  url: string,
+): Promise<{ session: CreatedSession; terminal: TerminalClient }> {
   const session = await createSession(url);
   if (session.status !== 201) throw new Error(`no session: ${JSON.stringify(session.body)}`);
   const terminal = await TerminalClient.open(url, 'main', { cookie: session.cookie });
   await terminal.ready();
-  return terminal;
+  return { session, terminal };
+}
+
+export async function readyTerminal(url: string): Promise<TerminalClient> {
+  return (await readySession(url)).terminal;
+}
+
+/** The sandbox container of a session, as the host's engine has it. */
+export async function sandboxContainer(sessionId: string): Promise<Docker.Container> {
+  const [found] = await docker.listContainers({
+    filters: JSON.stringify({ label: [`${label.session}=${sessionId}`] }),
+  });
+  if (!found) throw new Error(`no sandbox for session ${sessionId}`);
+  return docker.getContainer(found.Id);
+}
+
+/**
+ * A sandbox on its own network, as the host sees it: its address, and the host's own there (the
+ * gateway). The reader's shell sees neither: its namespaces have a network of their own behind
+ * the sandbox's.
+ */
+export async function sandboxAddresses(sessionId: string): Promise<{ address: string; gateway: string }> {
+  const { NetworkSettings } = await (await sandboxContainer(sessionId)).inspect();
+  const [network] = Object.values(NetworkSettings.Networks);
+  if (!network) throw new Error(`the sandbox of session ${sessionId} has no network`);
+  return { address: network.IPAddress, gateway: network.Gateway };
 }
 
 /** How many sandboxes the server's warm pool holds in `state` now, from its /metrics. */

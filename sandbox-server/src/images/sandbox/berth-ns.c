@@ -1,0 +1,265 @@
+/*
+ * berth-ns: the line between the sandbox container and the reader.
+ *
+ *   berth-ns init SETUP NETWORK -- PROGRAM [ARG...]   the container's entrypoint
+ *   berth-ns enter PROGRAM [ARG...]                     every `docker exec` of the server
+ *
+ * The sandbox container is root on the host's kernel: it needs CAP_SYS_ADMIN for its inner
+ * Docker, and with it a root that could mount a fresh /proc and write host-wide kernel settings
+ * (kernel.core_pattern names a program the kernel runs as host root). So nothing of the reader
+ * runs there. `init` starts the reader's world in its own user namespace, where root is host
+ * uid 100000 and owns everything the reader sees (the image build shifted every file's owner by
+ * 100000), with its own mount, network, PID, cgroup, UTS and IPC namespaces. Capabilities there
+ * reach only what that namespace owns: kernel-wide settings stay the host's.
+ *
+ * What runs outside must not run anything the reader can write, or a reader would rewrite it
+ * and be root outside. So this program is static and lives in /berth, which, like /, stays
+ * owned by the host's root; `init` refuses to run twice, because the shell scripts it calls
+ * first are the reader's files once a reader has been in; and `enter` becomes root of the
+ * reader's namespaces before it runs anything of theirs.
+ *
+ * init: runs SETUP (prepares cgroups and storage), makes the child's namespaces, maps its ids,
+ * moves it into the reader's cgroup, runs NETWORK with the child's pid (a veth into its network
+ * namespace), then lets it go: the child becomes PID 1 of the reader's PID namespace, reaps
+ * orphans as docker-init does outside, and runs PROGRAM as the reader's root. init exits with
+ * PROGRAM's status. The child's pid (in the container's PID namespace) goes to /run/berth/ns.pid.
+ *
+ * enter: joins those namespaces and cgroups, becomes the reader's root and runs PROGRAM there,
+ * passing on its exit status.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* Must match ID_SHIFT in src/images/shift-ids.ts, which shifted the image's files. */
+#define ID_BASE 100000
+#define ID_COUNT 65536
+#define SELF "/berth/berth-ns"
+#define STARTED_MARK "/berth/started"
+#define PID_FILE "/run/berth/ns.pid"
+#define CGROUP_ROOT "/sys/fs/cgroup"
+#define CGROUP_CHILD "berth"
+
+static const char *const NAMESPACES[] = {"user", "ipc", "uts", "net", "cgroup", "pid", "mnt"};
+#define NAMESPACE_COUNT (sizeof NAMESPACES / sizeof NAMESPACES[0])
+
+static pid_t forward_to;
+/* The pipe on which init lets the reader's side go. */
+static int release[2];
+/* init and pid1 report failures as the line the server reads in the container's log (stdout);
+ * enter on stderr, to whoever ran the exec. */
+static int in_container_log;
+
+static void failed(const char *what) {
+  if (in_container_log) printf("berth: sandbox failed: %s: %s\n", what, strerror(errno));
+  else fprintf(stderr, "berth-ns: %s: %s\n", what, strerror(errno));
+  fflush(NULL);
+  exit(1);
+}
+
+static void forward_signal(int sig) {
+  if (forward_to > 0) kill(forward_to, sig);
+}
+
+static void forward_signals(pid_t to) {
+  forward_to = to;
+  struct sigaction action = {.sa_handler = forward_signal, .sa_flags = SA_RESTART};
+  sigaction(SIGTERM, &action, NULL);
+  sigaction(SIGINT, &action, NULL);
+  sigaction(SIGHUP, &action, NULL);
+}
+
+/* waitpid for one child, reaping any other that ends first; returns an exit-style status. */
+static int wait_for(pid_t pid) {
+  for (;;) {
+    int status;
+    pid_t ended = waitpid(-1, &status, 0);
+    if (ended < 0) {
+      if (errno == EINTR) continue;
+      return 1;
+    }
+    if (ended == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+}
+
+/* Runs a program of the host root's side and waits for it. */
+static int run(char *const argv[]) {
+  pid_t pid = fork();
+  if (pid < 0) failed("fork");
+  if (pid == 0) {
+    /* The image's set-user-ID programs (mount) belong to the reader's root: run from here,
+     * they would turn the host's root into host uid 100000. */
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) failed("no_new_privs");
+    execv(argv[0], argv);
+    failed(argv[0]);
+  }
+  return wait_for(pid);
+}
+
+static void write_file(const char *path, const char *text) {
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text)) failed(path);
+  close(fd);
+}
+
+/* Puts pid into the reader's cgroup of every hierarchy that has one (SETUP made them). */
+static void join_cgroups(pid_t pid) {
+  char path[512], text[32];
+  snprintf(text, sizeof text, "%d\n", pid);
+  DIR *dir = opendir(CGROUP_ROOT);
+  if (!dir) failed(CGROUP_ROOT);
+  struct dirent *entry;
+  while ((entry = readdir(dir))) {
+    if (entry->d_name[0] == '.') continue;
+    snprintf(path, sizeof path, CGROUP_ROOT "/%s/" CGROUP_CHILD "/cgroup.procs", entry->d_name);
+    if (access(path, F_OK) == 0) write_file(path, text);
+  }
+  closedir(dir);
+  /* cgroup v2: one hierarchy, mounted at the root itself. */
+  if (access(CGROUP_ROOT "/" CGROUP_CHILD "/cgroup.procs", F_OK) == 0)
+    write_file(CGROUP_ROOT "/" CGROUP_CHILD "/cgroup.procs", text);
+}
+
+/* From here on the process is the reader's root: host uid ID_BASE, capabilities only inside. */
+static void become_reader_root(void) {
+  if (setgroups(0, NULL) < 0 || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) failed("setresuid");
+}
+
+/* PID 1 of the reader's PID namespace: run the program, reap orphans, end with the program. */
+static int run_as_pid1(char *const argv[]) {
+  pid_t pid = fork();
+  if (pid < 0) failed("fork");
+  if (pid == 0) {
+    execvp(argv[0], argv);
+    failed(argv[0]);
+  }
+  forward_signals(pid);
+  return wait_for(pid);
+}
+
+static int child_main(void *arg) {
+  char **argv = arg;
+  char go;
+  close(release[1]);
+  /* Held until the ids are mapped and the network is in: end of file means init gave up. */
+  if (read(release[0], &go, 1) != 1) _exit(1);
+  close(release[0]);
+  become_reader_root();
+  /* The cgroup namespace is rooted where the process is now: the reader's cgroup. */
+  if (unshare(CLONE_NEWCGROUP) < 0) failed("cgroup namespace");
+  /* Started again, as the reader's root: a process that changed its ids without an exec is not
+   * dumpable, and `enter` could not open its namespaces. */
+  char **pid1 = &argv[3]; /* init's argv: berth-ns init SETUP NETWORK -- PROGRAM [ARG...] */
+  pid1[0] = SELF;
+  pid1[1] = "pid1";
+  execv(SELF, pid1);
+  failed(SELF);
+  return 1;
+}
+
+static int init(int argc, char *argv[]) {
+  if (argc < 6 || strcmp(argv[4], "--") != 0) {
+    fprintf(stderr, "usage: berth-ns init SETUP NETWORK -- PROGRAM [ARG...]\n");
+    return 2;
+  }
+  int mark = open(STARTED_MARK, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (mark < 0) {
+    if (errno == EEXIST) {
+      printf("berth: sandbox failed: a sandbox is never started a second time\n");
+      return 1;
+    }
+    failed(STARTED_MARK);
+  }
+  close(mark);
+
+  char *setup[] = {argv[2], NULL};
+  if (run(setup) != 0) return 1;
+
+  if (pipe2(release, O_CLOEXEC) < 0) failed("pipe");
+  static char stack[64 * 1024];
+  int flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC;
+  pid_t child = clone(child_main, stack + sizeof stack, flags | SIGCHLD, argv);
+  if (child < 0) failed("clone");
+  close(release[0]);
+
+  char path[64], map[64], pid_text[32];
+  snprintf(map, sizeof map, "0 %d %d\n", ID_BASE, ID_COUNT);
+  snprintf(path, sizeof path, "/proc/%d/uid_map", child);
+  write_file(path, map);
+  snprintf(path, sizeof path, "/proc/%d/gid_map", child);
+  write_file(path, map);
+  join_cgroups(child);
+
+  snprintf(pid_text, sizeof pid_text, "%d", child);
+  char *network[] = {argv[3], pid_text, NULL};
+  if (run(network) != 0) {
+    kill(child, SIGKILL);
+    return 1;
+  }
+  int fd = open(PID_FILE, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0 || dprintf(fd, "%d\n", child) < 0) failed(PID_FILE);
+  close(fd);
+
+  if (write(release[1], "g", 1) != 1) failed("release");
+  close(release[1]);
+  forward_signals(child);
+  return wait_for(child);
+}
+
+static int enter(int argc, char *argv[]) {
+  if (argc < 3) {
+    fprintf(stderr, "usage: berth-ns enter PROGRAM [ARG...]\n");
+    return 2;
+  }
+  FILE *file = fopen(PID_FILE, "re");
+  int target;
+  if (!file || fscanf(file, "%d", &target) != 1) failed(PID_FILE);
+  fclose(file);
+
+  /* Open all first: after joining the mount namespace, this /proc is out of reach. */
+  int fds[NAMESPACE_COUNT];
+  char path[64];
+  for (size_t i = 0; i < NAMESPACE_COUNT; i++) {
+    snprintf(path, sizeof path, "/proc/%d/ns/%s", target, NAMESPACES[i]);
+    fds[i] = open(path, O_RDONLY | O_CLOEXEC);
+    if (fds[i] < 0) failed(path);
+  }
+  join_cgroups(getpid());
+  /* The user namespace first: its capabilities are what let us join the others it owns. */
+  for (size_t i = 0; i < NAMESPACE_COUNT; i++) {
+    if (setns(fds[i], 0) < 0) failed(NAMESPACES[i]);
+    close(fds[i]);
+  }
+  become_reader_root();
+  if (chdir("/") < 0) failed("chdir");
+
+  /* Joining a PID namespace takes effect for children only. */
+  pid_t pid = fork();
+  if (pid < 0) failed("fork");
+  if (pid == 0) {
+    execvp(argv[2], &argv[2]);
+    fprintf(stderr, "berth-ns: %s: %s\n", argv[2], strerror(errno));
+    _exit(127);
+  }
+  forward_signals(pid);
+  return wait_for(pid);
+}
+
+int main(int argc, char *argv[]) {
+  in_container_log = argc >= 2 && (strcmp(argv[1], "init") == 0 || strcmp(argv[1], "pid1") == 0);
+  if (argc >= 2 && strcmp(argv[1], "init") == 0) return init(argc, argv);
+  if (argc >= 2 && strcmp(argv[1], "enter") == 0) return enter(argc, argv);
+  if (argc >= 3 && strcmp(argv[1], "pid1") == 0) return run_as_pid1(&argv[2]);
+  fprintf(stderr, "usage: berth-ns init SETUP NETWORK -- PROGRAM [ARG...] | berth-ns enter PROGRAM [ARG...]\n");
+  return 2;
+}
