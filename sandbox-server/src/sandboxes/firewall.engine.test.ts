@@ -25,6 +25,8 @@ const hosts = {
 /** Each egress policy gets a server on a subnet (so a chain) of its own. */
 const EGRESS_SUBNETS = { mirrors: '10.88.0.0/16', none: '10.87.0.0/16' } as const;
 const ip = (...args: string[]) => execFileSync('ip', args, { stdio: 'pipe' });
+/** A command in the test hosts' network namespace. */
+const ipIn = (...args: string[]) => ip('netns', 'exec', namespace, ...args);
 
 let server: RunningServer & { instance: string };
 let terminal: TerminalClient;
@@ -108,6 +110,26 @@ describe('the sandbox firewall', () => {
     expect(await sandboxReaches(hosts.public.theirs, PORT)).toBe(true);
     expect(await sandboxReaches(hosts.linkLocal.theirs, PORT)).toBe(false);
     expect(await sandboxReaches(hosts.private.theirs, PORT)).toBe(false);
+  });
+
+  it('lets nothing out with a source address other than its own', async () => {
+    // What a sandbox sends out arrives from the host (Docker NATs its bridge's subnet); a forged
+    // address outside that subnet would arrive as it is. The public test host counts both.
+    const own = hosts.public.ours;
+    const forged = '10.89.250.7';
+    for (const source of [own, forged]) ipIn('iptables', '-I', 'INPUT', '-s', source, '-j', 'ACCEPT');
+    const arrived = (source: string) => {
+      const rules = ipIn('iptables', '-L', 'INPUT', '-v', '-x', '-n').toString();
+      const row = rules.split('\n').find((line) => line.includes(` ${source} `));
+      return Number(row?.trim().split(/\s+/)[0] ?? 0);
+    };
+    await terminal.run(`curl -s -m 3 http://${hosts.public.theirs}:${PORT}/`);
+    expect(arrived(own)).toBeGreaterThan(0);
+    // The reader's root may give its eth0 any address; one not its own goes no further than the sandbox.
+    await terminal.run(
+      `sudo ip addr add ${forged}/32 dev eth0 && curl -s -m 3 --interface ${forged} http://${hosts.public.theirs}:${PORT}/; sudo ip addr del ${forged}/32 dev eth0`,
+    );
+    expect(arrived(forged)).toBe(0);
   });
 
   it("keeps a sandbox off the host's own ports", async () => {
