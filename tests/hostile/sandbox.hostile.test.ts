@@ -80,6 +80,15 @@ describe('a visitor turning on their own sandbox', () => {
     const sysrq = await attacker.terminal.run('echo h | sudo tee /proc/sysrq-trigger');
     expect(sysrq.code).not.toBe(0);
     expect(sysrq.output).toMatch(/No such file or directory|Read-only file system|Permission denied/);
+    // Under the reader's own /proc lies the container's, whole (no masked paths): theirs to
+    // uncover, but what the host's root owns there stays closed.
+    const uncovered = await attacker.terminal.run(
+      'sudo umount /proc && sudo cat /proc/1/cmdline /proc/1/environ; echo h | sudo tee /proc/sysrq-trigger',
+    );
+    expect(uncovered.output).toContain('docker-init'); // the container's PID 1: this is its /proc
+    expect(uncovered.output).toMatch(/environ: Permission denied/);
+    expect(uncovered.code).not.toBe(0);
+    expect(uncovered.output).toMatch(/sysrq-trigger: (No such file or directory|Permission denied)/);
   });
 
   it('loads a kernel module: not permitted', async () => {
