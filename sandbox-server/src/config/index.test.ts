@@ -69,6 +69,21 @@ describe('configuration', () => {
     expect(config.logLevel).toBe('info');
   });
 
+  it('takes the public URL behind a proxy: its origin may act on sessions unless others are named', () => {
+    const proxied = loadConfig({ BERTH_PUBLIC_URL: 'https://docs.example.com/' });
+    expect(proxied.publicUrl?.protocol).toBe('https:');
+    expect(proxied.allowedOrigins).toEqual(['https://docs.example.com']);
+    const named = loadConfig({
+      BERTH_PUBLIC_URL: 'https://docs.example.com',
+      BERTH_ALLOWED_ORIGINS: 'https://learn.example.com',
+    });
+    expect(named.allowedOrigins).toEqual(['https://learn.example.com']);
+    expect(loadConfig({}).publicUrl).toBeUndefined();
+    expect(() => loadConfig({ BERTH_PUBLIC_URL: 'docs.example.com' })).toThrow(
+      /BERTH_PUBLIC_URL: a URL like/,
+    );
+  });
+
   it('names every invalid variable in one error', () => {
     const load = () =>
       loadConfig({

@@ -62,6 +62,13 @@ const schema = z.object({
     .string()
     .regex(/^https?:\/\/[^/]+\/?$/, "an origin like https://docs.example.com:8443, on the site's host name")
     .optional(),
+  BERTH_PUBLIC_URL: z
+    .string()
+    .regex(
+      /^https?:\/\/[^/?#]+(\/[^?#]*)?$/,
+      'a URL like https://docs.example.com, where readers reach the site',
+    )
+    .optional(),
   BERTH_LIFETIME_SECONDS: positiveInt(3600),
   BERTH_IDLE_TIMEOUT_SECONDS: positiveInt(900),
   BERTH_SANDBOX_MEMORY: size('1g'),
@@ -123,6 +130,9 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
+/** The environment variables the server reads, as the schema names them. */
+export const SETTING_NAMES = Object.keys(schema.shape);
+
 export type Config = {
   host: string;
   port: number;
@@ -164,7 +174,10 @@ export type Config = {
   egress: { policy: EgressPolicy; mirrors: string[] };
   /** Peers whose X-Forwarded-For names the client; everyone else is their own client. */
   trustedProxies: string[];
+  /** Origins that may act on sessions; empty: the request's own host. */
   allowedOrigins: string[];
+  /** Where readers reach the site, when a proxy in front of the server changes it (https, a host name). */
+  publicUrl: URL | undefined;
   /** Separates the resources of several Berth servers sharing one Docker engine. */
   instance: string;
   siteDir: string;
@@ -184,6 +197,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
   const v = parsed.data;
+  const publicUrl = v.BERTH_PUBLIC_URL === undefined ? undefined : new URL(v.BERTH_PUBLIC_URL);
+  const allowedOrigins = v.BERTH_ALLOWED_ORIGINS.map((origin) => new URL(origin).origin);
+  // Behind a proxy the request's Host may be the proxy's idea; the public URL says the site's.
+  if (allowedOrigins.length === 0 && publicUrl) allowedOrigins.push(publicUrl.origin);
   const previewPort = v.BERTH_PREVIEW_PORT ?? (v.PORT === 0 ? 0 : v.PORT + 1);
   if (previewPort > 65535) {
     throw new ConfigError(
@@ -217,7 +234,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     trustedProxies: v.BERTH_TRUSTED_PROXIES,
     firewall: v.BERTH_FIREWALL === 'on',
     egress: { policy: v.BERTH_EGRESS, mirrors: v.BERTH_EGRESS_MIRRORS },
-    allowedOrigins: v.BERTH_ALLOWED_ORIGINS.map((origin) => new URL(origin).origin),
+    allowedOrigins,
+    publicUrl,
     instance: v.BERTH_INSTANCE,
     siteDir: v.BERTH_SITE_DIR,
     mirrorMode: v.BERTH_MIRROR_MODE,

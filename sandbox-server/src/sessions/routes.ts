@@ -53,7 +53,8 @@ export function sessionRoutes(sessions: Sessions, config: Config) {
           path: '/',
           httpOnly: true,
           sameSite: 'Lax',
-          secure: new URL(c.req.url).protocol === 'https:',
+          // Behind a TLS proxy the request itself is http: the public URL says what readers use.
+          secure: (config.publicUrl ?? new URL(c.req.url)).protocol === 'https:',
           maxAge: config.lifetimeSeconds,
         });
         return c.json(view(session), 201);

@@ -71,6 +71,18 @@ describe('sessions', () => {
     expect(cookie).not.toMatch(/Secure/);
   });
 
+  it('sets it Secure when readers reach the site over https, though the proxy before it speaks http', async () => {
+    const { url } = await server({ BERTH_PUBLIC_URL: 'https://docs.example.com' });
+    const response = await fetch(`${url}/api/session`, {
+      method: 'POST',
+      headers: { origin: 'https://docs.example.com' },
+    });
+    expect(response.status).toBe(201);
+    expect(response.headers.get('set-cookie')).toMatch(/; Secure/);
+    const foreign = await fetch(`${url}/api/session`, { method: 'POST', headers: { origin: url } });
+    expect(foreign.status).toBe(403);
+  });
+
   it('DELETE removes the sandbox, its network and its volume, even while it is starting', async () => {
     const { url } = await server();
     const ready = await createSession(url);
