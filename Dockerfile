@@ -21,6 +21,9 @@ RUN npm ci --no-audit --no-fund
 COPY . .
 # A team's own pages: `--build-arg CONTENT=…` names a folder in the context to build instead.
 ARG CONTENT=content
+# Where the site is served (`/docs/`, say): the site is built for it, and the server reads it too.
+ARG BASE_PATH=/
+ENV BERTH_BASE_PATH=${BASE_PATH}
 RUN if [ "$CONTENT" != content ]; then rm -rf content && cp -r "$CONTENT" content; fi \
  && npm run build \
  && npm prune --omit=dev --no-audit --no-fund

@@ -5,6 +5,10 @@ import { fileURLToPath } from 'node:url';
 import starlight from '@astrojs/starlight';
 import { defineConfig } from 'astro/config';
 import { runnableBlocks } from './src/blocks/expressive-code.ts';
+import { rehypeBasePath } from './src/links/rehype-base-path.ts';
+
+/** Where the site is served: `/` or a path like `/docs/` (README, "Self-hosting"). */
+const base = process.env.BERTH_BASE_PATH || '/';
 
 /** The guide's chapters in reading order; any other page dropped into content/ follows, by name. */
 const CHAPTERS = [
@@ -38,7 +42,10 @@ function sidebarItems() {
 
 // The built site is served by the sandbox server on the same origin as the API.
 export default defineConfig({
-  outDir: './dist',
+  // Elsewhere for a second build beside dist/ (tests/site/base-path.e2e.test.ts makes one).
+  outDir: process.env.BERTH_BUILD_DIR || './dist',
+  base,
+  markdown: { rehypePlugins: [[rehypeBasePath, base]] },
   integrations: [
     starlight({
       title: 'Berth',

@@ -66,12 +66,14 @@ npm run --silent images
 npm run --silent mirror
 
 # 5. The site, served by the server and tested in a browser: rebuilt only when its sources are
-#    newer than the last build.
-if [ ! -f dist/index.html ] ||
+#    newer than the last build, or it was built for another base path.
+base_path=${BERTH_BASE_PATH:-/}
+if [ ! -f dist/index.html ] || [ "$(cat dist/.base-path 2>/dev/null || echo /)" != "$base_path" ] ||
   [ -n "$(find src content astro.config.mjs package-lock.json sandbox-server/src/terminals/protocol.ts \
     -newer dist/index.html -print -quit 2>/dev/null)" ]; then
   say 'building the site'
   npm run --silent build
+  echo "$base_path" >dist/.base-path
 fi
 
 # 6. For the tests, Debian's Chromium (never a downloaded browser).

@@ -4,7 +4,10 @@ import { getRequestListener } from '@hono/node-server';
 import Docker from 'dockerode';
 import { type Logger, pino } from 'pino';
 import { createApp } from './app.ts';
+import { toAppPath } from './base-path/index.ts';
 import type { Config } from './config/index.ts';
+import { ApiError } from './errors/index.ts';
+import { refuseUpgrade } from './errors/refuse-upgrade.ts';
 import { createMetrics } from './metrics/index.ts';
 import { startMirror } from './mirror/mirror.ts';
 import { PreviewProxy } from './preview/proxy.ts';
@@ -24,6 +27,9 @@ export type RunningServer = {
    */
   shutdown(): Promise<void>;
 };
+
+/** What a request outside the base path gets: not found, and where the site is. */
+const outsideBase = (base: string) => new ApiError('not_found', `Berth is served under ${base} here.`);
 
 /** Wires the parts together, re-adopts sandboxes a previous run left, and listens. */
 export async function startServer(config: Config): Promise<RunningServer> {
@@ -64,8 +70,20 @@ export async function startServer(config: Config): Promise<RunningServer> {
   };
 
   const app = createApp({ config, sessions, driver, metrics, log, previewOrigin });
-  const server = createServer(getRequestListener(app.fetch));
-  server.on('upgrade', terminals.handleUpgrade);
+  const handleRequest = getRequestListener(app.fetch);
+  const base = config.basePath;
+  const server = createServer((req, res) => {
+    if (toAppPath(req, base)) return handleRequest(req, res);
+    if (req.url === '/') res.writeHead(302, { location: base }).end();
+    else {
+      const body = JSON.stringify(outsideBase(base).toBody());
+      res.writeHead(404, { 'content-type': 'application/json' }).end(body);
+    }
+  });
+  server.on('upgrade', (req, socket, head) => {
+    if (toAppPath(req, base)) terminals.handleUpgrade(req, socket, head);
+    else refuseUpgrade(socket, outsideBase(base));
+  });
   const url = (await listen(server, config.port, config.host)).url;
   const previewUrl = previewAddress.url;
   log.info({ event: 'listening', url, previewUrl }, `Berth is serving at ${url}, previews at ${previewUrl}`);

@@ -1,5 +1,6 @@
 /** The REST half of the contract, as the dock needs it. */
 import type { PreviewPort } from '../../sandbox-server/src/preview/ports.ts';
+import { sitePath } from '../links/site-path.ts';
 
 export type SessionView = { state: 'starting' | 'ready'; expiresAt: string; idleTimeoutSeconds: number };
 
@@ -29,7 +30,7 @@ export async function errorOf(response: Response): Promise<{ code: string; messa
 export async function ensureSession(): Promise<SessionView> {
   let response: Response;
   try {
-    response = await fetch('/api/session', { method: 'POST', credentials: 'same-origin' });
+    response = await fetch(sitePath('/api/session'), { method: 'POST', credentials: 'same-origin' });
   } catch {
     throw new SandboxUnavailable('unavailable', 'the sandbox server cannot be reached');
   }
@@ -43,14 +44,14 @@ export async function ensureSession(): Promise<SessionView> {
 
 /** The live session, or undefined when there is none (expired, deleted or never made). */
 export async function currentSession(): Promise<SessionView | undefined> {
-  const response = await fetch('/api/session', { credentials: 'same-origin' });
+  const response = await fetch(sitePath('/api/session'), { credentials: 'same-origin' });
   if (response.status === 404) return undefined;
   if (!response.ok) throw new SandboxUnavailable('unavailable', (await errorOf(response)).message);
   return (await response.json()) as SessionView;
 }
 
 export async function deleteSession(): Promise<void> {
-  await fetch('/api/session', { method: 'DELETE', credentials: 'same-origin' });
+  await fetch(sitePath('/api/session'), { method: 'DELETE', credentials: 'same-origin' });
 }
 
 function addressOf(url: string, base: string): URL | undefined {
@@ -83,7 +84,7 @@ export function portsFrom(body: unknown, base: string): PreviewPort[] {
 /** The reader's published ports; none when the call fails (no session yet, engine stopped, …). */
 export async function publishedPorts(): Promise<PreviewPort[]> {
   try {
-    const response = await fetch('/api/session/ports', { credentials: 'same-origin' });
+    const response = await fetch(sitePath('/api/session/ports'), { credentials: 'same-origin' });
     return response.ok ? portsFrom(await response.json(), window.location.href) : [];
   } catch {
     return [];
@@ -93,7 +94,7 @@ export async function publishedPorts(): Promise<PreviewPort[]> {
 /** Ends a terminal's shell and what runs in it (closing its tab); idempotent on the server. */
 export async function deleteTerminal(name: string): Promise<void> {
   try {
-    await fetch(`/api/session/terminals/${encodeURIComponent(name)}`, {
+    await fetch(sitePath(`/api/session/terminals/${encodeURIComponent(name)}`), {
       method: 'DELETE',
       credentials: 'same-origin',
     });

@@ -9,6 +9,7 @@ import { WebLinksAddon } from '@xterm/addon-web-links';
 import { type ITheme, Terminal } from '@xterm/xterm';
 import type { ServerMessage } from '../../sandbox-server/src/terminals/protocol.ts';
 import { type BlockMeta, ENDING_KEYS, lastCodeExpected } from '../blocks/block-meta.ts';
+import { sitePath } from '../links/site-path.ts';
 import { currentSession, type SessionView } from './session-api.ts';
 import { ShellMarks } from './shell-marks.ts';
 import { MAIN_TERMINAL } from './terminal-tabs.ts';
@@ -160,7 +161,7 @@ export class TerminalTab {
     window.clearTimeout(this.quietTimer);
     this.replaying = true;
     const url = new URL(
-      `/api/session/terminals/${this.name}?cols=${this.terminal.cols}&rows=${this.terminal.rows}`,
+      sitePath(`/api/session/terminals/${this.name}?cols=${this.terminal.cols}&rows=${this.terminal.rows}`),
       window.location.href,
     );
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';

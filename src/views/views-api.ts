@@ -8,6 +8,7 @@ import type { ChangeKind, Container } from '../../sandbox-server/src/views/conta
 import type { Image, Layer } from '../../sandbox-server/src/views/images.ts';
 import type { Network } from '../../sandbox-server/src/views/network.ts';
 import { errorOf } from '../dock/session-api.ts';
+import { sitePath } from '../links/site-path.ts';
 
 export type { ChangeKind, Container, Endpoint, Port } from '../../sandbox-server/src/views/containers.ts';
 export type { Image, Layer } from '../../sandbox-server/src/views/images.ts';
@@ -42,16 +43,19 @@ async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
   throw new ViewUnavailable(response.status, error.code, error.message);
 }
 
-export const fetchNetwork = (signal?: AbortSignal) => getJson<NetworkView>('/api/session/network', signal);
+export const fetchNetwork = (signal?: AbortSignal) =>
+  getJson<NetworkView>(sitePath('/api/session/network'), signal);
 
 export const fetchImages = (signal?: AbortSignal) =>
-  getJson<{ images: Image[] }>('/api/session/images', signal).then((body) => body.images);
+  getJson<{ images: Image[] }>(sitePath('/api/session/images'), signal).then((body) => body.images);
 
 export const fetchLayers = (ref: string, signal?: AbortSignal) =>
-  getJson<LayersView>(`/api/session/images/${encodeURIComponent(ref)}/layers`, signal);
+  getJson<LayersView>(sitePath(`/api/session/images/${encodeURIComponent(ref)}/layers`), signal);
 
 export const fetchContainers = (signal?: AbortSignal) =>
-  getJson<{ containers: Container[] }>('/api/session/containers', signal).then((body) => body.containers);
+  getJson<{ containers: Container[] }>(sitePath('/api/session/containers'), signal).then(
+    (body) => body.containers,
+  );
 
 export const fetchChanges = (name: string, signal?: AbortSignal) =>
-  getJson<ChangesView>(`/api/session/containers/${encodeURIComponent(name)}/changes`, signal);
+  getJson<ChangesView>(sitePath(`/api/session/containers/${encodeURIComponent(name)}/changes`), signal);

@@ -84,6 +84,12 @@ describe('configuration', () => {
     );
   });
 
+  it('takes a base path with a slash at each end', () => {
+    expect(loadConfig({}).basePath).toBe('/');
+    expect(loadConfig({ BERTH_BASE_PATH: '/docs/' }).basePath).toBe('/docs/');
+    expect(() => loadConfig({ BERTH_BASE_PATH: '/docs' })).toThrow(/BERTH_BASE_PATH: a path like/);
+  });
+
   it('names every invalid variable in one error', () => {
     const load = () =>
       loadConfig({

@@ -69,6 +69,10 @@ const schema = z.object({
       'a URL like https://docs.example.com, where readers reach the site',
     )
     .optional(),
+  BERTH_BASE_PATH: z
+    .string()
+    .regex(/^\/([A-Za-z0-9._~-]+\/)*$/, 'a path like /docs/, with a slash at each end')
+    .default('/'),
   BERTH_LIFETIME_SECONDS: positiveInt(3600),
   BERTH_IDLE_TIMEOUT_SECONDS: positiveInt(900),
   BERTH_SANDBOX_MEMORY: size('1g'),
@@ -178,6 +182,8 @@ export type Config = {
   allowedOrigins: string[];
   /** Where readers reach the site, when a proxy in front of the server changes it (https, a host name). */
   publicUrl: URL | undefined;
+  /** Where the site and its API are served, `/` or a path like `/docs/`; the site is built for it too. */
+  basePath: string;
   /** Separates the resources of several Berth servers sharing one Docker engine. */
   instance: string;
   siteDir: string;
@@ -236,6 +242,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     egress: { policy: v.BERTH_EGRESS, mirrors: v.BERTH_EGRESS_MIRRORS },
     allowedOrigins,
     publicUrl,
+    basePath: v.BERTH_BASE_PATH,
     instance: v.BERTH_INSTANCE,
     siteDir: v.BERTH_SITE_DIR,
     mirrorMode: v.BERTH_MIRROR_MODE,

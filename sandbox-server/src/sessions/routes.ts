@@ -50,7 +50,7 @@ export function sessionRoutes(sessions: Sessions, config: Config) {
         const client = clientAddress(peer, c.req.header('x-forwarded-for'), proxies);
         const { session, token } = await sessions.create(client);
         setCookie(c, COOKIE_NAME, token, {
-          path: '/',
+          path: config.basePath,
           httpOnly: true,
           sameSite: 'Lax',
           // Behind a TLS proxy the request itself is http: the public URL says what readers use.
@@ -68,7 +68,7 @@ export function sessionRoutes(sessions: Sessions, config: Config) {
         const session = sessions.find(getCookie(c, COOKIE_NAME));
         if (!session) throw new ApiError('no_session', 'There is no live session for this browser.');
         await sessions.end(session, 'deleted');
-        deleteCookie(c, COOKIE_NAME, { path: '/' });
+        deleteCookie(c, COOKIE_NAME, { path: config.basePath });
         return c.body(null, 204);
       })
       .all('/', () => {
