@@ -2,14 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { underBase } from './rehype-base-path.ts';
 
 describe('links under a base path', () => {
-  it('puts the base in front of root-relative links only, once', () => {
-    expect(underBase('/commands/', '/docs/')).toBe('/docs/commands/');
-    expect(underBase('/key-concepts/#things', '/docs/')).toBe('/docs/key-concepts/#things');
-    expect(underBase('/docs/commands/', '/docs/')).toBe('/docs/commands/');
-    expect(underBase('https://docs.docker.com/', '/docs/')).toBe('https://docs.docker.com/');
-    expect(underBase('//cdn.example/x.js', '/docs/')).toBe('//cdn.example/x.js');
-    expect(underBase('#top', '/docs/')).toBe('#top');
-    expect(underBase('commands/', '/docs/')).toBe('commands/');
-    expect(underBase('/commands/', '/')).toBe('/commands/');
+  it.each([
+    ['/commands/', '/docs/', '/docs/commands/'],
+    ['/key-concepts/#things', '/docs/', '/docs/key-concepts/#things'],
+    ['/docs/commands/', '/docs/', '/docs/commands/'], // once
+    ['https://docs.docker.com/', '/docs/', 'https://docs.docker.com/'],
+    ['//cdn.example/x.js', '/docs/', '//cdn.example/x.js'],
+    ['#top', '/docs/', '#top'],
+    ['commands/', '/docs/', 'commands/'],
+    ['/commands/', '/', '/commands/'],
+  ])('%s under %s is %s', (href, base, expected) => {
+    expect(underBase(href, base)).toBe(expected);
   });
 });
