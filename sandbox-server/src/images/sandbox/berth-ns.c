@@ -41,7 +41,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* Must match ID_SHIFT in src/images/shift-ids.ts, which shifted the image's files. */
+/* Must match ID_SHIFT in src/images/shift-ids.ts, which shifted the image's files; SETUP is
+ * given it as its argument. */
 #define ID_BASE 100000
 #define ID_COUNT 65536
 #define SELF "/berth/berth-ns"
@@ -135,8 +136,9 @@ static void become_reader_root(void) {
   if (setgroups(0, NULL) < 0 || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) failed("setresuid");
 }
 
-/* PID 1 of the reader's PID namespace: run the program, reap orphans, end with the program. */
-static int run_as_pid1(char *const argv[]) {
+/* Runs a program of the reader's side, passes signals on, reaps whatever else ends meanwhile (as
+ * PID 1 of the reader's PID namespace must), and ends with the program's status. */
+static int run_reader_program(char *const argv[]) {
   pid_t pid = fork();
   if (pid < 0) failed("fork");
   if (pid == 0) {
@@ -182,7 +184,10 @@ static int init(int argc, char *argv[]) {
   }
   close(mark);
 
-  char *setup[] = {argv[2], NULL};
+  /* SETUP hands cgroups and storage to the reader's root: it is told which host uid that is. */
+  char id_base[16];
+  snprintf(id_base, sizeof id_base, "%d", ID_BASE);
+  char *setup[] = {argv[2], id_base, NULL};
   if (run(setup) != 0) return 1;
 
   if (pipe2(release, O_CLOEXEC) < 0) failed("pipe");
@@ -242,24 +247,15 @@ static int enter(int argc, char *argv[]) {
   }
   become_reader_root();
   if (chdir("/") < 0) failed("chdir");
-
-  /* Joining a PID namespace takes effect for children only. */
-  pid_t pid = fork();
-  if (pid < 0) failed("fork");
-  if (pid == 0) {
-    execvp(argv[2], &argv[2]);
-    fprintf(stderr, "berth-ns: %s: %s\n", argv[2], strerror(errno));
-    _exit(127);
-  }
-  forward_signals(pid);
-  return wait_for(pid);
+  /* Joining a PID namespace takes effect for children only, so the program is one. */
+  return run_reader_program(&argv[2]);
 }
 
 int main(int argc, char *argv[]) {
   in_container_log = argc >= 2 && (strcmp(argv[1], "init") == 0 || strcmp(argv[1], "pid1") == 0);
   if (argc >= 2 && strcmp(argv[1], "init") == 0) return init(argc, argv);
   if (argc >= 2 && strcmp(argv[1], "enter") == 0) return enter(argc, argv);
-  if (argc >= 3 && strcmp(argv[1], "pid1") == 0) return run_as_pid1(&argv[2]);
+  if (argc >= 3 && strcmp(argv[1], "pid1") == 0) return run_reader_program(&argv[2]);
   fprintf(stderr, "usage: berth-ns init SETUP NETWORK -- PROGRAM [ARG...] | berth-ns enter PROGRAM [ARG...]\n");
   return 2;
 }
