@@ -1,12 +1,20 @@
 import { ConfigError, loadConfig } from './config/index.ts';
+import { handleProcessErrors } from './process-errors.ts';
 import { FirewallError } from './sandboxes/firewall.ts';
-import { startServer } from './server.ts';
+import { type RunningServer, serverLog, startServer } from './server.ts';
 
 try {
-  const server = await startServer(loadConfig(process.env));
+  const config = loadConfig(process.env);
+  const log = serverLog(config);
+  let server: RunningServer | undefined;
+  handleProcessErrors(process, log, {
+    shutdown: async () => server?.shutdown(),
+    exit: (code) => process.exit(code),
+  });
+  server = await startServer(config, log);
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
-      void server.shutdown().finally(() => process.exit(0));
+      void server?.shutdown().finally(() => process.exit(0));
     });
   }
 } catch (error) {

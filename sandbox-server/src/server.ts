@@ -10,7 +10,7 @@ import { ApiError } from './errors/index.ts';
 import { refuseUpgrade } from './errors/refuse-upgrade.ts';
 import { createMetrics } from './metrics/index.ts';
 import { startMirror } from './mirror/mirror.ts';
-import { PreviewProxy } from './preview/proxy.ts';
+import { PreviewProxy, sandboxUpstream } from './preview/proxy.ts';
 import { DockerSandboxDriver } from './sandboxes/docker-driver.ts';
 import { applyFirewall } from './sandboxes/firewall.ts';
 import { Sessions } from './sessions/sessions.ts';
@@ -31,9 +31,13 @@ export type RunningServer = {
 /** What a request outside the base path gets: not found, and where the site is. */
 const outsideBase = (base: string) => new ApiError('not_found', `Berth is served under ${base} here.`);
 
+/** The server's log: pino JSON, one line per lifecycle event. */
+export function serverLog(config: Config): Logger {
+  return pino({ level: config.logLevel, base: { service: 'berth', instance: config.instance } });
+}
+
 /** Wires the parts together, re-adopts sandboxes a previous run left, and listens. */
-export async function startServer(config: Config): Promise<RunningServer> {
-  const log = pino({ level: config.logLevel, base: { service: 'berth', instance: config.instance } });
+export async function startServer(config: Config, log = serverLog(config)): Promise<RunningServer> {
   let stopRenewing = () => {};
   if (config.firewall) stopRenewing = await installFirewall(config, log);
   else
@@ -59,7 +63,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const stopReaping = sessions.startReaping();
   const terminals = new TerminalSockets(sessions, driver, config, metrics, log);
   // Previews are streamed by Node itself, bodies and all, on their own origin (see config.preview).
-  const preview = new PreviewProxy(sessions, driver, log);
+  const preview = new PreviewProxy(sessions, sandboxUpstream(driver), log);
   const previewServer = createServer(preview.handleRequest);
   previewServer.on('upgrade', preview.handleUpgrade);
   const previewAddress = await listen(previewServer, config.preview.port, config.host);

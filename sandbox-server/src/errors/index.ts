@@ -23,6 +23,7 @@ export const errorStatus = {
   too_many_terminals: 429,
   internal: 500,
   preview_unreachable: 502,
+  preview_invalid_answer: 502,
   engine_unavailable: 503,
   sandbox_image_missing: 503,
   at_capacity: 503,

@@ -26,8 +26,9 @@ beforeAll(async () => {
   for (const command of [
     'docker run -d --name web -p 127.0.0.1:5000:80 nginx',
     'docker exec web mkdir /var/www/html/docs',
-    // A TCP echo: what the proxy sends upstream comes straight back.
-    'docker run -d --name echo -p 7000:7000 busybox nc -ll -p 7000 -e cat',
+    // An app that takes every upgrade: it answers 101, sends back the request's head as it came,
+    // then echoes whatever follows.
+    `docker run -d --name echo -p 7000:7000 busybox nc -ll -p 7000 -e sh -c 'h=; while IFS= read -r l; do h="$h$l\\n"; [ "$l" = "$(printf "\\r")" ] && break; done; printf "HTTP/1.1 101 Switching Protocols\\r\\nUpgrade: websocket\\r\\nConnection: Upgrade\\r\\n\\r\\n$h"; exec cat'`,
     // An answer in two parts, two seconds apart.
     'docker run -d --name dead -p 7002:7002 busybox sleep 600',
     `docker run -d --name slow -p 7001:7001 busybox nc -ll -p 7001 -e sh -c 'printf "HTTP/1.1 200 OK\\r\\nContent-Type: text/plain\\r\\n\\r\\nfirst\\n"; sleep 2; echo second'`,
@@ -121,12 +122,15 @@ describe('the port preview', () => {
 
   it("tunnels an upgrade both ways, without Berth's cookie", async () => {
     const tunnel = upgrade(7000, 'chat', `theme=dark; ${reader.cookie}`);
-    await until(() => tunnel.received().includes('\r\n\r\n'));
-    const echoed = tunnel.received();
+    // The app's 101, then the head it was sent.
+    await until(() => tunnel.received().split('\r\n\r\n').length >= 3);
+    const [answer = '', echoed = ''] = tunnel.received().split('\r\n\r\n');
+    expect(answer).toMatch(/^HTTP\/1\.1 101 Switching Protocols\r\n/i);
+    expect(answer.toLowerCase()).toContain('upgrade: websocket');
     expect(echoed).toMatch(/^GET \/chat HTTP\/1\.1\r\n/);
     expect(echoed).toContain('host: localhost:7000\r\n');
     expect(echoed).toContain('cookie: theme=dark\r\n');
-    expect(echoed).toContain('upgrade: websocket\r\n');
+    expect(`${echoed}\r\n`).toContain('upgrade: websocket\r\n'); // the split took its line end
     expect(echoed).not.toContain(reader.token);
     tunnel.socket.write('ping-over-the-tunnel');
     await until(() => tunnel.received().includes('ping-over-the-tunnel'));

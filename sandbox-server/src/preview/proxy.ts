@@ -1,5 +1,12 @@
-import { type IncomingMessage, request, type ServerResponse } from 'node:http';
-import type { Duplex } from 'node:stream';
+import {
+  type ClientRequest,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+  request,
+  type ServerResponse,
+} from 'node:http';
+import type { Socket } from 'node:net';
+import { type Duplex, pipeline } from 'node:stream';
 import { parse as parseCookies } from 'hono/utils/cookie';
 import type { Logger } from 'pino';
 import { ApiError } from '../errors/index.ts';
@@ -8,6 +15,15 @@ import type { SandboxDriver } from '../sandboxes/driver.ts';
 import type { Sessions } from '../sessions/sessions.ts';
 import { COOKIE_NAME } from '../sessions/token.ts';
 import { listContainers } from '../views/containers.ts';
+import {
+  answerHead,
+  checkedAnswer,
+  InvalidAnswer,
+  isParseError,
+  MAX_ANSWER_HEAD_BYTES,
+  MAX_ANSWER_HEADERS,
+  upgradeHeaders,
+} from './answer.ts';
 import { requestHeaders, responseHeaders } from './headers.ts';
 import { previewablePorts } from './ports.ts';
 import { parsePreviewPath, previewIdFor } from './preview-path.ts';
@@ -16,6 +32,26 @@ import { parsePreviewPath, previewIdFor } from './preview-path.ts';
 const PORTS_TTL_MS = 2_000;
 /** Each connection is a process in the sandbox and an exec on the shared engine: a page needs far fewer. */
 const MAX_CONNECTIONS_PER_SESSION = 32;
+
+/** Where previews go: a session's published ports, and connections to them from inside its sandbox. */
+export type PreviewUpstream = {
+  publishedPorts(sessionId: string): Promise<Set<number>>;
+  connect(sessionId: string, port: number): Promise<Duplex>;
+};
+
+/** The sandbox as the preview's upstream: ports read from its own Docker engine. */
+export function sandboxUpstream(driver: SandboxDriver): PreviewUpstream {
+  return {
+    publishedPorts: (sessionId) =>
+      listContainers(driver, sessionId).then(
+        (containers) => new Set(previewablePorts(containers).map((p) => p.port)),
+      ),
+    connect: (sessionId, port) => driver.connect(sessionId, port),
+  };
+}
+
+/** The sessions the preview serves; only lookups by cookie token. */
+export type SessionLookup = Pick<Sessions, 'find' | 'findReady'>;
 
 type Target = { sessionId: string; port: number; prefix: string; path: string };
 
@@ -34,8 +70,8 @@ export class PreviewProxy {
   private readonly open = new Set<Duplex>();
 
   constructor(
-    private readonly sessions: Sessions,
-    private readonly driver: SandboxDriver,
+    private readonly sessions: SessionLookup,
+    private readonly upstream: PreviewUpstream,
     private readonly log: Logger,
   ) {}
 
@@ -67,23 +103,34 @@ export class PreviewProxy {
     const target = await this.target(req);
     const connection = await this.connect(target, res);
     if (!connection) return;
-    const upstream = request({
-      method: req.method,
-      path: target.path,
-      headers: requestHeaders(req.headers, target),
-      createConnection: () => connection,
-    });
+    const upstream = appRequest(req.method, target.path, requestHeaders(req.headers, target), connection);
     res.once('close', () => {
       if (!res.writableFinished) upstream.destroy();
     });
+    // Whatever the app sends is the reader's to choose: nothing of it may throw out of a listener.
     upstream.on('response', (answer) => {
-      res.writeHead(answer.statusCode ?? 502, responseHeaders(answer.headers, target));
-      answer.pipe(res);
+      const headers = responseHeaders(answer.headers, target);
+      try {
+        res.writeHead(checkedAnswer(answer.statusCode, headers, answer.rawHeaders), headers);
+      } catch (error) {
+        answer.destroy();
+        upstream.destroy();
+        this.fail(res, this.invalid(target, error));
+        return;
+      }
+      // A connection cut mid-answer ends the reader's too: what came is all there is.
+      pipeline(answer, res, (error) => {
+        if (error) connection.destroy();
+      });
+    });
+    upstream.on('upgrade', (_answer, socket) => {
+      socket.destroy();
+      this.fail(res, this.invalid(target, new InvalidAnswer('101 to a request that did not ask to upgrade')));
     });
     upstream.on('error', (error) => {
-      this.log.debug({ err: error, session: target.sessionId, port: target.port }, 'preview request failed');
-      this.fail(res, unreachable(target.port));
+      this.fail(res, this.failedAnswer(target, upstream, error));
     });
+    req.on('error', () => upstream.destroy());
     req.pipe(upstream);
   }
 
@@ -91,28 +138,56 @@ export class PreviewProxy {
     const target = await this.target(req);
     const connection = await this.connect(target, socket);
     if (!connection) return;
-    const headers = requestHeaders(req.headers, target);
-    // An upgrade needs the two headers a plain request must not forward.
-    headers.connection = 'Upgrade';
-    headers.upgrade = req.headers.upgrade ?? '';
-    const lines = Object.entries(headers).flatMap(([name, value]) =>
-      value === undefined ? [] : (Array.isArray(value) ? value : [value]).map((v) => `${name}: ${v}`),
-    );
-    connection.write(`${req.method} ${target.path} HTTP/1.1\r\n${lines.join('\r\n')}\r\n\r\n`);
-    if (head.length > 0) connection.write(head);
-    // Nothing listening shows as a connection that ends before its first byte: say so, as for HTTP.
-    let answered = false;
-    connection.once('data', (first: Buffer) => {
-      answered = true;
-      socket.write(first);
-      connection.pipe(socket);
+    const headers = { ...requestHeaders(req.headers, target), ...upgradeHeaders(req.headers) };
+    const upstream = appRequest(req.method, target.path, headers, connection);
+    const refuse = (error: ApiError) => {
+      upstream.destroy();
+      refuseUpgrade(socket, error);
+    };
+    // The app took the upgrade: its answer, checked like any other, then bytes both ways as they come.
+    upstream.on('upgrade', (answer, appSocket, appHead) => {
+      let answerBytes: string;
+      try {
+        const headers = { ...responseHeaders(answer.headers, target), ...upgradeHeaders(answer.headers) };
+        answerBytes = answerHead(101, answer.statusMessage, headers, answer.rawHeaders);
+      } catch (error) {
+        appSocket.destroy();
+        refuse(this.invalid(target, error));
+        return;
+      }
+      socket.write(answerBytes);
+      if (appHead.length > 0) socket.write(appHead);
+      if (head.length > 0) appSocket.write(head);
+      appSocket.on('error', () => appSocket.destroy());
+      appSocket.once('close', () => socket.end(() => socket.destroy())); // what is buffered goes out first
+      socket.once('close', () => appSocket.destroy());
+      appSocket.pipe(socket);
+      socket.pipe(appSocket);
     });
-    connection.on('error', () => {}); // its close follows, and is handled there
-    connection.once('close', () => {
-      if (!answered) refuseUpgrade(socket, unreachable(target.port));
-      else socket.end(() => socket.destroy()); // what is still buffered goes out first
+    // The app declined to upgrade: its answer as it gave it, then the connection closes.
+    upstream.on('response', (answer) => {
+      let answerBytes: string;
+      try {
+        const headers = responseHeaders(answer.headers, target);
+        delete headers['content-length']; // the body ends with the connection
+        answerBytes = answerHead(
+          answer.statusCode ?? 0,
+          answer.statusMessage,
+          { ...headers, connection: 'close' },
+          answer.rawHeaders,
+        );
+      } catch (error) {
+        answer.destroy();
+        refuse(this.invalid(target, error));
+        return;
+      }
+      socket.write(answerBytes);
+      pipeline(answer, socket, () => socket.destroy());
     });
-    socket.pipe(connection);
+    upstream.on('error', (error) => {
+      refuse(this.failedAnswer(target, upstream, error));
+    });
+    upstream.end();
   }
 
   /** Who asks, for which port: 404 unless the cookie's session owns this address and publishes the port. */
@@ -151,7 +226,7 @@ export class PreviewProxy {
     this.connections.set(target.sessionId, count + 1);
     let connection: Duplex;
     try {
-      connection = await this.driver.connect(target.sessionId, target.port);
+      connection = await this.upstream.connect(target.sessionId, target.port);
     } catch (error) {
       this.release(target.sessionId);
       throw error;
@@ -181,12 +256,40 @@ export class PreviewProxy {
     for (const [id, entry] of this.ports) {
       if (Date.now() - entry.at >= PORTS_TTL_MS) this.ports.delete(id);
     }
-    const ports = listContainers(this.driver, sessionId).then(
-      (containers) => new Set(previewablePorts(containers).map((p) => p.port)),
-    );
+    const ports = this.upstream.publishedPorts(sessionId);
     ports.catch(() => this.ports.delete(sessionId));
     this.ports.set(sessionId, { at: Date.now(), ports });
     return ports;
+  }
+
+  private invalid(target: Target, error: unknown): ApiError {
+    const why = error instanceof InvalidAnswer ? error.message : String((error as Error).message ?? error);
+    this.log.info(
+      {
+        event: 'preview_invalid_answer',
+        session: target.sessionId,
+        port: target.port,
+        why: why.slice(0, 200),
+      },
+      'the app in a sandbox answered what the preview cannot relay',
+    );
+    return new ApiError(
+      'preview_invalid_answer',
+      `The app on port ${target.port} in your sandbox answered with something that is not valid HTTP (${why.slice(0, 80)}).`,
+    );
+  }
+
+  /** An answer that never came whole: invalid once the app said anything, else nothing answered. */
+  private failedAnswer(target: Target, upstream: ClientRequest, error: unknown): ApiError {
+    if (isParseError(error)) return this.invalid(target, error);
+    if (answered.has(upstream))
+      return this.invalid(target, new InvalidAnswer('the answer ended before its head did'));
+    return this.unreachable(target, error);
+  }
+
+  private unreachable(target: Target, error: unknown): ApiError {
+    this.log.debug({ err: error, session: target.sessionId, port: target.port }, 'preview request failed');
+    return unreachable(target.port);
   }
 
   private asApiError(error: unknown): ApiError {
@@ -197,7 +300,7 @@ export class PreviewProxy {
 
   private fail(res: ServerResponse, error: unknown): void {
     const apiError = this.asApiError(error);
-    if (res.headersSent) {
+    if (res.headersSent || res.destroyed) {
       res.destroy();
       return;
     }
@@ -206,6 +309,29 @@ export class PreviewProxy {
     res.writeHead(apiError.status, { 'Content-Type': 'application/json' });
     res.end(JSON.stringify(apiError.toBody()));
   }
+}
+
+/** Requests whose app has sent at least one byte back. */
+const answered = new WeakSet<ClientRequest>();
+
+/** A request to the app over `connection`, its answer parsed by Node's client within Berth's limits. */
+function appRequest(
+  method: string | undefined,
+  path: string,
+  headers: OutgoingHttpHeaders,
+  connection: Duplex,
+): ClientRequest {
+  const upstream = request({
+    method,
+    path,
+    headers,
+    createConnection: () => connection as Socket,
+    maxHeaderSize: MAX_ANSWER_HEAD_BYTES,
+  });
+  upstream.maxHeadersCount = MAX_ANSWER_HEADERS;
+  // After the client's own listener, which the 'socket' event follows, so no byte is taken from it.
+  upstream.once('socket', (socket) => socket.once('data', () => answered.add(upstream)));
+  return upstream;
 }
 
 function unreachable(port: number): ApiError {
