@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config/index.ts';
 import { ApiError } from './errors/index.ts';
 import type { Metrics } from './metrics/index.ts';
+import { siteHeaders } from './requests/security-headers.ts';
 import type { SandboxDriver } from './sandboxes/driver.ts';
 import { sessionRoutes } from './sessions/routes.ts';
 import type { Sessions } from './sessions/sessions.ts';
@@ -34,6 +35,12 @@ export function createApp({ config, sessions, driver, metrics, log, previewOrigi
     }
     log.error({ err: error, path: c.req.path }, 'request failed');
     return c.json(new ApiError('internal', 'Something went wrong on the server.').toBody(), 500);
+  });
+
+  const headers = siteHeaders(config.siteDir, config.sessionCookie.secure);
+  app.use('*', async (c, next) => {
+    await next();
+    for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value);
   });
 
   app.use(
@@ -79,7 +86,7 @@ export function createApp({ config, sessions, driver, metrics, log, previewOrigi
   // Closing a tab: the shell and what runs in it end, so the name starts afresh next time.
   app.delete('/api/session/terminals/:name', async (c) => {
     const { session, name } = terminalRequest(c, false);
-    await driver.closeTerminal(session.id, name);
+    await session.execs.run(() => driver.closeTerminal(session.id, name));
     return c.body(null, 204);
   });
 

@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig } from './config/index.ts';
 import { handleProcessErrors } from './process-errors.ts';
 import { FirewallError } from './sandboxes/firewall.ts';
+import { HostKernelError } from './sandboxes/host-kernel.ts';
 import { type RunningServer, serverLog, startServer } from './server.ts';
 
 try {
@@ -19,7 +20,7 @@ try {
   }
 } catch (error) {
   // Both say what to change; a stack trace would only bury that.
-  if (error instanceof ConfigError || error instanceof FirewallError) {
+  if (error instanceof ConfigError || error instanceof FirewallError || error instanceof HostKernelError) {
     console.error(`berth: ${error.message}`);
     process.exit(2);
   }

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import Docker from 'dockerode';
@@ -6,13 +6,18 @@ import { type Logger, pino } from 'pino';
 import { createApp } from './app.ts';
 import { toAppPath } from './base-path/index.ts';
 import type { Config } from './config/index.ts';
+import { answerError } from './errors/answer-error.ts';
 import { ApiError } from './errors/index.ts';
 import { refuseUpgrade } from './errors/refuse-upgrade.ts';
 import { createMetrics } from './metrics/index.ts';
 import { startMirror } from './mirror/mirror.ts';
 import { PreviewProxy, sandboxUpstream } from './preview/proxy.ts';
+import { isAllowedHost, unknownHost } from './requests/allowed-hosts.ts';
+import { createListener } from './requests/listener.ts';
+import { PREVIEW_HEADERS } from './requests/security-headers.ts';
 import { DockerSandboxDriver } from './sandboxes/docker-driver.ts';
 import { applyFirewall } from './sandboxes/firewall.ts';
+import { checkHostKernel } from './sandboxes/host-kernel.ts';
 import { Sessions } from './sessions/sessions.ts';
 import { CLOSE_GOING_AWAY } from './terminals/protocol.ts';
 import { TerminalSockets } from './terminals/sockets.ts';
@@ -28,6 +33,11 @@ export type RunningServer = {
   shutdown(): Promise<void>;
 };
 
+/** How long a client may take to send a whole request: the API's bodies are at most 16 KiB. */
+const SITE_REQUEST_TIMEOUT_MS = 30_000;
+/** A reader may upload to their app through the preview: it gets longer. */
+const PREVIEW_REQUEST_TIMEOUT_MS = 300_000;
+
 /** What a request outside the base path gets: not found, and where the site is. */
 const outsideBase = (base: string) => new ApiError('not_found', `Berth is served under ${base} here.`);
 
@@ -38,6 +48,7 @@ export function serverLog(config: Config): Logger {
 
 /** Wires the parts together, re-adopts sandboxes a previous run left, and listens. */
 export async function startServer(config: Config, log = serverLog(config)): Promise<RunningServer> {
+  await checkHostKernel(config.sandbox.runtime);
   let stopRenewing = () => {};
   if (config.firewall) stopRenewing = await installFirewall(config, log);
   else
@@ -64,8 +75,15 @@ export async function startServer(config: Config, log = serverLog(config)): Prom
   const terminals = new TerminalSockets(sessions, driver, config, metrics, log);
   // Previews are streamed by Node itself, bodies and all, on their own origin (see config.preview).
   const preview = new PreviewProxy(sessions, sandboxUpstream(driver), log);
-  const previewServer = createServer(preview.handleRequest);
-  previewServer.on('upgrade', preview.handleUpgrade);
+  const hostAllowed = (req: IncomingMessage) => isAllowedHost(req.headers.host, config.allowedHosts);
+  const previewServer = createListener((req, res) => {
+    if (hostAllowed(req)) preview.handleRequest(req, res);
+    else answerError(res, unknownHost(), PREVIEW_HEADERS);
+  }, PREVIEW_REQUEST_TIMEOUT_MS);
+  previewServer.on('upgrade', (req, socket, head) => {
+    if (hostAllowed(req)) preview.handleUpgrade(req, socket, head);
+    else refuseUpgrade(socket, unknownHost());
+  });
   const previewAddress = await listen(previewServer, config.preview.port, config.host);
   const previewOrigin = (requestUrl: string) => {
     if (config.preview.origin) return config.preview.origin;
@@ -76,16 +94,15 @@ export async function startServer(config: Config, log = serverLog(config)): Prom
   const app = createApp({ config, sessions, driver, metrics, log, previewOrigin });
   const handleRequest = getRequestListener(app.fetch);
   const base = config.basePath;
-  const server = createServer((req, res) => {
-    if (toAppPath(req, base)) return handleRequest(req, res);
-    if (req.url === '/') res.writeHead(302, { location: base }).end();
-    else {
-      const body = JSON.stringify(outsideBase(base).toBody());
-      res.writeHead(404, { 'content-type': 'application/json' }).end(body);
-    }
-  });
+  const server = createListener((req, res) => {
+    if (!hostAllowed(req)) answerError(res, unknownHost());
+    else if (toAppPath(req, base)) return handleRequest(req, res);
+    else if (req.url === '/') res.writeHead(302, { location: base }).end();
+    else answerError(res, outsideBase(base));
+  }, SITE_REQUEST_TIMEOUT_MS);
   server.on('upgrade', (req, socket, head) => {
-    if (toAppPath(req, base)) terminals.handleUpgrade(req, socket, head);
+    if (!hostAllowed(req)) refuseUpgrade(socket, unknownHost());
+    else if (toAppPath(req, base)) terminals.handleUpgrade(req, socket, head);
     else refuseUpgrade(socket, outsideBase(base));
   });
   const url = (await listen(server, config.port, config.host)).url;

@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import type { RunningServer } from '../../sandbox-server/src/server.ts';
 import {
@@ -40,17 +41,20 @@ function nextAddress(): string {
  * small so filling it is quick) listening on every address, so its port is there to be reached
  * from a sandbox; a bystander; and after every case the check that both still answer in time.
  */
-export function useHostile(env: Record<string, string> = {}): Hostile {
+export function useHostile(env: Record<string, string> = {}, log?: Logger): Hostile {
   const hostile = {} as Hostile;
   const attackers: Visitor[] = [];
   beforeAll(async () => {
-    hostile.server = await startTestServer({
-      HOST: '0.0.0.0',
-      BERTH_TRUSTED_PROXIES: PROXY,
-      BERTH_SESSIONS_PER_MINUTE: '10',
-      BERTH_SANDBOX_DISK: '512m',
-      ...env,
-    });
+    hostile.server = await startTestServer(
+      {
+        HOST: '0.0.0.0',
+        BERTH_TRUSTED_PROXIES: PROXY,
+        BERTH_SESSIONS_PER_MINUTE: '10',
+        BERTH_SANDBOX_DISK: '512m',
+        ...env,
+      },
+      log,
+    );
     hostile.bystander = await visit(hostile.server.url, nextAddress());
     hostile.attacker = async () => {
       const visitor = await visit(hostile.server.url, nextAddress());

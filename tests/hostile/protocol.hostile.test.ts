@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { type IncomingHttpHeaders, request } from 'node:http';
+import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { COOKIE_NAME } from '../../sandbox-server/src/sessions/token.ts';
 import { createSession } from '../../sandbox-server/src/testing/server.ts';
@@ -126,6 +128,120 @@ describe('a visitor abusing the terminal protocol', () => {
     const before = heldBytes();
     await new Promise((resolve) => setTimeout(resolve, 8_000));
     expect(heldBytes() - before).toBeLessThan(64 * 1024 * 1024);
+  });
+});
+
+/** A raw request, so that Host and the rest say exactly what a test wants (fetch sets its own Host). */
+function raw(
+  url: string,
+  method: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, headers, agent: false, timeout: 10_000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (chunk: string) => {
+        body += chunk;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('timeout', () => req.destroy(new Error('no answer in 10 s')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('requests that are not what they seem', () => {
+  it('a DNS-rebinding page: its own host name with a matching Origin is refused (421), for sessions and terminals', async () => {
+    const { port } = new URL(hostile.server.url);
+    const host = `rebind.attacker.example:${port}`;
+    const origin = `http://${host}`;
+    const made = await raw(`${hostile.server.url}/api/session`, 'POST', {
+      host,
+      origin,
+      'x-forwarded-for': '203.0.113.80',
+    });
+    expect(made.status).toBe(421);
+    expect(JSON.parse(made.body)).toMatchObject({ error: { code: 'unknown_host' } });
+    const { cookie } = hostile.bystander.session;
+    expect(await upgradeStatus({ cookie, origin, host })).toBe(421);
+    expect((await raw(`${hostile.server.previewUrl}/`, 'GET', { host, cookie })).status).toBe(421);
+    // The same server by its address and by localhost still serves.
+    expect((await raw(`${hostile.server.url}/healthz`, 'GET', { host: `localhost:${port}` })).status).toBe(
+      200,
+    );
+  });
+
+  it('a POST or DELETE with no Origin (not a browser, or a stripped one) changes no session', async () => {
+    const from = { 'x-forwarded-for': '203.0.113.81' };
+    expect((await raw(`${hostile.server.url}/api/session`, 'POST', from)).status).toBe(403);
+    const { cookie } = hostile.bystander.session;
+    expect((await raw(`${hostile.server.url}/api/session`, 'DELETE', { cookie })).status).toBe(403);
+    expect((await api('GET', cookie, undefined)).status).toBe(200);
+  });
+
+  it('two session cookies, as a previewed page planting one for a longer path makes: refused everywhere', async () => {
+    const attacker = await hostile.attacker();
+    const both = `${COOKIE_NAME}=${attacker.session.token}; ${hostile.bystander.session.cookie}`;
+    const asked = await raw(`${hostile.server.url}/api/session`, 'GET', { cookie: both });
+    expect(asked.status).toBe(400);
+    expect(JSON.parse(asked.body)).toMatchObject({ error: { code: 'ambiguous_session' } });
+    expect((await api('DELETE', both, hostile.server.url)).status).toBe(400);
+    expect(await upgradeStatus({ cookie: both })).toBe(400);
+    expect((await raw(`${hostile.server.url}/api/session/containers`, 'GET', { cookie: both })).status).toBe(
+      400,
+    );
+    expect((await api('GET', hostile.bystander.session.cookie, undefined)).status).toBe(200);
+  });
+
+  it('IPv6 clients of one /64 count as one client', async () => {
+    const made = [];
+    for (let i = 1; i <= 6; i++) {
+      made.push(
+        await createSession(hostile.server.url, { 'x-forwarded-for': `2001:db8:14:6::${i.toString(16)}` }),
+      );
+    }
+    expect(made.map((answer) => answer.status)).toEqual([201, 201, 201, 429, 429, 429]); // BERTH_SESSIONS_PER_CLIENT
+    const elsewhere = await createSession(hostile.server.url, { 'x-forwarded-for': '2001:db8:14:7::1' });
+    expect(elsewhere.status).toBe(201);
+    await Promise.all(
+      [...made, elsewhere]
+        .filter((a) => a.status === 201)
+        .map((a) => api('DELETE', a.cookie, hostile.server.url)),
+    );
+  });
+
+  it('security headers on the site and on the preview', async () => {
+    const page = await raw(`${hostile.server.url}/`, 'GET', {});
+    expect(page.headers['content-security-policy']).toMatch(/frame-ancestors 'none'/);
+    expect(page.headers['content-security-policy']).toMatch(/script-src 'self'/);
+    expect(page.headers['x-content-type-options']).toBe('nosniff');
+    expect(page.headers['referrer-policy']).toBe('same-origin');
+    expect(page.headers['cross-origin-opener-policy']).toBe('same-origin');
+    const api = await raw(`${hostile.server.url}/api/session`, 'GET', {});
+    expect(api.headers['x-frame-options']).toBe('DENY');
+    const preview = await raw(`${hostile.server.previewUrl}/preview/0/80/`, 'GET', {});
+    expect(preview.status).toBe(404);
+    expect(preview.headers['cross-origin-resource-policy']).toBe('same-origin');
+  });
+
+  it('a slowloris, its head a byte at a time: cut off within the header timeout', async () => {
+    const { hostname, port } = new URL(hostile.server.url);
+    const socket = connect(Number(port), hostname);
+    const started = Date.now();
+    let received = '';
+    socket.on('data', (chunk) => {
+      received += chunk.toString();
+    });
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    socket.on('error', () => {});
+    socket.write(`GET /healthz HTTP/1.1\r\nHost: ${hostname}\r\n`);
+    const drip = setInterval(() => socket.write('X-A: b\r\n'), 500);
+    await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 20_000))]);
+    clearInterval(drip);
+    socket.destroy();
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(received).toMatch(/^HTTP\/1\.1 408/);
   });
 });
 

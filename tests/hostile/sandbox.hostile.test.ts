@@ -177,6 +177,26 @@ describe('a visitor turning on their own sandbox', () => {
       expect(uevent.output).toMatch(/Permission denied|Read-only file system/);
     });
   });
+
+  it.runIf(process.arch === 'x64')(
+    'probes the kernel with syscall(): io_uring, AF_VSOCK, bpf and the keyrings answer EPERM; runc’s keyring call works',
+    async () => {
+      const attacker = await hostile.attacker();
+      // x86_64 numbers: io_uring_setup/enter/register 425–427, bpf 321, add_key 248, request_key 249,
+      // socket 41 (AF_VSOCK is 40), keyctl 250 (JOIN_SESSION_KEYRING is 1).
+      const probe =
+        'my @r; for my $c ([425,8,0],[426,0,0,0,0,0,0],[427,0,0,0,0],[321,0,0,0],[248,0,0,0,0,0],[249,0,0,0,0],[41,40,1,0]) ' +
+        '{ my ($n,@a)=@$c; my $r=syscall($n,@a); push @r, "$n:".($r<0?$!+0:"ok") } print join(" ",@r),"\\n"';
+      for (const who of ['', 'sudo ']) {
+        const { output } = await attacker.terminal.run(`${who}perl -e '${probe}'`);
+        expect(output, who || 'the reader').toContain('425:1 426:1 427:1 321:1 248:1 249:1 41:1');
+      }
+      const joined = await attacker.terminal.run(
+        `sudo perl -e 'my $r=syscall(250,1,0); print $r>0?"joined\\n":"errno ".($!+0)."\\n"'`,
+      );
+      expect(joined.output).toContain('joined');
+    },
+  );
 });
 
 /** A device number's major and minor, as Linux packs them into st_dev. */

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { EGRESS_POLICIES, type EgressPolicy } from '../sandboxes/firewall.ts';
 import { runtimeFlagRefusals } from '../sandboxes/runtime-flags.ts';
 import { isAddressOrRange } from '../sessions/client-address.ts';
+import { sessionCookie } from '../sessions/cookie.ts';
 
 /** Sizes as Docker writes them: `512m`, `1g`, `10m`, or plain bytes. */
 export function parseBytes(text: string): number {
@@ -93,6 +94,14 @@ const schema = z.object({
   BERTH_TRUSTED_PROXIES: commaList(
     z.string().refine(isAddressOrRange, 'each trusted proxy must be an IP address or a CIDR range'),
   ),
+  BERTH_ALLOWED_HOSTS: commaList(
+    z
+      .string()
+      .regex(
+        /^(\*\.)?[a-z0-9.-]+$/i,
+        'each allowed host must be a host name like docs.example.com or *.example.com',
+      ),
+  ),
   BERTH_ALLOWED_ORIGINS: commaList(
     z.string().url('each allowed origin must be a URL like https://docs.example.com'),
   ),
@@ -180,6 +189,13 @@ export type Config = {
   trustedProxies: string[];
   /** Origins that may act on sessions; empty: the request's own host. */
   allowedOrigins: string[];
+  /**
+   * Host names the server answers to besides IP addresses and loopback names (see allowed-hosts.ts):
+   * BERTH_ALLOWED_HOSTS, and the hosts of the public URL, the preview origin and the allowed origins.
+   */
+  allowedHosts: string[];
+  /** The session cookie's name and whether it is Secure (see sessions/cookie.ts). */
+  sessionCookie: { name: string; secure: boolean };
   /** Where readers reach the site, when a proxy in front of the server changes it (https, a host name). */
   publicUrl: URL | undefined;
   /** Where the site and its API are served, `/` or a path like `/docs/`; the site is built for it too. */
@@ -207,6 +223,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const allowedOrigins = v.BERTH_ALLOWED_ORIGINS.map((origin) => new URL(origin).origin);
   // Behind a proxy the request's Host may be the proxy's idea; the public URL says the site's.
   if (allowedOrigins.length === 0 && publicUrl) allowedOrigins.push(publicUrl.origin);
+  const previewOrigin = v.BERTH_PREVIEW_ORIGIN === undefined ? undefined : new URL(v.BERTH_PREVIEW_ORIGIN);
+  const allowedHosts = [
+    ...v.BERTH_ALLOWED_HOSTS.map((host) => host.toLowerCase()),
+    ...[publicUrl, previewOrigin, ...allowedOrigins.map((origin) => new URL(origin))].flatMap((url) =>
+      url ? [url.hostname.toLowerCase()] : [],
+    ),
+  ];
   const previewPort = v.BERTH_PREVIEW_PORT ?? (v.PORT === 0 ? 0 : v.PORT + 1);
   if (previewPort > 65535) {
     throw new ConfigError(
@@ -218,7 +241,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     port: v.PORT,
     preview: {
       port: previewPort,
-      origin: v.BERTH_PREVIEW_ORIGIN === undefined ? undefined : new URL(v.BERTH_PREVIEW_ORIGIN).origin,
+      origin: previewOrigin?.origin,
     },
     lifetimeSeconds: v.BERTH_LIFETIME_SECONDS,
     idleTimeoutSeconds: v.BERTH_IDLE_TIMEOUT_SECONDS,
@@ -241,6 +264,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     firewall: v.BERTH_FIREWALL === 'on',
     egress: { policy: v.BERTH_EGRESS, mirrors: v.BERTH_EGRESS_MIRRORS },
     allowedOrigins,
+    allowedHosts,
+    sessionCookie: sessionCookie(publicUrl, v.BERTH_BASE_PATH),
     publicUrl,
     basePath: v.BERTH_BASE_PATH,
     instance: v.BERTH_INSTANCE,

@@ -14,7 +14,11 @@ export const MIRROR_VOLUME = 'berth-mirror-data';
 export const MIRROR_NETWORK = 'berth-mirror';
 export const REGISTRY_IMAGE = 'berth/registry:latest';
 
-export const mirrorLabel = { catalog: 'berth.mirror.catalog', mode: 'berth.mirror.mode' } as const;
+export const mirrorLabel = {
+  catalog: 'berth.mirror.catalog',
+  mode: 'berth.mirror.mode',
+  limits: 'berth.mirror.limits',
+} as const;
 
 /** Starts the mirror if it exists but is stopped (after a reboot); says so when it does not exist. */
 export async function startMirror(docker: Docker, log: Logger): Promise<boolean> {

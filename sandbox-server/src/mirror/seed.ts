@@ -40,6 +40,14 @@ async function ensureNetwork(docker: Docker): Promise<void> {
   await docker.createNetwork({ Name: MIRROR_NETWORK, Driver: 'bridge', CheckDuplicate: true });
 }
 
+/**
+ * The mirror serves every sandbox, so none may make it use the host without bound: memory,
+ * processes and its log are capped. Named in its labels, so a mirror made before these limits is
+ * made again.
+ */
+const LIMITS = { memoryBytes: 512 * 1024 * 1024, pids: 256, logSize: '10m' };
+const LIMITS_LABEL = `${LIMITS.memoryBytes},${LIMITS.pids},${LIMITS.logSize}`;
+
 function registryContainer(name: string, mode: 'seed' | MirrorMode, labels: Record<string, string>) {
   return {
     name,
@@ -57,6 +65,13 @@ function registryContainer(name: string, mode: 'seed' | MirrorMode, labels: Reco
         },
       ],
       RestartPolicy: { Name: mode === 'seed' ? '' : 'unless-stopped' },
+      Memory: LIMITS.memoryBytes,
+      MemorySwap: LIMITS.memoryBytes,
+      PidsLimit: LIMITS.pids,
+      LogConfig: {
+        Type: 'local',
+        Config: { 'max-size': LIMITS.logSize, 'max-file': '1', compress: 'false' },
+      },
       // Only the seeding run is published, and on loopback only: nothing outside the host reaches it.
       PortBindings: mode === 'seed' ? { '5000/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] } : undefined,
     },
@@ -121,7 +136,11 @@ export async function ensureMirror(options: {
 }): Promise<{ changed: boolean; seconds: number }> {
   const { docker, mode, catalog, log } = options;
   const started = performance.now();
-  const wanted = { [mirrorLabel.mode]: mode, [mirrorLabel.catalog]: mode === 'offline' ? catalog.hash : '' };
+  const wanted = {
+    [mirrorLabel.mode]: mode,
+    [mirrorLabel.catalog]: mode === 'offline' ? catalog.hash : '',
+    [mirrorLabel.limits]: LIMITS_LABEL,
+  };
   let current: Docker.ContainerInspectInfo | undefined;
   try {
     current = await docker.getContainer(MIRROR_CONTAINER).inspect();

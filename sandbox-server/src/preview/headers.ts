@@ -1,5 +1,6 @@
-import type { IncomingHttpHeaders } from 'node:http';
-import { COOKIE_NAME } from '../sessions/token.ts';
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import { PREVIEW_HEADERS } from '../requests/security-headers.ts';
+import { cookieName, SESSION_COOKIE_NAMES } from '../sessions/cookie.ts';
 
 /** Where a preview sends a request: the port in the sandbox, and the address prefix it is served under. */
 export type PreviewTarget = { port: number; prefix: string };
@@ -29,22 +30,12 @@ function endToEnd(incoming: IncomingHttpHeaders): IncomingHttpHeaders {
   return headers;
 }
 
-/**
- * A cookie's name as browsers read it (RFC 6265 §5.2): the text before the first `=` of the first
- * `;`-part, trimmed; no `=` at all makes a nameless cookie.
- */
-export function cookieName(pair: string): string {
-  const first = pair.split(';')[0] ?? '';
-  const equals = first.indexOf('=');
-  return equals < 0 ? '' : first.slice(0, equals).trim();
-}
-
 /** The reader's request as the app should see it: addressed to localhost:<port>, without Berth's cookie. */
 export function requestHeaders(incoming: IncomingHttpHeaders, target: PreviewTarget): IncomingHttpHeaders {
   const headers = endToEnd(incoming);
   const cookies = (incoming.cookie ?? '')
     .split(';')
-    .filter((pair) => pair.trim() !== '' && cookieName(pair) !== COOKIE_NAME)
+    .filter((pair) => pair.trim() !== '' && !SESSION_COOKIE_NAMES.includes(cookieName(pair)))
     .map((pair) => pair.trim());
   if (cookies.length > 0) headers.cookie = cookies.join('; ');
   else delete headers.cookie;
@@ -58,15 +49,21 @@ export function requestHeaders(incoming: IncomingHttpHeaders, target: PreviewTar
  * The app's answer as the browser should see it: redirects kept under the preview, and no cookie
  * that a browser would file as Berth's (cookies are not bound to a port) or as nameless.
  */
-export function responseHeaders(incoming: IncomingHttpHeaders, target: PreviewTarget): IncomingHttpHeaders {
-  const headers = endToEnd(incoming);
+export function responseHeaders(incoming: IncomingHttpHeaders, target: PreviewTarget): OutgoingHttpHeaders {
+  const headers: OutgoingHttpHeaders = endToEnd(incoming);
   if (incoming.location !== undefined) headers.location = rewriteLocation(incoming.location, target);
   const setCookie = (incoming['set-cookie'] ?? []).filter((line) => {
     const name = cookieName(line);
-    return name !== '' && name !== COOKIE_NAME;
+    return name !== '' && !SESSION_COOKIE_NAMES.includes(name);
   });
   if (setCookie.length > 0) headers['set-cookie'] = setCookie;
   else delete headers['set-cookie'];
+  // The preview's own policy beside the app's (a comma makes two policies): a second only narrows.
+  const csp = incoming['content-security-policy'];
+  const own = PREVIEW_HEADERS['content-security-policy'];
+  headers['content-security-policy'] = csp === undefined ? own : `${csp}, ${own}`;
+  headers['cross-origin-resource-policy'] = PREVIEW_HEADERS['cross-origin-resource-policy'];
+  headers['referrer-policy'] ??= PREVIEW_HEADERS['referrer-policy'];
   return headers;
 }
 

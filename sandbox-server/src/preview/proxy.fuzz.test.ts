@@ -209,8 +209,8 @@ beforeAll(async () => {
   const appPort = (app.address() as AddressInfo).port;
   const session = { id: SESSION_ID, state: 'ready' } as Session;
   const sessions: SessionLookup = {
-    find: (token) => (token === TOKEN ? session : undefined),
-    findReady: () => session,
+    fromCookie: (cookie) => (cookie === `${COOKIE_NAME}=${TOKEN}` ? session : undefined),
+    readyFromCookie: () => session,
   };
   const proxy = new PreviewProxy(
     sessions,

@@ -7,13 +7,13 @@ import {
 } from 'node:http';
 import type { Socket } from 'node:net';
 import { type Duplex, pipeline } from 'node:stream';
-import { parse as parseCookies } from 'hono/utils/cookie';
 import type { Logger } from 'pino';
+import { answerError } from '../errors/answer-error.ts';
 import { ApiError } from '../errors/index.ts';
 import { refuseUpgrade } from '../errors/refuse-upgrade.ts';
+import { PREVIEW_HEADERS } from '../requests/security-headers.ts';
 import type { SandboxDriver } from '../sandboxes/driver.ts';
 import type { Sessions } from '../sessions/sessions.ts';
-import { COOKIE_NAME } from '../sessions/token.ts';
 import { listContainers } from '../views/containers.ts';
 import {
   answerHead,
@@ -51,7 +51,7 @@ export function sandboxUpstream(driver: SandboxDriver): PreviewUpstream {
 }
 
 /** The sessions the preview serves; only lookups by cookie token. */
-export type SessionLookup = Pick<Sessions, 'find' | 'findReady'>;
+export type SessionLookup = Pick<Sessions, 'fromCookie' | 'readyFromCookie'>;
 
 type Target = { sessionId: string; port: number; prefix: string; path: string };
 
@@ -194,12 +194,11 @@ export class PreviewProxy {
   private async target(req: IncomingMessage): Promise<Target> {
     const url = new URL(req.url ?? '/', 'http://preview.invalid');
     const parsed = parsePreviewPath(url.pathname);
-    const token = parseCookies(req.headers.cookie ?? '', COOKIE_NAME)[COOKIE_NAME];
-    const session = this.sessions.find(token);
+    const session = this.sessions.fromCookie(req.headers.cookie);
     if (!parsed || !session || previewIdFor(session.id) !== parsed.previewId) {
       throw new ApiError('not_found', 'There is no preview at this address.');
     }
-    this.sessions.findReady(token);
+    this.sessions.readyFromCookie(req.headers.cookie);
     if (!(await this.publishedPorts(session.id)).has(parsed.port)) {
       throw new ApiError(
         'port_not_published',
@@ -304,10 +303,7 @@ export class PreviewProxy {
       res.destroy();
       return;
     }
-    if (apiError.retryAfterSeconds !== undefined)
-      res.setHeader('Retry-After', String(apiError.retryAfterSeconds));
-    res.writeHead(apiError.status, { 'Content-Type': 'application/json' });
-    res.end(JSON.stringify(apiError.toBody()));
+    answerError(res, apiError, PREVIEW_HEADERS);
   }
 }
 

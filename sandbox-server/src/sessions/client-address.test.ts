@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clientAddress, isAddressOrRange, trustedProxies } from './client-address.ts';
+import { clientAddress, clientKey, isAddressOrRange, trustedProxies } from './client-address.ts';
 
 describe('the client address', () => {
   const proxies = trustedProxies(['10.0.0.1', '192.168.0.0/16', 'fd00::/8']);
@@ -30,5 +30,18 @@ describe('the client address', () => {
     for (const bad of ['', 'proxy.local', '10.0.0.0/33', '::/129', '10.0.0.0/8/1', '10.0.0.0/x']) {
       expect(isAddressOrRange(bad)).toBe(false);
     }
+  });
+});
+
+describe('what per-client limits count by', () => {
+  it('an IPv4 address as it is, an IPv6 one by its /64', () => {
+    expect(clientKey('203.0.113.7')).toBe('203.0.113.7');
+    expect(clientKey('2001:db8:1:2::1')).toBe('2001:db8:1:2::/64');
+    expect(clientKey('2001:db8:1:2:ffff:eeee:dddd:cccc')).toBe('2001:db8:1:2::/64');
+    expect(clientKey('2001:0DB8:0001:0002:0:0:0:9')).toBe('2001:db8:1:2::/64');
+    expect(clientKey('2001:db8::')).toBe('2001:db8:0:0::/64');
+    expect(clientKey('::1')).toBe('0:0:0:0::/64');
+    expect(clientKey('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
+    expect(clientKey('unknown')).toBe('unknown');
   });
 });

@@ -48,3 +48,24 @@ export function clientAddress(peer: string, forwardedFor: string | undefined, tr
   }
   return client;
 }
+
+/** The eight groups of an IPv6 address, zeros filled in, e.g. `2001:db8::1` → 2001,db8,0,…,1. */
+function ipv6Groups(address: string): number[] {
+  const [head = '', tail] = address.split('::');
+  const part = (text: string) =>
+    text === '' ? [] : text.split(':').map((group) => Number.parseInt(group, 16));
+  const left = part(head);
+  const right = tail === undefined ? [] : part(tail);
+  return [...left, ...Array(8 - left.length - right.length).fill(0), ...right];
+}
+
+/**
+ * What per-client limits count by: an IPv4 address as it is, an IPv6 address by its /64. One
+ * subscriber is routinely given a whole /64, so counting its addresses one by one would give a
+ * single visitor some 18 quintillion clients' worth of sessions.
+ */
+export function clientKey(address: string): string {
+  if (isIP(address) !== 6 || address.includes('.')) return address;
+  const groups = ipv6Groups(address.split('%')[0] ?? '').slice(0, 4);
+  return `${groups.map((group) => group.toString(16)).join(':')}::/64`;
+}

@@ -1,27 +1,34 @@
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono } from 'hono';
-import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { deleteCookie, setCookie } from 'hono/cookie';
 import type { Config } from '../config/index.ts';
 import { ApiError } from '../errors/index.ts';
-import { clientAddress, trustedProxies } from './client-address.ts';
+import { clientAddress, clientKey, trustedProxies } from './client-address.ts';
 import { isAllowedOrigin } from './origin.ts';
 import type { Sessions } from './sessions.ts';
-import { COOKIE_NAME } from './token.ts';
 
 /** POST, GET and DELETE /api/session: a reader's session and its sandbox. */
 export function sessionRoutes(sessions: Sessions, config: Config) {
   const proxies = trustedProxies(config.trustedProxies);
-  const view = (session: NonNullable<ReturnType<Sessions['find']>>) =>
+  const view = (session: NonNullable<ReturnType<Sessions['fromCookie']>>) =>
     session.view(config.idleTimeoutSeconds);
 
   return (
     new Hono()
-      // A browser always sends Origin on these methods; refusing foreign ones stops cross-site use of a session.
+      // A browser always sends Origin on these methods (or at least Sec-Fetch-Site): without either,
+      // or from a foreign origin, a request is not the site's own, and may not make or end a session.
       .use('*', async (c, next) => {
-        const origin = c.req.header('origin');
-        if (c.req.method !== 'GET' && origin !== undefined) {
-          if (!isAllowedOrigin(origin, c.req.header('host'), config.allowedOrigins)) {
-            throw new ApiError('forbidden_origin', 'This Origin may not change sessions.');
+        if (c.req.method === 'POST' || c.req.method === 'DELETE') {
+          const origin = c.req.header('origin');
+          const sameOrigin =
+            origin === undefined
+              ? c.req.header('sec-fetch-site') === 'same-origin'
+              : isAllowedOrigin(origin, c.req.header('host'), config.allowedOrigins);
+          if (!sameOrigin) {
+            throw new ApiError(
+              'forbidden_origin',
+              'Sessions are made and ended only from the site itself; this request has no Origin, or another one.',
+            );
           }
         }
         await next();
@@ -44,31 +51,34 @@ export function sessionRoutes(sessions: Sessions, config: Config) {
             throw new ApiError('invalid_request', 'POST /api/session takes no options: send no body or {}.');
           }
         }
-        const existing = sessions.find(getCookie(c, COOKIE_NAME));
+        const existing = sessions.fromCookie(c.req.header('cookie'));
         if (existing) return c.json(view(existing), 200);
         const peer = getConnInfo(c).remote.address ?? 'unknown';
-        const client = clientAddress(peer, c.req.header('x-forwarded-for'), proxies);
+        const client = clientKey(clientAddress(peer, c.req.header('x-forwarded-for'), proxies));
         const { session, token } = await sessions.create(client);
-        setCookie(c, COOKIE_NAME, token, {
+        setCookie(c, config.sessionCookie.name, token, {
           path: config.basePath,
           httpOnly: true,
           sameSite: 'Lax',
           // Behind a TLS proxy the request itself is http: the public URL says what readers use.
-          secure: (config.publicUrl ?? new URL(c.req.url)).protocol === 'https:',
+          secure: config.sessionCookie.secure,
           maxAge: config.lifetimeSeconds,
         });
         return c.json(view(session), 201);
       })
       .get('/', (c) => {
-        const session = sessions.find(getCookie(c, COOKIE_NAME));
+        const session = sessions.fromCookie(c.req.header('cookie'));
         if (!session) throw new ApiError('no_session', 'There is no live session for this browser.');
         return c.json(view(session), 200);
       })
       .delete('/', async (c) => {
-        const session = sessions.find(getCookie(c, COOKIE_NAME));
+        const session = sessions.fromCookie(c.req.header('cookie'));
         if (!session) throw new ApiError('no_session', 'There is no live session for this browser.');
         await sessions.end(session, 'deleted');
-        deleteCookie(c, COOKIE_NAME, { path: config.basePath });
+        deleteCookie(c, config.sessionCookie.name, {
+          path: config.basePath,
+          secure: config.sessionCookie.secure,
+        });
         return c.body(null, 204);
       })
       .all('/', () => {

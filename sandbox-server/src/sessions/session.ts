@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events';
+import { WorkBudget } from './work-budget.ts';
 
 export type SessionState = 'starting' | 'ready';
 
@@ -13,6 +14,15 @@ export class Session {
   openTerminals = 0;
   /** Settles when the sandbox is ready, or rejects when it failed to start. */
   ready: Promise<void> = Promise.resolve();
+  /** The programs Berth runs in the sandbox for this session's views and tab closes. */
+  readonly execs = new WorkBudget('its contents', { concurrent: 4, perSecond: 10, burst: 20 });
+  /** Terminal sockets opened: each is a program in the sandbox, and a reload opens them all again. */
+  readonly terminalOpens = new WorkBudget('terminals', {
+    concurrent: Number.POSITIVE_INFINITY,
+    perSecond: 1,
+    // All it may hold at once, and a few reopened after closing some.
+    burst: MAX_OPEN_TERMINALS + 8,
+  });
   private readonly endController = new AbortController();
 
   constructor(

@@ -4,6 +4,7 @@ import { ApiError } from '../errors/index.ts';
 import type { Metrics } from '../metrics/index.ts';
 import { type PooledSandbox, WarmPool } from '../pool/warm-pool.ts';
 import type { SandboxDriver } from '../sandboxes/driver.ts';
+import { sessionToken } from './cookie.ts';
 import { CreationRate } from './creation-rate.ts';
 import { type EndReason, Session } from './session.ts';
 import { newToken, sessionIdFor } from './token.ts';
@@ -43,14 +44,16 @@ export class Sessions {
     );
   }
 
-  find(token: string | undefined): Session | undefined {
+  /** The session a request's Cookie header names; two session cookies are refused (see sessionToken). */
+  fromCookie(cookieHeader: string | undefined): Session | undefined {
+    const token = sessionToken(cookieHeader, this.config.sessionCookie.name);
     const id = token === undefined ? undefined : sessionIdFor(token);
     return id === undefined ? undefined : this.byId.get(id);
   }
 
-  /** The token's session once its sandbox can answer: `no_session` without one, `sandbox_starting` before. */
-  findReady(token: string | undefined): Session {
-    const session = this.find(token);
+  /** That session once its sandbox can answer: `no_session` without one, `sandbox_starting` before. */
+  readyFromCookie(cookieHeader: string | undefined): Session {
+    const session = this.fromCookie(cookieHeader);
     if (!session) throw new ApiError('no_session', 'There is no live session for this browser.');
     if (session.state !== 'ready') {
       throw new ApiError('sandbox_starting', 'Your sandbox is still starting; ask again in a moment.');

@@ -1,10 +1,8 @@
-import { parse as parseCookies } from 'hono/utils/cookie';
 import type { Config } from '../config/index.ts';
 import { ApiError } from '../errors/index.ts';
 import { isAllowedOrigin } from '../sessions/origin.ts';
 import { MAX_OPEN_TERMINALS, type Session } from '../sessions/session.ts';
 import type { Sessions } from '../sessions/sessions.ts';
-import { COOKIE_NAME } from '../sessions/token.ts';
 import { parseSize, TERMINAL_NAME, type TerminalSize } from './protocol.ts';
 
 export type TerminalRequest = { session: Session; name: string; size: TerminalSize };
@@ -31,7 +29,7 @@ export function checkTerminalRequest(
       'Terminals open only from the site itself; this Origin is not allowed.',
     );
   }
-  const session = sessions.find(parseCookies(parts.cookie ?? '', COOKIE_NAME)[COOKIE_NAME]);
+  const session = sessions.fromCookie(parts.cookie);
   if (!session) {
     throw new ApiError('unauthorized', 'No live session: create one with POST /api/session first.');
   }
@@ -50,5 +48,7 @@ export function checkTerminalRequest(
   }
   const size = parseSize(parts.cols, parts.rows);
   if (typeof size === 'string') throw new ApiError('invalid_terminal_size', `Bad terminal size: ${size}.`);
+  // Each open starts a program in the sandbox; opening and closing in a loop must not be free.
+  if (opening) session.terminalOpens.take();
   return { session, name: parts.name, size };
 }

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 import { loadConfig } from '../config/index.ts';
 import { DockerSandboxDriver } from '../sandboxes/docker-driver.ts';
 import { label } from '../sandboxes/labels.ts';
@@ -28,6 +28,7 @@ const TEST_DEFAULTS = {
 /** A real server in this process, on a free port, owning sandboxes under its own instance name. */
 export async function startTestServer(
   env: Record<string, string> = {},
+  log?: Logger,
 ): Promise<RunningServer & { instance: string }> {
   const instance = env.BERTH_INSTANCE ?? uniqueInstance();
   const config = loadConfig({
@@ -38,7 +39,7 @@ export async function startTestServer(
     ...env,
     BERTH_INSTANCE: instance,
   });
-  return { ...(await startServer(config)), instance };
+  return { ...(await startServer(config, log)), instance };
 }
 
 export type ServerProcess = {

@@ -32,13 +32,14 @@ export class TerminalClient {
   static open(
     baseUrl: string,
     name: string,
-    options: { cookie?: string; origin?: string | null; query?: string } = {},
+    options: { cookie?: string; origin?: string | null; query?: string; host?: string } = {},
   ): Promise<TerminalClient> {
     const url = `${baseUrl.replace(/^http/, 'ws')}/api/session/terminals/${name}${options.query ?? ''}`;
     const headers: Record<string, string> = {};
     if (options.cookie) headers.cookie = options.cookie;
     const origin = options.origin === undefined ? baseUrl : options.origin;
     if (origin !== null) headers.origin = origin;
+    if (options.host) headers.host = options.host;
     const ws = new WebSocket(url, { headers });
     return new Promise((resolve, reject) => {
       ws.once('open', () => resolve(new TerminalClient(ws)));

@@ -1,9 +1,7 @@
 import { type Context, Hono } from 'hono';
-import { getCookie } from 'hono/cookie';
 import { previewPorts } from '../preview/ports.ts';
 import type { SandboxDriver } from '../sandboxes/driver.ts';
 import type { Sessions } from '../sessions/sessions.ts';
-import { COOKIE_NAME } from '../sessions/token.ts';
 import { containerChanges, listContainers } from './containers.ts';
 import { imageLayers, listImages } from './images.ts';
 import { networkView } from './network.ts';
@@ -17,20 +15,22 @@ export function viewRoutes(
   driver: SandboxDriver,
   previewOrigin: (requestUrl: string) => string,
 ) {
-  const session = (c: Context) => sessions.findReady(getCookie(c, COOKIE_NAME));
+  /** The request's ready session, and a view of its sandbox read within the session's budget. */
+  const read = async <T>(c: Context, view: (sessionId: string) => Promise<T>) => {
+    const session = sessions.readyFromCookie(c.req.header('cookie'));
+    return c.json(await session.execs.run(() => view(session.id)));
+  };
   return new Hono()
-    .get('/network', async (c) => c.json(await networkView(driver, session(c).id)))
-    .get('/containers', async (c) => c.json({ containers: await listContainers(driver, session(c).id) }))
-    .get('/containers/:name/changes', async (c) =>
-      c.json(await containerChanges(driver, session(c).id, c.req.param('name'))),
+    .get('/network', (c) => read(c, (id) => networkView(driver, id)))
+    .get('/containers', (c) => read(c, async (id) => ({ containers: await listContainers(driver, id) })))
+    .get('/containers/:name/changes', (c) =>
+      read(c, (id) => containerChanges(driver, id, c.req.param('name'))),
     )
-    .get('/images', async (c) => c.json({ images: await listImages(driver, session(c).id) }))
-    .get('/images/:ref/layers', async (c) =>
-      c.json(await imageLayers(driver, session(c).id, c.req.param('ref'))),
-    )
-    .get('/ports', async (c) => {
-      const { id } = session(c);
-      const origin = previewOrigin(c.req.url);
-      return c.json({ ports: previewPorts(await listContainers(driver, id), id, origin) });
-    });
+    .get('/images', (c) => read(c, async (id) => ({ images: await listImages(driver, id) })))
+    .get('/images/:ref/layers', (c) => read(c, (id) => imageLayers(driver, id, c.req.param('ref'))))
+    .get('/ports', (c) =>
+      read(c, async (id) => ({
+        ports: previewPorts(await listContainers(driver, id), id, previewOrigin(c.req.url)),
+      })),
+    );
 }

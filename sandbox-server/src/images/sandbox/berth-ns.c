@@ -145,6 +145,13 @@ static int run_reader_program(char *const argv[]) {
     execvp(argv[0], argv);
     failed(argv[0]);
   }
+  /* Only init speaks to the server, and only until it is ready. The container's log is a pipe to
+   * the host's engine, and a process of the reader's that held it could keep the engine busy for
+   * ever (yes >/proc/1/fd/1): this side lets go of it. */
+  int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0) failed("/dev/null");
+  close(null);
+  in_container_log = 0;
   forward_signals(pid);
   return wait_for(pid);
 }

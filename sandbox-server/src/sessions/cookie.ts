@@ -1,0 +1,49 @@
+import { ApiError } from '../errors/index.ts';
+import { COOKIE_NAME } from './token.ts';
+
+/**
+ * The session cookie's name under https at the site's root: a `__Host-` cookie is one a browser
+ * keeps only if it is Secure, has Path=/ and names no Domain, so no other host can plant it.
+ */
+export const SECURE_COOKIE_NAME = `__Host-${COOKIE_NAME}`;
+
+/** Every name a browser may hold a Berth session under; the preview passes neither on. */
+export const SESSION_COOKIE_NAMES: readonly string[] = [COOKIE_NAME, SECURE_COOKIE_NAME];
+
+/** The session cookie of a server reached at `publicUrl` (when set) and served under `basePath`. */
+export function sessionCookie(
+  publicUrl: URL | undefined,
+  basePath: string,
+): { name: string; secure: boolean } {
+  const secure = publicUrl?.protocol === 'https:';
+  return { name: secure && basePath === '/' ? SECURE_COOKIE_NAME : COOKIE_NAME, secure };
+}
+
+/**
+ * A cookie's name as browsers read it (RFC 6265 §5.2): the text before the first `=` of the first
+ * `;`-part, trimmed; no `=` at all makes a nameless cookie.
+ */
+export function cookieName(pair: string): string {
+  const first = pair.split(';')[0] ?? '';
+  const equals = first.indexOf('=');
+  return equals < 0 ? '' : first.slice(0, equals).trim();
+}
+
+/**
+ * The session token a Cookie header carries under `name`. Two of them mean a page elsewhere on this
+ * host (a previewed app: browsers do not keep cookies apart by port) set one for a longer path, so
+ * that it is sent first: neither is believed.
+ */
+export function sessionToken(cookieHeader: string | undefined, name: string): string | undefined {
+  const values = (cookieHeader ?? '')
+    .split(';')
+    .filter((pair) => cookieName(pair) === name)
+    .map((pair) => pair.slice(pair.indexOf('=') + 1).trim());
+  if (values.length > 1) {
+    throw new ApiError(
+      'ambiguous_session',
+      'This browser sent two session cookies: a page on another port of this host set one. Clear the cookies of this site and start again.',
+    );
+  }
+  return values[0];
+}
