@@ -1,12 +1,35 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, resourcesOf } from '../../sandbox-server/src/testing/server.ts';
-import { statsOf, untilPids, useHostile } from './hostile.ts';
+import { eventually } from '../../sandbox-server/src/testing/server.ts';
+import { sandboxOf, statsOf, untilPids, useHostile } from './hostile.ts';
 
-/** The server's defaults, which the hostile server keeps. */
+const run = promisify(execFile);
+
+/** The server's defaults, which the hostile server keeps, but the disk (see useHostile). */
 const PIDS = 512;
 const MEMORY = 1024 ** 3;
+const DISK = 512 * 1024 ** 2;
+
+/** Bytes the host holds of a sandbox's disk file, on its volume. */
+async function diskFileBytes(container: Awaited<ReturnType<typeof sandboxOf>>): Promise<number> {
+  const volume = (await container.inspect()).Mounts.find((mount) => mount.Destination === '/berth/volume');
+  return statSync(`${volume?.Source}/disk.img`).blocks * 512;
+}
+
+/** Bytes in the container's own writable layer on the host, which only the container's root writes. */
+async function upperDirBytes(container: Awaited<ReturnType<typeof sandboxOf>>): Promise<number> {
+  const upper = ((await container.inspect()).GraphDriver.Data as { UpperDir?: string }).UpperDir ?? '';
+  const { stdout } = await run('du', ['-s', '-B1', upper]);
+  return Number(stdout.split(/\s/)[0]);
+}
+
+/** Free inodes of the host file system under `path`. */
+function freeInodes(path: string): number {
+  return statfsSync(path).ffree;
+}
 
 const hostile = useHostile();
 
@@ -58,20 +81,51 @@ describe('a visitor turning on their own sandbox', () => {
     expect(cpus).toBeLessThan(1.15); // but within BERTH_SANDBOX_CPUS=1
   });
 
-  it('fills the disk, in its home and in an inner container: the sandbox is stopped, and the reader told why', async () => {
+  it('fills the disk, in its home and in an inner container: writes stop at the allowance, the sandbox lives on', async () => {
     const attacker = await hostile.attacker();
-    attacker.terminal.begin(
-      'dd if=/dev/zero of=$HOME/fill bs=1M count=300 status=none && docker run -d busybox sh -c "dd if=/dev/zero of=/fill bs=1M count=300 && sleep 3600"',
+    const container = await sandboxOf(attacker);
+    const upperBefore = await upperDirBytes(container);
+    const home = await attacker.terminal.run(
+      'dd if=/dev/zero of=$HOME/fill bs=1M count=300 status=none; echo rc=$?',
     );
-    const ended = await attacker.terminal.waitForMessage('error', 90_000);
-    expect(ended).toMatchObject({
-      code: 'session_disk_full',
-      message: expect.stringContaining('more than 512 MiB of disk'),
-    });
-    expect((await attacker.terminal.closed).code).toBe(1000);
+    expect(home.output).toContain('rc=0');
+    const inner = await attacker.terminal.run(
+      'docker run --rm busybox dd if=/dev/zero of=/fill bs=1M count=300; echo rc=$?',
+      90_000,
+    );
+    expect(inner.output).toMatch(/No space left on device/);
+    // The kernel held it to the allowance: its disk file on the host, and nothing past it.
+    expect(await diskFileBytes(container)).toBeLessThanOrEqual(DISK);
+    expect((await upperDirBytes(container)) - upperBefore).toBeLessThan(16 * 1024 * 1024);
+    // Full is a state the reader can leave, as on a machine of their own.
+    expect((await attacker.terminal.run('rm $HOME/fill && echo freed')).output).toContain('freed');
+  });
+
+  it('fallocates 500 GB, and makes files until the inodes run out: its own disk says no, the host’s is untouched', async () => {
+    const attacker = await hostile.attacker();
+    const started = Date.now();
+    const huge = await attacker.terminal.run('fallocate -l 500G $HOME/huge; echo rc=$?');
+    expect(huge.output).toMatch(/No space left on device[\s\S]*rc=1/);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    const hostInodes = freeInodes('/var/lib/docker');
+    const files = await attacker.terminal.run(
+      'mkdir $HOME/many && cd $HOME/many && seq 1 60000 | xargs touch 2>&1 | tail -1; cd; ls many | wc -l',
+      120_000,
+    );
+    expect(files.output).toMatch(/No space left on device/);
+    expect(hostInodes - freeInodes('/var/lib/docker')).toBeLessThan(5_000);
+  });
+
+  it('churns files while the reaper measures: measured in one look, the server and the bystander unbothered', async () => {
+    const attacker = await hostile.attacker();
+    attacker.terminal.begin('while :; do mkdir -p $HOME/c && touch $HOME/c/{1..200} && rm -rf $HOME/c; done');
     await eventually(
-      async () => (await resourcesOf(attacker.session.id)).containers === 0,
-      'the full sandbox to be removed',
+      async () => {
+        const metrics = await (await fetch(`${hostile.server.url}/metrics`)).text();
+        return Number(/^berth_sandbox_disk_bytes (\d+)/m.exec(metrics)?.[1] ?? 0) > 0;
+      },
+      'a disk measurement',
+      45_000,
     );
   });
 

@@ -139,7 +139,7 @@ const schema = z.object({
     .regex(/^[a-z0-9][a-z0-9-]{0,30}$/, 'lower-case letters, digits and dashes')
     .default('default'),
   BERTH_SITE_DIR: z.string().min(1).default(defaultSiteDir),
-  BERTH_MIRROR_MODE: z.enum(['auto', 'offline', 'online', 'off']).default('auto'),
+  BERTH_MIRROR_MODE: z.enum(['auto', 'offline', 'online', 'off']).default('offline'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { confinement, EXEC_USER, inside, READER } from '../sandboxes/confinement.ts';
+import { confinement, EXEC_USER, inside, READER, sandboxDisk } from '../sandboxes/confinement.ts';
 import { ensureSandboxImage, SANDBOX_IMAGE } from './sandbox-image.ts';
 
 // The flag set the server uses (see ARCHITECTURE.md, "Facts verified on these machines"), and its way in.
@@ -15,17 +15,18 @@ describe('the sandbox image', () => {
   beforeAll(async () => {
     await ensureSandboxImage({ docker, log: () => {} });
     await docker.createVolume({ Name: name, Labels: { 'berth.test': 'images' } });
+    const disk = sandboxDisk(name, 2 * 1024 ** 3);
     container = await docker.createContainer({
       name,
       Image: SANDBOX_IMAGE,
       Hostname: 'sandbox',
-      Env: ['DOCKER_ALLOW_IPV6_ON_IPV4_INTERFACE=1'],
+      Env: ['DOCKER_ALLOW_IPV6_ON_IPV4_INTERFACE=1', ...disk.env],
       Labels: { 'berth.test': 'images' },
       HostConfig: {
         ...confinement(),
         Memory: 1024 ** 3,
         PidsLimit: 512,
-        Mounts: [{ Type: 'volume', Source: name, Target: '/var/lib/docker' }],
+        ...disk.hostConfig,
       },
     });
     await container.start();

@@ -36,6 +36,11 @@ export function createMetrics() {
       labelNames: ['reason'] as const,
       registers: [registry],
     }),
+    sandboxDiskBytes: new Gauge({
+      name: 'berth_sandbox_disk_bytes',
+      help: 'Disk the ready sandboxes use together, each on a file system of its own (BERTH_SANDBOX_DISK each at most).',
+      registers: [registry],
+    }),
     terminalsOpen: new Gauge({
       name: 'berth_terminals_open',
       help: 'Terminal WebSockets open now.',

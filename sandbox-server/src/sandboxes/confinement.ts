@@ -24,6 +24,24 @@ export function confinement(): Docker.HostConfig {
   } as Docker.HostConfig;
 }
 
+/**
+ * The sandbox's disk: its volume holds the file the entrypoint formats and mounts through a loop
+ * device, of `bytes`, so the kernel holds the sandbox to that size (see images/sandbox/outside/setup).
+ * The container's root alone can open the loop devices; the reader's side can make no device nodes.
+ */
+export function sandboxDisk(volume: string, bytes: number): { env: string[]; hostConfig: Docker.HostConfig } {
+  return {
+    env: [`BERTH_DISK_BYTES=${bytes}`],
+    hostConfig: {
+      Mounts: [{ Type: 'volume', Source: volume, Target: '/berth/volume' }],
+      Devices: [
+        { PathOnHost: '/dev/loop-control', PathInContainer: '/dev/loop-control', CgroupPermissions: 'rwm' },
+      ],
+      DeviceCgroupRules: ['b 7:* rwm'],
+    },
+  };
+}
+
 /** The user an exec starts as: the container's root, numeric so Docker reads none of the reader's files. */
 export const EXEC_USER = '0:0';
 export const READER = { user: 'reader', group: 'reader' };

@@ -1,22 +1,18 @@
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { access } from 'node:fs/promises';
+import { access, stat } from 'node:fs/promises';
 import { Duplex, PassThrough } from 'node:stream';
-import { promisify } from 'node:util';
 import type Docker from 'dockerode';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.ts';
 import { ApiError, engineStatus, ignoreMissing } from '../errors/index.ts';
 import { connectMirror, disconnectMirror } from '../mirror/mirror.ts';
-import { confinement, EXEC_USER, inside, NOBODY, READER } from './confinement.ts';
+import { confinement, EXEC_USER, inside, NOBODY, READER, sandboxDisk } from './confinement.ts';
 import type { SandboxDriver, SandboxRecord, SandboxSpec, TerminalSize, TerminalStream } from './driver.ts';
 import { bridgeName, hostResolvers } from './firewall.ts';
 import { FramedTerminal } from './framed-terminal.ts';
 import { label, labelsFor, pooledLabels, specFromLabels } from './labels.ts';
 import { StartGate } from './start-gate.ts';
 import { StderrBudget } from './stderr-budget.ts';
-
-const run = promisify(execFile);
 
 /** The lines the image's entrypoint prints once its inner dockerd answers, or when it gave up. */
 const READY_LINE = 'berth: sandbox ready';
@@ -40,6 +36,8 @@ const EXEC_WAIT_MS = 13_000;
 const EXEC_MAX_BYTES = 1024 * 1024;
 
 const TERMINAL_HOME = '/home/reader';
+/** The sandbox's disk, a file on its volume (see images/sandbox/outside/setup). */
+const DISK_IMAGE = 'disk.img';
 /** What one terminal attach's stderr may put in the server's log (see StderrBudget). */
 const STDERR_LOG_BYTES = 4096;
 
@@ -58,8 +56,8 @@ export class DockerSandboxDriver implements SandboxDriver {
   /** Subnets this process is creating networks on right now. */
   private readonly reserving = new Set<string>();
   private readonly starts = new StartGate(STARTS_AT_ONCE);
-  /** Each measured sandbox's storage paths on this host (see storageOf). */
-  private readonly storage = new Map<string, string[]>();
+  /** Each measured sandbox's disk file on this host (see diskImageOf). */
+  private readonly diskImages = new Map<string, string>();
 
   constructor(
     private readonly docker: Docker,
@@ -147,12 +145,17 @@ export class DockerSandboxDriver implements SandboxDriver {
       signal.throwIfAborted();
       await this.docker.createVolume({ Name: names.volume, Labels: labels });
       signal.throwIfAborted();
+      const disk = sandboxDisk(names.volume, this.settings.diskBytes);
       const container = await this.docker.createContainer({
         name: names.container,
         Image: this.settings.image,
         Hostname: 'sandbox',
         Labels: labels,
-        Env: ['DOCKER_ALLOW_IPV6_ON_IPV4_INTERFACE=1', `BERTH_DNS=${(await hostResolvers()).join(' ')}`],
+        Env: [
+          'DOCKER_ALLOW_IPV6_ON_IPV4_INTERFACE=1',
+          `BERTH_DNS=${(await hostResolvers()).join(' ')}`,
+          ...disk.env,
+        ],
         HostConfig: {
           ...confinement(),
           Memory: this.settings.memoryBytes,
@@ -173,7 +176,7 @@ export class DockerSandboxDriver implements SandboxDriver {
             },
           },
           NetworkMode: names.network,
-          Mounts: [{ Type: 'volume', Source: names.volume, Target: '/var/lib/docker' }],
+          ...disk.hostConfig,
           Runtime: this.settings.runtime,
           ...this.settings.runtimeFlags,
         } as Docker.HostConfig,
@@ -227,51 +230,34 @@ export class DockerSandboxDriver implements SandboxDriver {
   }
 
   async diskUsage(sessionId: string): Promise<number | undefined> {
-    const paths = await this.storageOf(sessionId);
-    if (!paths) return undefined;
-    // Blocks in use (a sparse file costs nothing), hard links once, one file system.
-    const du = await run('du', ['-s', '-c', '-x', '-B1', ...paths], { maxBuffer: 1024 * 1024 }).catch(
-      // du complains of files that vanish while it walks (a reader's build) and still prints the total.
-      (error: { stdout?: string }) => ({ stdout: error.stdout ?? '' }),
-    );
-    const total = /^(\d+)\s+total$/m.exec(du.stdout)?.[1];
-    if (total === undefined) throw new Error(`du gave no total for ${paths.join(' ')}`);
-    return Number(total);
+    const image = await this.diskImageOf(sessionId);
+    if (!image) return undefined;
+    // The disk's file is sparse and mounted with discard: its blocks are what the sandbox holds.
+    // One stat, however many files the sandbox made.
+    return (await stat(image)).blocks * 512;
   }
 
   /**
-   * Where the engine keeps a sandbox's bytes on this host: its volume (the inner engine's storage)
-   * and its container's upper layer (the sandbox's own writes: home, /etc, …). They never move, so
-   * they are asked once per sandbox. Undefined when this server cannot see them: not on the
-   * engine's host, or not as root.
+   * The file on this host that holds a sandbox's disk, on its volume. It never moves, so it is
+   * asked once per sandbox. Undefined when this server cannot see it: not on the engine's host,
+   * or not as root.
    */
-  private async storageOf(sessionId: string): Promise<string[] | undefined> {
-    const known = this.storage.get(sessionId);
+  private async diskImageOf(sessionId: string): Promise<string | undefined> {
+    const known = this.diskImages.get(sessionId);
     if (known) return known;
-    const names = this.names(sessionId);
-    const [volume, container] = await Promise.all([
-      this.docker.getVolume(names.volume).inspect(),
-      this.docker.getContainer(names.container).inspect(),
-    ]);
-    const layers = container.GraphDriver?.Data as { UpperDir?: string } | undefined; // overlay2's
-    const paths = [volume.Mountpoint, layers?.UpperDir].filter(
-      (path): path is string => typeof path === 'string' && path !== '',
+    const volume = await this.docker.getVolume(this.names(sessionId).volume).inspect();
+    const image = `${volume.Mountpoint}/${DISK_IMAGE}`;
+    const visible = await access(image).then(
+      () => true,
+      () => false,
     );
-    const visible = await Promise.all(
-      paths.map((path) =>
-        access(path).then(
-          () => true,
-          () => false,
-        ),
-      ),
-    );
-    if (paths.length === 0 || visible.includes(false)) return undefined;
-    this.storage.set(sessionId, paths);
-    return paths;
+    if (!visible) return undefined;
+    this.diskImages.set(sessionId, image);
+    return image;
   }
 
   async stop(sessionId: string): Promise<void> {
-    this.storage.delete(sessionId);
+    this.diskImages.delete(sessionId);
     const names = this.names(sessionId);
     await this.removeContainer(names.container);
     await disconnectMirror(this.docker, names.network);

@@ -61,9 +61,9 @@ export interface SandboxDriver {
   /** A TCP connection to `port` on the sandbox's own loopback, made from inside the sandbox. */
   connect(sessionId: string, port: number): Promise<Duplex>;
   /**
-   * Bytes of disk the sandbox holds now: its own files and its inner engine's (images, containers,
-   * volumes), measured from outside, where the reader cannot lie about them. Undefined when this
-   * server cannot see the engine's storage (see SECURITY.md).
+   * Bytes of its disk the sandbox uses now: its own files and its inner engine's (images,
+   * containers, volumes), on a file system of its own whose size the kernel enforces, measured
+   * from outside in one look. Undefined when this server cannot see the engine's storage.
    */
   diskUsage(sessionId: string): Promise<number | undefined>;
   engineAnswers(): Promise<boolean>;

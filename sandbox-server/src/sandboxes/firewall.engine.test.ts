@@ -73,7 +73,9 @@ beforeAll(async () => {
       namespace,
       process.execPath,
       '-e',
-      `for (const port of [${PORT}, 80]) require('net').createServer((s) => s.end()).listen(port)`,
+      // PORT and 80 answer and close; PORT + 1 holds every connection open, for the connection limit.
+      `for (const port of [${PORT}, 80]) require('net').createServer((s) => s.end()).listen(port);` +
+        `require('net').createServer(() => {}).listen(${PORT + 1})`,
     ],
     { stdio: 'ignore' },
   );
@@ -102,7 +104,20 @@ describe('the sandbox firewall', () => {
     const { forward, input } = chainNames('10.89.0.0/16');
     expect(execFileSync('iptables', ['-S', 'DOCKER-USER']).toString()).toContain(`-j ${forward}`);
     expect(execFileSync('iptables', ['-S', 'INPUT']).toString()).toContain(`-j ${input}`);
-    expect(execFileSync('iptables', ['-S', forward]).toString()).toMatch(/-d 169\.254\.0\.0\/16 .*REJECT/);
+    const rules = execFileSync('iptables', ['-S', forward]).toString();
+    for (const range of ['169.254.0.0/16', '0.0.0.0/8', '168.63.129.16/32', '224.0.0.0/4', '240.0.0.0/4']) {
+      expect(rules).toMatch(new RegExp(`-d ${range.replaceAll('.', '\\.')} .*REJECT`));
+    }
+  });
+
+  it('holds a sandbox to 256 connections out at once', async () => {
+    const { output } = await terminal.run(
+      // In a subshell, whose end closes them all.
+      `(n=0; for i in $(seq 300); do exec {fd}<>/dev/tcp/${hosts.public.theirs}/${PORT + 1} 2>/dev/null && n=$((n+1)); done; echo opened=$n)`,
+      60_000,
+    );
+    expect(output).toMatch(/opened=256\b/);
+    expect(await sandboxReaches(hosts.public.theirs, PORT)).toBe(true);
   });
 
   it('lets a sandbox reach a public address, but not link-local or private ones', async () => {

@@ -25,6 +25,14 @@ describe('the firewall rules', () => {
       '-A BERTH-IN-10-89 -s 10.89.0.0/16 -j REJECT --reject-with icmp-admin-prohibited',
     );
     expect(rules.at(-2)).toBe('COMMIT');
+    for (const range of ['0.0.0.0/8', '168.63.129.16/32', '224.0.0.0/4', '240.0.0.0/4']) {
+      expect(rules).toContain(
+        `-A BERTH-FWD-10-89 -s 10.89.0.0/16 -d ${range} -j REJECT --reject-with icmp-admin-prohibited`,
+      );
+    }
+    expect(rules).toContain(
+      '-A BERTH-FWD-10-89 -s 10.89.0.0/16 -p tcp --syn -m connlimit --connlimit-above 256 --connlimit-mask 32 -j REJECT --reject-with icmp-admin-prohibited',
+    );
   });
 
   it("reads the host's IPv4 resolvers from resolv.conf", () => {
@@ -37,8 +45,13 @@ describe('the firewall rules', () => {
     const tail = (policy: 'open' | 'mirrors' | 'none') =>
       firewallRules('10.89.0.0/16', ['10.255.255.53'], { policy, mirrorAddresses: ['203.0.113.80'] })
         .split('\n')
+        // Past the subnet, DNS, the connection limit and the forbidden ranges: the policy's own.
         .filter(
-          (rule) => rule.startsWith('-A BERTH-FWD') && !rule.includes('-d 1') && !rule.includes('-d 10.'),
+          (rule) =>
+            rule.startsWith('-A BERTH-FWD') &&
+            !rule.includes('connlimit') &&
+            !rule.includes('--dport 53') &&
+            !/ -d \S+ -j /.test(rule),
         );
     expect(tail('open')).toEqual([]);
     expect(tail('mirrors')).toEqual([

@@ -9,7 +9,9 @@ const run = promisify(execFile);
 /**
  * Address ranges a sandbox must not reach however its traffic is routed: link-local (the cloud
  * metadata service lives at 169.254.169.254), private networks (the host's neighbours), shared
- * address space, and the host's loopback.
+ * address space, the host's loopback, "this network" (0.0.0.0/8, which Linux takes for the host
+ * itself), Azure's host endpoint (168.63.129.16, a public address: its DNS passes as a resolver's,
+ * nothing else), multicast and the reserved range with the broadcast address.
  */
 export const FORBIDDEN_DESTINATIONS = [
   '169.254.0.0/16',
@@ -18,7 +20,14 @@ export const FORBIDDEN_DESTINATIONS = [
   '192.168.0.0/16',
   '100.64.0.0/10',
   '127.0.0.0/8',
+  '0.0.0.0/8',
+  '168.63.129.16/32',
+  '224.0.0.0/4',
+  '240.0.0.0/4',
 ] as const;
+
+/** TCP connections one sandbox may hold open beyond its own network: far more than a build needs. */
+export const MAX_CONNECTIONS_PER_SANDBOX = 256;
 
 /** Chain names for a sandbox subnet, e.g. BERTH-FWD-10-89 for 10.89.0.0/16. */
 export function chainNames(subnet: string) {
@@ -97,6 +106,8 @@ export function firewallRules(
         (proto) => `-A ${forward} -s ${subnet} -d ${resolver} -p ${proto} --dport 53 -j RETURN`,
       ),
     ),
+    // Each sandbox is one address on its bridge: a flood of connections is held to its own share.
+    `-A ${forward} -s ${subnet} -p tcp --syn -m connlimit --connlimit-above ${MAX_CONNECTIONS_PER_SANDBOX} --connlimit-mask 32 ${reject}`,
     ...FORBIDDEN_DESTINATIONS.map((range) => `-A ${forward} -s ${subnet} -d ${range} ${reject}`),
     ...mirrors.map(
       (address) =>

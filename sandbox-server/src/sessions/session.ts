@@ -5,7 +5,7 @@ export type SessionState = 'starting' | 'ready';
 
 /** Terminal sockets one session may hold open at once: far more than a page needs, few enough to bound the work. */
 export const MAX_OPEN_TERMINALS = 32;
-export type EndReason = 'deleted' | 'idle' | 'expired' | 'failed' | 'orphaned' | 'disk_full';
+export type EndReason = 'deleted' | 'idle' | 'expired' | 'failed' | 'orphaned';
 
 /** One reader's session: its sandbox's lifecycle and what the terminals need to know of it. */
 export class Session {

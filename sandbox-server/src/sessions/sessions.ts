@@ -12,7 +12,17 @@ import { newToken, sessionIdFor } from './token.ts';
 /** How often a sweep for leaked resources runs, in reaper ticks. */
 const SWEEP_EVERY_TICKS = 12;
 const DISK_UNSEEN =
-  "sandbox disk use cannot be measured: this server does not see the Docker engine's storage (run it on the engine's host, as root); BERTH_SANDBOX_DISK is not enforced";
+  "sandbox disk use cannot be measured for the metrics: this server does not see the Docker engine's storage (run it on the engine's host, as root); the kernel still holds each sandbox to BERTH_SANDBOX_DISK";
+/** The longest one look at a sandbox's disk may take. */
+const DISK_LOOK_MS = 2_000;
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
 
 /**
  * The live sessions and their sandboxes. The Docker engine is the source of truth: what this
@@ -166,7 +176,7 @@ export class Sessions {
     this.recount();
     session.end(reason);
     this.pool.fill();
-    if (reason === 'idle' || reason === 'expired' || reason === 'disk_full') {
+    if (reason === 'idle' || reason === 'expired') {
       this.metrics.sandboxesReaped.inc({ reason });
     }
     // A start still under way is cancelled by session.end() above; it must settle before removal,
@@ -234,37 +244,28 @@ export class Sessions {
       else if (now - session.lastInputAt >= idleMs) endings.push(this.end(session, 'idle'));
     }
     await Promise.allSettled(endings);
-    await this.endOverfull();
+    await this.measureDisks();
     this.creations.prune();
     if (++this.ticks % SWEEP_EVERY_TICKS === 0) await this.sweep();
   }
 
   /**
-   * Ends the sessions whose sandboxes hold more disk than allowed. Measured from outside between
-   * reaper ticks, so a sandbox may pass its allowance by what it writes in one tick.
+   * Measures what every ready sandbox holds of its disk, for the metrics: the kernel enforces the
+   * size. Each look is bounded, and all run at once, so no sandbox holds up the reaper.
    */
-  private async endOverfull(): Promise<void> {
+  private async measureDisks(): Promise<void> {
     if (this.diskUnseen) return;
-    for (const session of this.all()) {
-      if (session.state !== 'ready' || session.ended.aborted) continue;
-      let used: number | undefined;
-      try {
-        used = await this.driver.diskUsage(session.id);
-      } catch (error) {
-        // A sandbox removed while it was measured is no news; anything else is worth a line.
-        if (!session.ended.aborted) this.log.warn({ session: session.id, err: error }, 'disk usage unknown');
-        continue;
-      }
-      if (used === undefined) {
-        this.log.warn({ event: 'disk_unwatched' }, DISK_UNSEEN);
-        this.diskUnseen = true;
-        return;
-      }
-      if (used > this.config.sandbox.diskBytes) {
-        this.log.warn({ session: session.id, event: 'sandbox_disk_full', bytes: used }, 'sandbox disk full');
-        void this.end(session, 'disk_full');
-      }
+    const ready = this.all().filter((session) => session.state === 'ready' && !session.ended.aborted);
+    const used = await Promise.allSettled(
+      ready.map((session) => withTimeout(this.driver.diskUsage(session.id), DISK_LOOK_MS)),
+    );
+    if (used.some((result) => result.status === 'fulfilled' && result.value === undefined)) {
+      this.log.warn({ event: 'disk_unwatched' }, DISK_UNSEEN);
+      this.diskUnseen = true;
+      return;
     }
+    const bytes = used.map((result) => (result.status === 'fulfilled' ? (result.value ?? 0) : 0));
+    this.metrics.sandboxDiskBytes.set(bytes.reduce((sum, value) => sum + value, 0));
   }
 
   /** Runs the reaper often enough for the shortest timeout to be honoured within a tenth of it. */

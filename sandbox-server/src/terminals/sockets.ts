@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
-import { type Config, formatBytes } from '../config/index.ts';
+import type { Config } from '../config/index.ts';
 import { ApiError } from '../errors/index.ts';
 import { refuseUpgrade } from '../errors/refuse-upgrade.ts';
 import type { Metrics } from '../metrics/index.ts';
@@ -105,14 +105,12 @@ export class TerminalSockets {
 
   /** Why the sandbox went away, in words for the reader (the dock shows them). */
   private endedMessage(reason: EndReason): string {
-    const { sandbox, idleTimeoutSeconds } = this.config;
+    const { idleTimeoutSeconds } = this.config;
     switch (reason) {
       case 'idle':
         return `Your sandbox was removed after ${Math.round(idleTimeoutSeconds / 60)} minutes without input.`;
       case 'expired':
         return 'Your sandbox reached the end of its lifetime.';
-      case 'disk_full':
-        return `Your sandbox was stopped: it held more than ${formatBytes(sandbox.diskBytes)} of disk (images, containers and files together).`;
       case 'failed':
         return 'Your sandbox failed.';
       default:

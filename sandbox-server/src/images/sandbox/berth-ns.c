@@ -37,7 +37,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -49,6 +51,8 @@
 #define STARTED_MARK "/berth/started"
 #define PID_FILE "/run/berth/ns.pid"
 #define CGROUP_ROOT "/sys/fs/cgroup"
+/* Where setup mounted the reader's root: the image below, the sandbox's disk above. */
+#define READER_ROOT "/berth/root"
 #define CGROUP_CHILD "berth"
 
 static const char *const NAMESPACES[] = {"user", "ipc", "uts", "net", "cgroup", "pid", "mnt"};
@@ -156,6 +160,19 @@ static int run_reader_program(char *const argv[]) {
   return wait_for(pid);
 }
 
+/* Moves this side into a mount namespace of its own whose root is the reader's (setup mounted it
+ * at READER_ROOT, on the sandbox's disk), leaving the container's own root behind: the reader's
+ * namespaces are made from this one, so nothing of theirs can reach a file outside the disk. */
+static void enter_reader_root(void) {
+  if (unshare(CLONE_NEWNS) < 0) failed("unshare the mount namespace");
+  if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) failed("make / private");
+  if (chdir(READER_ROOT) < 0) failed(READER_ROOT);
+  /* pivot_root(".", ".") stacks the old root on the new; detaching it leaves the new alone. */
+  if (syscall(SYS_pivot_root, ".", ".") < 0) failed("pivot_root");
+  if (umount2(".", MNT_DETACH) < 0) failed("detach the container's root");
+  if (chdir("/") < 0) failed("chdir /");
+}
+
 static int child_main(void *arg) {
   char **argv = arg;
   char go;
@@ -196,6 +213,7 @@ static int init(int argc, char *argv[]) {
   snprintf(id_base, sizeof id_base, "%d", ID_BASE);
   char *setup[] = {argv[2], id_base, NULL};
   if (run(setup) != 0) return 1;
+  enter_reader_root();
 
   if (pipe2(release, O_CLOEXEC) < 0) failed("pipe");
   static char stack[64 * 1024];
