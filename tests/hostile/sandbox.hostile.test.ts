@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statfsSync, statSync, watch, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../../sandbox-server/src/testing/server.ts';
@@ -249,6 +250,28 @@ describe('a visitor turning on their own sandbox', () => {
         `sudo perl -e 'my $r=syscall(250,1,0); print $r>0?"joined\\n":"errno ".($!+0)."\\n"'`,
       );
       expect(joined.output).toContain('joined');
+    },
+  );
+
+  it.runIf(process.arch === 'x64')(
+    'holds every inotify instance it can: it gets its own share, and the bystander and the host keep theirs',
+    async () => {
+      const attacker = await hostile.attacker();
+      // inotify_init1 is 294 on x86_64. The kernel counts a user namespace's instances against its
+      // owner too: when every sandbox's namespace was the host root's, this took the host's.
+      attacker.terminal.begin(
+        `perl -e 'my @f; for (1..1000) { my $r = syscall(294, 0); last if $r < 0; push @f, $r } print "held ", scalar(@f), "\\n"; sleep 60'`,
+      );
+      await attacker.terminal.waitFor(() => /held \d+/.test(attacker.terminal.output), 'the instances held');
+      const held = Number(/held (\d+)/.exec(attacker.terminal.output)?.[1]);
+      expect(held).toBeGreaterThan(0);
+      expect(held).toBeLessThanOrEqual(
+        Number(readFileSync('/proc/sys/fs/inotify/max_user_instances', 'utf8')),
+      );
+      const probe = `perl -e 'print syscall(294, 0) >= 0 ? "inotify ok\\n" : "inotify refused\\n"'`;
+      expect((await hostile.bystander.terminal.run(probe)).output).toContain('inotify ok');
+      const watcher = watch(tmpdir());
+      watcher.close();
     },
   );
 });

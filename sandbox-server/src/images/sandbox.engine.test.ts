@@ -3,7 +3,14 @@ import type { Duplex } from 'node:stream';
 import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { confinement, EXEC_USER, inside, READER, sandboxDisk } from '../sandboxes/confinement.ts';
+import {
+  confinement,
+  EXEC_USER,
+  inside,
+  namespaceOwner,
+  READER,
+  sandboxDisk,
+} from '../sandboxes/confinement.ts';
 import { ensureSandboxImage, SANDBOX_IMAGE } from './sandbox-image.ts';
 
 // The flag set the server uses (see ARCHITECTURE.md, "Facts verified on these machines"), and its way in.
@@ -20,7 +27,11 @@ describe('the sandbox image', () => {
       name,
       Image: SANDBOX_IMAGE,
       Hostname: 'sandbox',
-      Env: ['DOCKER_ALLOW_IPV6_ON_IPV4_INTERFACE=1', ...disk.env],
+      Env: [
+        'DOCKER_ALLOW_IPV6_ON_IPV4_INTERFACE=1',
+        ...disk.env,
+        `BERTH_NS_OWNER=${namespaceOwner('10.255.255.0/24')}`,
+      ],
       Labels: { 'berth.test': 'images' },
       HostConfig: {
         ...confinement(),

@@ -10,7 +10,11 @@ import { sandboxSeccompProfile } from './seccomp.ts';
 export function confinement(): Docker.HostConfig {
   return {
     Init: true,
-    CapAdd: ['SYS_ADMIN', 'NET_ADMIN'],
+    // SYS_PTRACE: the reader's user namespace is owned by a uid of the sandbox's own (see
+    // namespaceOwner), not by the container's root, so that root reaches into it (its /proc
+    // namespace files, for berth-ns enter and the network) only with this. The reader holds it
+    // only inside their namespace, where they could trace their own processes anyway.
+    CapAdd: ['SYS_ADMIN', 'NET_ADMIN', 'SYS_PTRACE'],
     // Unmasked /proc and /sys: the reader's user namespace may mount its own only when it could
     // see all of the container's (Linux's mnt_too_revealing). Only the container's root, never
     // the reader, sees this side's.
@@ -40,6 +44,20 @@ export function sandboxDisk(volume: string, bytes: number): { env: string[]; hos
       DeviceCgroupRules: ['b 7:* rwm'],
     },
   };
+}
+
+/** The first host uid berth-ns takes for the owner of a reader's user namespace (berth-ns.c: OWNER_MIN). */
+const NAMESPACE_OWNER_BASE = 1_000_000_000;
+
+/**
+ * The host uid that owns the reader's user namespace in the sandbox on `subnet24` (its own /24,
+ * which no other sandbox on this host has): the kernel counts what the reader's namespaces hold
+ * (inotify instances, user namespaces…) against it, so each sandbox has a quota of its own
+ * instead of sharing the host root's. Passed as BERTH_NS_OWNER.
+ */
+export function namespaceOwner(subnet24: string): number {
+  const [, second = 0, third = 0] = subnet24.split('.').map(Number);
+  return NAMESPACE_OWNER_BASE + second * 256 + third;
 }
 
 /** The user an exec starts as: the container's root, numeric so Docker reads none of the reader's files. */

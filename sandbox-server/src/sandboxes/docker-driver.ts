@@ -6,7 +6,15 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/index.ts';
 import { ApiError, engineStatus, ignoreMissing } from '../errors/index.ts';
 import { connectMirror, disconnectMirror } from '../mirror/mirror.ts';
-import { confinement, EXEC_USER, inside, NOBODY, READER, sandboxDisk } from './confinement.ts';
+import {
+  confinement,
+  EXEC_USER,
+  inside,
+  NOBODY,
+  namespaceOwner,
+  READER,
+  sandboxDisk,
+} from './confinement.ts';
 import type { SandboxDriver, SandboxRecord, SandboxSpec, TerminalSize, TerminalStream } from './driver.ts';
 import { bridgeName, hostResolvers } from './firewall.ts';
 import { FramedTerminal } from './framed-terminal.ts';
@@ -139,7 +147,7 @@ export class DockerSandboxDriver implements SandboxDriver {
   private async createNow(sessionId: string, labels: Record<string, string>, signal: AbortSignal) {
     const names = this.names(sessionId);
     try {
-      await this.createNetwork(names.network, labels);
+      const subnet = await this.createNetwork(names.network, labels);
       // Before the container starts, so its inner dockerd finds the mirror from its first pull.
       await connectMirror(this.docker, names.network);
       signal.throwIfAborted();
@@ -155,6 +163,7 @@ export class DockerSandboxDriver implements SandboxDriver {
           'DOCKER_ALLOW_IPV6_ON_IPV4_INTERFACE=1',
           `BERTH_DNS=${(await hostResolvers()).join(' ')}`,
           ...disk.env,
+          `BERTH_NS_OWNER=${namespaceOwner(subnet)}`,
         ],
         HostConfig: {
           ...confinement(),
@@ -272,7 +281,7 @@ export class DockerSandboxDriver implements SandboxDriver {
    * same /24 (`this.reserving`); another server may take it at the same moment, and then Docker
    * refuses the overlap and the next one is tried.
    */
-  private async createNetwork(name: string, labels: Record<string, string>): Promise<void> {
+  private async createNetwork(name: string, labels: Record<string, string>): Promise<string> {
     const [first, second] = this.settings.subnets.split('.');
     // Docker reserves a pool before the network shows in its list: a /24 refused as overlapping is
     // skipped from then on, even while it does not show yet.
@@ -296,7 +305,7 @@ export class DockerSandboxDriver implements SandboxDriver {
           IPAM: { Driver: 'default', Config: [{ Subnet: free }] },
           Options: { 'com.docker.network.bridge.name': bridgeName(free) },
         });
-        return;
+        return free;
       } catch (error) {
         if (!/overlap/i.test(String((error as Error).message))) throw error;
         refused.add(free);

@@ -117,6 +117,8 @@ const AF_VSOCK = 40;
 /**
  * The keyctl operations runc uses to give each container a session keyring of its own:
  * GET_KEYRING_ID (0), JOIN_SESSION_KEYRING (1), SETPERM (5), DESCRIBE (6); the others answer ENOSYS.
+ * (The inner Docker's containers get none: NoNewKeyring in images/sandbox/daemon.json. Its builds'
+ * runc still joins one.)
  */
 const RUNC_KEYCTL_OPERATIONS = [0, 1, 5, 6];
 /** personality(2) values programs set: Linux, 32-bit Linux, no address randomisation, and querying. */

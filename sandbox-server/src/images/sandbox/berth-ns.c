@@ -47,6 +47,10 @@
  * given it as its argument. */
 #define ID_BASE 100000
 #define ID_COUNT 65536
+/* The host uids the server picks the owner of each sandbox's user namespace from (BERTH_NS_OWNER):
+ * far from any user's and from the readers' mapped ids. */
+#define OWNER_MIN 1000000000UL
+#define OWNER_MAX 1000065535UL
 #define SELF "/berth/berth-ns"
 #define STARTED_MARK "/berth/started"
 #define PID_FILE "/run/berth/ns.pid"
@@ -117,8 +121,9 @@ static void write_file(const char *path, const char *text) {
   close(fd);
 }
 
-/* Puts pid into the reader's cgroup of every hierarchy that has one (SETUP made them). */
-static void join_cgroups(pid_t pid) {
+/* Puts pid into `place` (a cgroup below each hierarchy's root, or "." for the root itself) in
+ * every hierarchy that has a reader's cgroup (SETUP made them); on cgroup v2, into `v2_place`. */
+static void move_to_cgroups(pid_t pid, const char *place, const char *v2_place) {
   char path[512], text[32];
   snprintf(text, sizeof text, "%d\n", pid);
   DIR *dir = opendir(CGROUP_ROOT);
@@ -127,13 +132,19 @@ static void join_cgroups(pid_t pid) {
   while ((entry = readdir(dir))) {
     if (entry->d_name[0] == '.') continue;
     snprintf(path, sizeof path, CGROUP_ROOT "/%s/" CGROUP_CHILD "/cgroup.procs", entry->d_name);
-    if (access(path, F_OK) == 0) write_file(path, text);
+    if (access(path, F_OK) != 0) continue;
+    snprintf(path, sizeof path, CGROUP_ROOT "/%s/%s/cgroup.procs", entry->d_name, place);
+    write_file(path, text);
   }
   closedir(dir);
   /* cgroup v2: one hierarchy, mounted at the root itself. */
-  if (access(CGROUP_ROOT "/" CGROUP_CHILD "/cgroup.procs", F_OK) == 0)
-    write_file(CGROUP_ROOT "/" CGROUP_CHILD "/cgroup.procs", text);
+  if (access(CGROUP_ROOT "/" CGROUP_CHILD "/cgroup.procs", F_OK) == 0) {
+    snprintf(path, sizeof path, CGROUP_ROOT "/%s/cgroup.procs", v2_place);
+    write_file(path, text);
+  }
 }
+
+static void join_cgroups(pid_t pid) { move_to_cgroups(pid, CGROUP_CHILD, CGROUP_CHILD); }
 
 /* From here on the process is the reader's root: host uid ID_BASE, capabilities only inside. */
 static void become_reader_root(void) {
@@ -171,6 +182,21 @@ static void enter_reader_root(void) {
   if (syscall(SYS_pivot_root, ".", ".") < 0) failed("pivot_root");
   if (umount2(".", MNT_DETACH) < 0) failed("detach the container's root");
   if (chdir("/") < 0) failed("chdir /");
+}
+
+/* The host uid that is to own the reader's user namespace, one of the sandbox's own. The kernel
+ * counts what a namespace holds (inotify instances, user namespaces and the like) against its
+ * owner in the namespace above as well: owned by root, every sandbox would share the host root's
+ * quota, and one reader could use it up for the host and every other sandbox. */
+static uid_t namespace_owner(void) {
+  const char *text = getenv("BERTH_NS_OWNER");
+  char *end = NULL;
+  unsigned long owner = text ? strtoul(text, &end, 10) : 0;
+  if (!text || *text == '\0' || *end != '\0' || owner < OWNER_MIN || owner > OWNER_MAX) {
+    errno = EINVAL;
+    failed("BERTH_NS_OWNER");
+  }
+  return (uid_t)owner;
 }
 
 static int child_main(void *arg) {
@@ -218,8 +244,20 @@ static int init(int argc, char *argv[]) {
   if (pipe2(release, O_CLOEXEC) < 0) failed("pipe");
   static char stack[64 * 1024];
   int flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC;
+  /* A new user namespace is owned by the effective uid that makes it: take the owner's for the
+   * clone alone (the real and saved uids stay root's, so root's capabilities come back after). */
+  /* The child is born in the reader's cgroups: moved there afterwards, by a root that does not
+   * own its namespace, the cpuset controller would want CAP_SYS_NICE over it. This side leaves
+   * them again at once, before anything of the reader's runs. */
+  uid_t owner = namespace_owner();
+  join_cgroups(getpid());
+  if (setresuid((uid_t)-1, owner, (uid_t)-1) < 0) failed("take the namespace's owner");
   pid_t child = clone(child_main, stack + sizeof stack, flags | SIGCHLD, argv);
+  int clone_errno = errno;
+  if (setresuid((uid_t)-1, 0, (uid_t)-1) < 0) failed("become root again");
+  errno = clone_errno;
   if (child < 0) failed("clone");
+  move_to_cgroups(getpid(), ".", "init");
   close(release[0]);
 
   char path[64], map[64], pid_text[32];
@@ -228,7 +266,6 @@ static int init(int argc, char *argv[]) {
   write_file(path, map);
   snprintf(path, sizeof path, "/proc/%d/gid_map", child);
   write_file(path, map);
-  join_cgroups(child);
 
   snprintf(pid_text, sizeof pid_text, "%d", child);
   char *network[] = {argv[3], pid_text, NULL};
