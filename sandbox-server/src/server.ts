@@ -1,5 +1,5 @@
 import type { IncomingMessage, Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, isIPv4 } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import Docker from 'dockerode';
 import { type Logger, pino } from 'pino';
@@ -15,8 +15,9 @@ import { PreviewProxy, sandboxUpstream } from './preview/proxy.ts';
 import { isAllowedHost, unknownHost } from './requests/allowed-hosts.ts';
 import { createListener } from './requests/listener.ts';
 import { PREVIEW_HEADERS } from './requests/security-headers.ts';
+import { DnsForwarder } from './sandboxes/dns-forwarder.ts';
 import { DockerSandboxDriver } from './sandboxes/docker-driver.ts';
-import { applyFirewall } from './sandboxes/firewall.ts';
+import { applyFirewall, FirewallError, hostResolvers } from './sandboxes/firewall.ts';
 import { checkHostKernel } from './sandboxes/host-kernel.ts';
 import { Sessions } from './sessions/sessions.ts';
 import { CLOSE_GOING_AWAY } from './terminals/protocol.ts';
@@ -58,7 +59,8 @@ export async function startServer(config: Config, log = serverLog(config)): Prom
     );
   const docker = new Docker();
   const metrics = createMetrics();
-  const driver = new DockerSandboxDriver(docker, { ...config.sandbox, instance: config.instance }, log);
+  const dns = config.egress.policy === 'mirrors' ? await startDnsForwarder(docker, config, log) : undefined;
+  const driver = new DockerSandboxDriver(docker, { ...config.sandbox, instance: config.instance }, log, dns);
   const sessions = new Sessions(driver, config, metrics, log);
   if (config.mirrorMode !== 'off') {
     await startMirror(docker, log).catch((error: unknown) =>
@@ -128,6 +130,23 @@ export async function startServer(config: Config, log = serverLog(config)): Prom
       log.info({ event: 'shutdown' }, 'stopped; session sandboxes are left for the next start to adopt');
     },
   };
+}
+
+/**
+ * Under `mirrors`, sandboxes resolve names only through a forwarder that answers the mirrors'
+ * names; it must run, or DNS would be the way out that the policy closes everywhere else.
+ */
+async function startDnsForwarder(docker: Docker, config: Config, log: Logger): Promise<DnsForwarder> {
+  const forwarder = new DnsForwarder(docker, config.instance, log);
+  const names = config.egress.mirrors.filter((mirror) => !isIPv4(mirror));
+  try {
+    await forwarder.ensure(names, await hostResolvers());
+  } catch (error) {
+    throw new FirewallError(
+      `could not start the sandboxes' DNS forwarder (${(error as Error).message}): run \`npm run images\`, which builds berth/dns, or choose another BERTH_EGRESS`,
+    );
+  }
+  return forwarder;
 }
 
 /** How often the firewall is installed again under `mirrors`, to follow the mirror's addresses. */

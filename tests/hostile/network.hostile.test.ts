@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { bridgeName } from '../../sandbox-server/src/sandboxes/firewall.ts';
+import { bridgeName, resolversIn } from '../../sandbox-server/src/sandboxes/firewall.ts';
 import { eventually, sandboxAddresses } from '../../sandbox-server/src/testing/server.ts';
 import { sandboxOf, useHostile, type Visitor } from './hostile.ts';
 
@@ -91,6 +92,29 @@ describe('a visitor reaching out of their sandbox', () => {
       expect(reached.output).not.toContain('host-reached');
     } finally {
       host.close();
+    }
+  });
+
+  it('resolves names: only the package mirrors’ are answered, and the host’s resolvers are out of reach', async () => {
+    const attacker = await hostile.attacker();
+    const resolves = async (name: string, inner = false) => {
+      const lookup = inner ? `docker run --rm busybox nslookup ${name}` : `getent ahostsv4 ${name}`;
+      return /answered/.test(
+        (await attacker.terminal.run(`${lookup} >/dev/null 2>&1 && echo answered || echo refused`, 60_000))
+          .output,
+      );
+    };
+    expect(await resolves('deb.debian.org')).toBe(true);
+    // A name of the visitor's choosing is how DNS carries data out: none is forwarded.
+    expect(await resolves(`exfil-${Date.now()}.example.org`)).toBe(false);
+    expect(await resolves('example.org', true)).toBe(false);
+    // The host's own resolver answers that name, to the forwarder; asked directly, not at all.
+    const [resolver] = resolversIn(readFileSync('/etc/resolv.conf', 'utf8'));
+    if (resolver) {
+      const direct = await attacker.terminal.run(
+        `timeout 8 busybox nslookup deb.debian.org ${resolver} >/dev/null 2>&1; echo rc=$?`,
+      );
+      expect(direct.output).not.toMatch(/rc=0\b/);
     }
   });
 });

@@ -1,10 +1,11 @@
 import type Docker from 'dockerode';
 import type { EnsureImageResult, ImageLog } from './build.ts';
 import { ensureCatalog } from './catalog.ts';
+import { ensureDnsImage } from './dns-image.ts';
 import { ensureRegistryImage } from './registry-image.ts';
 import { ensureSandboxImage } from './sandbox-image.ts';
 
-/** Every image Berth runs: the Debian bases, the sandbox, the registry and the catalog. */
+/** Every image Berth runs: the Debian bases, the sandbox, the registry, the DNS forwarder and the catalog. */
 export async function ensureAllImages(options: {
   docker: Docker;
   log: ImageLog;
@@ -12,6 +13,7 @@ export async function ensureAllImages(options: {
   const results = [
     ...(await ensureSandboxImage(options)),
     await ensureRegistryImage(options),
+    await ensureDnsImage(options),
     ...(await ensureCatalog(options)).results,
   ];
   // The Debian bases are ensured by more than one of these: report each image once.

@@ -15,6 +15,7 @@ import {
   READER,
   sandboxDisk,
 } from './confinement.ts';
+import type { DnsForwarder } from './dns-forwarder.ts';
 import type { SandboxDriver, SandboxRecord, SandboxSpec, TerminalSize, TerminalStream } from './driver.ts';
 import { bridgeName, hostResolvers } from './firewall.ts';
 import { FramedTerminal } from './framed-terminal.ts';
@@ -71,7 +72,15 @@ export class DockerSandboxDriver implements SandboxDriver {
     private readonly docker: Docker,
     private readonly settings: Settings,
     private readonly log: Logger,
+    /** Under the `mirrors` egress policy, the only DNS a sandbox reaches; else the host's resolvers. */
+    private readonly dns?: DnsForwarder,
   ) {}
+
+  /** The resolvers a sandbox on `network` (its /24 `subnet`) is given, the forwarder attached first. */
+  private async resolversFor(network: string, subnet: string): Promise<string[]> {
+    if (this.dns) return [await this.dns.connect(network, subnet)];
+    return hostResolvers();
+  }
 
   private names(sessionId: string) {
     const base = `berth-${this.settings.instance}-${sessionId.slice(0, 16)}`;
@@ -161,7 +170,7 @@ export class DockerSandboxDriver implements SandboxDriver {
         Labels: labels,
         Env: [
           'DOCKER_ALLOW_IPV6_ON_IPV4_INTERFACE=1',
-          `BERTH_DNS=${(await hostResolvers()).join(' ')}`,
+          `BERTH_DNS=${(await this.resolversFor(names.network, subnet)).join(' ')}`,
           ...disk.env,
           `BERTH_NS_OWNER=${namespaceOwner(subnet)}`,
         ],
@@ -203,8 +212,14 @@ export class DockerSandboxDriver implements SandboxDriver {
 
   async waitReady(sessionId: string, signal: AbortSignal): Promise<void> {
     signal.throwIfAborted();
-    // An adopted sandbox may have lost the mirror, if it was recreated while this server was down.
-    await connectMirror(this.docker, this.names(sessionId).network);
+    // An adopted sandbox may have lost the mirror or the forwarder, if either was made again
+    // while this server was down; the forwarder comes back at the address the sandbox was given.
+    const { network } = this.names(sessionId);
+    await connectMirror(this.docker, network);
+    if (this.dns) {
+      const subnet = (await this.docker.getNetwork(network).inspect()).IPAM?.Config?.[0]?.Subnet;
+      if (subnet) await this.dns.connect(network, subnet);
+    }
     await this.followUntilReady(sessionId, signal);
   }
 
@@ -270,6 +285,7 @@ export class DockerSandboxDriver implements SandboxDriver {
     const names = this.names(sessionId);
     await this.removeContainer(names.container);
     await disconnectMirror(this.docker, names.network);
+    await this.dns?.disconnect(names.network);
     await ignoreMissing(() => this.docker.getNetwork(names.network).remove());
     await ignoreMissing(() => this.docker.getVolume(names.volume).remove());
     await ignoreMissing(() => this.docker.getVolume(names.claim).remove());
@@ -383,6 +399,7 @@ export class DockerSandboxDriver implements SandboxDriver {
     }
     for (const n of networks.filter((n) => isOrphan(n.Labels))) {
       await disconnectMirror(this.docker, n.Id);
+      await this.dns?.disconnect(n.Id);
       await ignoreMissing(() => this.docker.getNetwork(n.Id).remove());
     }
     for (const v of (volumes.Volumes ?? []).filter((v) => isOrphan(v.Labels))) {

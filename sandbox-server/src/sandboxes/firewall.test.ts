@@ -61,9 +61,12 @@ describe('the firewall rules', () => {
     expect(tail('none')).toEqual([
       '-A BERTH-FWD-10-89 -s 10.89.0.0/16 -j REJECT --reject-with icmp-admin-prohibited',
     ]);
-    expect(
-      firewallRules('10.89.0.0/16', ['10.255.255.53'], { policy: 'none', mirrorAddresses: [] }),
-    ).not.toMatch(/--dport 53/);
+    for (const policy of ['mirrors', 'none'] as const) {
+      // Under mirrors the forwarder answers DNS, from the sandbox's own network; under none nothing.
+      expect(firewallRules('10.89.0.0/16', ['10.255.255.53'], { policy, mirrorAddresses: [] })).not.toMatch(
+        /--dport 53/,
+      );
+    }
   });
 
   it('drop all IPv6 from the sandbox bridges, which Berth names by their subnet', () => {

@@ -77,9 +77,9 @@ const MIRROR_PORTS = '80,443';
  *
  * Forwarded traffic (Docker sends it through DOCKER-USER first, bridged traffic included):
  * within the sandbox subnet it is left to Docker, which keeps each sandbox's bridge apart from
- * the others; DNS to the host's own resolvers passes unless the policy is `none`, since Docker's
- * embedded DNS asks them from inside the sandbox (they are often private, 10.x or
- * 169.254.169.254); anything else to a forbidden range is refused, and then whatever the egress
+ * the others; DNS to the host's own resolvers passes under `open`, since the sandbox asks them
+ * (they are often private, 10.x or 169.254.169.254), and under `mirrors` only Berth's forwarder
+ * on the sandbox's own network answers it; anything else to a forbidden range is refused, and then whatever the egress
  * policy does not allow (`mirrorAddresses`: the package mirror's, for `mirrors`). Traffic to the
  * host itself (INPUT) from the sandbox subnet is refused, except replies: the sandbox has no
  * business with the host's ports, the server's and the Docker API's among them.
@@ -94,7 +94,8 @@ export function firewallRules(
 ): string {
   const { forward, input } = chainNames(subnet);
   const reject = '-j REJECT --reject-with icmp-admin-prohibited';
-  const dns = egress.policy === 'none' ? [] : resolvers;
+  // Under `mirrors` a sandbox's DNS is Berth's forwarder, on its own network (dns-forwarder.ts).
+  const dns = egress.policy === 'open' ? resolvers : [];
   const mirrors = egress.policy === 'mirrors' ? egress.mirrorAddresses : [];
   return [
     '*filter',

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
 import { type Logger, pino } from 'pino';
 import { loadConfig } from '../config/index.ts';
+import { DnsForwarder } from '../sandboxes/dns-forwarder.ts';
 import { DockerSandboxDriver } from '../sandboxes/docker-driver.ts';
 import { label } from '../sandboxes/labels.ts';
 import { type RunningServer, startServer } from '../server.ts';
@@ -143,11 +144,18 @@ export async function eventually<T>(
   }
 }
 
-/** Removes whatever an instance left behind, so a failed test leaks nothing into the next: the driver's own sweep, keeping nothing. */
+/** Removes whatever an instance left behind, so a failed test leaks nothing into the next: the driver's own sweep, keeping nothing, and its DNS forwarder. */
 export async function removeInstance(instance: string): Promise<void> {
   const config = loadConfig({ BERTH_INSTANCE: instance });
-  const driver = new DockerSandboxDriver(docker, { ...config.sandbox, instance }, pino({ level: 'silent' }));
+  const dns = new DnsForwarder(docker, instance, pino({ level: 'silent' }));
+  const driver = new DockerSandboxDriver(
+    docker,
+    { ...config.sandbox, instance },
+    pino({ level: 'silent' }),
+    dns,
+  );
   await driver.sweep(new Set());
+  await dns.remove();
 }
 
 /** A new session on `url` and its `main` terminal, at its first prompt. */
