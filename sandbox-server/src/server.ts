@@ -7,7 +7,7 @@ import { createApp } from './app.ts';
 import { toAppPath } from './base-path/index.ts';
 import type { Config } from './config/index.ts';
 import { answerError } from './errors/answer-error.ts';
-import { ApiError } from './errors/index.ts';
+import { ApiError, engineStatus } from './errors/index.ts';
 import { refuseUpgrade } from './errors/refuse-upgrade.ts';
 import { createMetrics } from './metrics/index.ts';
 import { startMirror } from './mirror/mirror.ts';
@@ -137,11 +137,25 @@ export async function startServer(config: Config, log = serverLog(config)): Prom
  * names; it must run, or DNS would be the way out that the policy closes everywhere else.
  */
 async function startDnsForwarder(docker: Docker, config: Config, log: Logger): Promise<DnsForwarder> {
-  const forwarder = new DnsForwarder(docker, config.instance, log);
   const names = config.egress.mirrors.filter((mirror) => !isIPv4(mirror));
+  const forwarder = new DnsForwarder(docker, config.instance, log, async () => ({
+    names,
+    resolvers: await hostResolvers(),
+  }));
   try {
-    await forwarder.ensure(names, await hostResolvers());
+    await forwarder.ensure();
   } catch (error) {
+    // Without an engine the server still serves the site, and makes the forwarder with the first sandbox.
+    if (
+      engineStatus(error) === undefined &&
+      !(await docker.ping().then(
+        () => true,
+        () => false,
+      ))
+    ) {
+      log.warn({ err: error }, 'could not start the DNS forwarder yet: is the Docker engine running?');
+      return forwarder;
+    }
     throw new FirewallError(
       `could not start the sandboxes' DNS forwarder (${(error as Error).message}): run \`npm run images\`, which builds berth/dns, or choose another BERTH_EGRESS`,
     );

@@ -49,13 +49,22 @@ export class DnsForwarder {
     private readonly docker: Docker,
     instance: string,
     private readonly log: Logger,
+    /** The names it forwards, and where to: the mirrors' names and the host's resolvers. */
+    private readonly answers: () => Promise<{
+      names: readonly string[];
+      resolvers: readonly string[];
+    }> = async () => ({
+      names: [],
+      resolvers: [],
+    }),
   ) {
     this.name = `berth-${instance}-dns`;
     this.network = `berth-${instance}-.dns`;
   }
 
-  /** Makes the forwarder answer `names`, making it again if it answers anything else; starts it. */
-  async ensure(names: readonly string[], resolvers: readonly string[]): Promise<void> {
+  /** Makes the forwarder answer what it is to answer, making it again if it answers anything else; starts it. */
+  async ensure(): Promise<void> {
+    const { names, resolvers } = await this.answers();
     const args = forwarderArgs(names, resolvers);
     const config = createHash('sha256').update(JSON.stringify(args)).digest('hex').slice(0, 16);
     const container = this.docker.getContainer(this.name);
@@ -99,13 +108,19 @@ export class DnsForwarder {
   /** Attaches the forwarder to a sandbox network at its fixed address, which it returns. */
   async connect(network: string, subnet24: string): Promise<string> {
     const address = forwarderAddress(subnet24);
-    try {
-      await this.docker.getNetwork(network).connect({
+    const connect = () =>
+      this.docker.getNetwork(network).connect({
         Container: this.name,
         EndpointConfig: { IPAMConfig: { IPv4Address: address } },
       });
+    try {
+      await connect();
     } catch (error) {
-      if (!/already exists/.test(String((error as Error).message))) throw error;
+      if (/already exists/.test(String((error as Error).message))) return address;
+      // Not there (the engine was down when the server started, or someone removed it): make it.
+      if (engineStatus(error) !== 404) throw error;
+      await this.ensure();
+      await connect();
     }
     return address;
   }
