@@ -28,7 +28,7 @@ describe('a sandbox is confined', () => {
 
   it('and its own Docker still builds and runs containers under it', async () => {
     const build = await terminal.run(
-      'mkdir -p /tmp/c && cd /tmp/c && printf "FROM busybox\\nRUN echo built > /b\\n" > Dockerfile && docker build -q -t confined . >/dev/null && docker run --rm confined cat /b',
+      'mkdir -p /tmp/c && cd /tmp/c && printf "FROM busybox\\nRUN echo built > /b\\n" > Dockerfile && docker build -q -t confined . >/dev/null && docker run --rm --init confined cat /b',
       120_000,
     );
     expect(build).toMatchObject({ code: 0, output: expect.stringContaining('built') });
