@@ -7,7 +7,7 @@ import { createApp } from './app.ts';
 import { toAppPath } from './base-path/index.ts';
 import type { Config } from './config/index.ts';
 import { answerError } from './errors/answer-error.ts';
-import { ApiError, engineStatus } from './errors/index.ts';
+import { ApiError } from './errors/index.ts';
 import { refuseUpgrade } from './errors/refuse-upgrade.ts';
 import { createMetrics } from './metrics/index.ts';
 import { startMirror } from './mirror/mirror.ts';
@@ -142,24 +142,20 @@ async function startDnsForwarder(docker: Docker, config: Config, log: Logger): P
     names,
     resolvers: await hostResolvers(),
   }));
-  try {
-    await forwarder.ensure();
-  } catch (error) {
-    // Without an engine the server still serves the site, and makes the forwarder with the first sandbox.
-    if (
-      engineStatus(error) === undefined &&
-      !(await docker.ping().then(
-        () => true,
-        () => false,
-      ))
-    ) {
-      log.warn({ err: error }, 'could not start the DNS forwarder yet: is the Docker engine running?');
-      return forwarder;
-    }
+  // Without an engine the server still serves the site; the forwarder is made with the first sandbox.
+  const engineAnswers = await docker.ping().then(
+    () => true,
+    () => false,
+  );
+  if (!engineAnswers) {
+    log.warn('could not start the DNS forwarder yet: is the Docker engine running?');
+    return forwarder;
+  }
+  await forwarder.ensure().catch((error: unknown) => {
     throw new FirewallError(
       `could not start the sandboxes' DNS forwarder (${(error as Error).message}): run \`npm run images\`, which builds berth/dns, or choose another BERTH_EGRESS`,
     );
-  }
+  });
   return forwarder;
 }
 

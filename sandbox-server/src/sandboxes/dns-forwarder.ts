@@ -53,10 +53,7 @@ export class DnsForwarder {
     private readonly answers: () => Promise<{
       names: readonly string[];
       resolvers: readonly string[];
-    }> = async () => ({
-      names: [],
-      resolvers: [],
-    }),
+    }>,
   ) {
     this.name = `berth-${instance}-dns`;
     this.network = `berth-${instance}-.dns`;

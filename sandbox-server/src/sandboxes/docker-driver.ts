@@ -47,6 +47,8 @@ const EXEC_MAX_BYTES = 1024 * 1024;
 const TERMINAL_HOME = '/home/reader';
 /** The sandbox's disk, a file on its volume (see images/sandbox/outside/setup). */
 const DISK_IMAGE = 'disk.img';
+/** The longest one look at a sandbox's disk may take (see diskUsage). */
+const DISK_LOOK_MS = 2_000;
 /** What one terminal attach's stderr may put in the server's log (see StderrBudget). */
 const STDERR_LOG_BYTES = 4096;
 
@@ -257,8 +259,8 @@ export class DockerSandboxDriver implements SandboxDriver {
     const image = await this.diskImageOf(sessionId);
     if (!image) return undefined;
     // The disk's file is sparse and mounted with discard: its blocks are what the sandbox holds.
-    // One stat, however many files the sandbox made.
-    return (await stat(image)).blocks * 512;
+    // One stat, however many files the sandbox made, and bounded all the same.
+    return (await withTimeout(stat(image), DISK_LOOK_MS, 'disk look')).blocks * 512;
   }
 
   /**

@@ -63,7 +63,8 @@ export interface SandboxDriver {
   /**
    * Bytes of its disk the sandbox uses now: its own files and its inner engine's (images,
    * containers, volumes), on a file system of its own whose size the kernel enforces, measured
-   * from outside in one look. Undefined when this server cannot see the engine's storage.
+   * from outside in one look of at most a few seconds. Undefined when this server cannot see the
+   * engine's storage.
    */
   diskUsage(sessionId: string): Promise<number | undefined>;
   engineAnswers(): Promise<boolean>;

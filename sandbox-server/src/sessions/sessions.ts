@@ -13,16 +13,6 @@ import { newToken, sessionIdFor } from './token.ts';
 const SWEEP_EVERY_TICKS = 12;
 const DISK_UNSEEN =
   "sandbox disk use cannot be measured for the metrics: this server does not see the Docker engine's storage (run it on the engine's host, as root); the kernel still holds each sandbox to BERTH_SANDBOX_DISK";
-/** The longest one look at a sandbox's disk may take. */
-const DISK_LOOK_MS = 2_000;
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
-}
 
 /**
  * The live sessions and their sandboxes. The Docker engine is the source of truth: what this
@@ -251,14 +241,12 @@ export class Sessions {
 
   /**
    * Measures what every ready sandbox holds of its disk, for the metrics: the kernel enforces the
-   * size. Each look is bounded, and all run at once, so no sandbox holds up the reaper.
+   * size. All look at once, and the driver bounds each look, so no sandbox holds up the reaper.
    */
   private async measureDisks(): Promise<void> {
     if (this.diskUnseen) return;
     const ready = this.all().filter((session) => session.state === 'ready' && !session.ended.aborted);
-    const used = await Promise.allSettled(
-      ready.map((session) => withTimeout(this.driver.diskUsage(session.id), DISK_LOOK_MS)),
-    );
+    const used = await Promise.allSettled(ready.map((session) => this.driver.diskUsage(session.id)));
     if (used.some((result) => result.status === 'fulfilled' && result.value === undefined)) {
       this.log.warn({ event: 'disk_unwatched' }, DISK_UNSEEN);
       this.diskUnseen = true;

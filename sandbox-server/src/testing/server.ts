@@ -147,7 +147,11 @@ export async function eventually<T>(
 /** Removes whatever an instance left behind, so a failed test leaks nothing into the next: the driver's own sweep, keeping nothing, and its DNS forwarder. */
 export async function removeInstance(instance: string): Promise<void> {
   const config = loadConfig({ BERTH_INSTANCE: instance });
-  const dns = new DnsForwarder(docker, instance, pino({ level: 'silent' }));
+  // Only to remove it: what it would answer does not matter.
+  const dns = new DnsForwarder(docker, instance, pino({ level: 'silent' }), async () => ({
+    names: [],
+    resolvers: [],
+  }));
   const driver = new DockerSandboxDriver(
     docker,
     { ...config.sandbox, instance },
