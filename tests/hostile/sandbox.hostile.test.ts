@@ -274,6 +274,30 @@ describe('a visitor turning on their own sandbox', () => {
       watcher.close();
     },
   );
+
+  it.runIf(process.arch === 'x64')(
+    'holds every key its root may: the quota is its own, and the bystander’s runc still gets a keyring',
+    async () => {
+      const attacker = await hostile.attacker();
+      // Each process joins a new session keyring of its own and keeps it (keyctl 250,
+      // JOIN_SESSION_KEYRING 1), until the kernel's per-uid quota answers EDQUOT (122). When every
+      // sandbox's root was host uid 100000, this was the quota of all of them.
+      const hoard =
+        'my $ok = 0; my $end = "none"; for my $i (1..400) { pipe(my $r, my $w); my $pid = fork(); ' +
+        'if (!$pid) { close $r; my $k = syscall(250, 1, "hoard-$i"); print $w ($k > 0 ? "ok" : "e".($!+0)), "\\n"; close $w; sleep 120; exit 0 } ' +
+        'close $w; my $line = <$r>; close $r; chomp $line; if ($line eq "ok") { $ok++ } else { $end = $line; last } } ' +
+        'print "joined $ok then $end\\n"';
+      const { output } = await attacker.terminal.run(`sudo perl -e '${hoard}'`, 60_000);
+      const [, joined, end] = /joined (\d+) then (\S+)/.exec(output) ?? [];
+      expect(end, output).toBe('e122');
+      expect(Number(joined)).toBeGreaterThan(0);
+      const join = `sudo perl -e 'my $name = "bystander"; my $k = syscall(250, 1, $name); print $k > 0 ? "joined\\n" : "errno ".($!+0)."\\n"'`;
+      expect((await hostile.bystander.terminal.run(join)).output).toContain('joined');
+      expect(
+        (await hostile.bystander.terminal.run('docker run --rm busybox true && echo ran')).output,
+      ).toContain('ran');
+    },
+  );
 });
 
 /** A device number's major and minor, as Linux packs them into st_dev. */

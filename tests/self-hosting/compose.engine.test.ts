@@ -57,7 +57,7 @@ function compose(args: string[]) {
     'docker',
     [
       ...['run', '--rm', '-v', '/var/run/docker.sock:/var/run/docker.sock', '-v', `${REPO}:${REPO}`],
-      ...['-w', REPO, ...env, '--entrypoint', 'docker', 'berth/sandbox-unshifted:latest'],
+      ...['-w', REPO, ...env, '--entrypoint', 'docker', 'berth/sandbox:latest'],
       ...['compose', '-p', PROJECT, ...args],
     ],
     { maxBuffer: 64 * 1024 * 1024 },

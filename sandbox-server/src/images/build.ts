@@ -10,7 +10,7 @@ export type ImageLog = (line: string) => void;
 
 export type EnsureImageResult =
   | { ref: string; built: false }
-  | { ref: string; built: true; seconds: number; via?: 'pull' | 'debootstrap' | 'build' | 'shift' };
+  | { ref: string; built: true; seconds: number; via?: 'pull' | 'debootstrap' | 'build' | 'copy' };
 
 export interface EnsureImageOptions {
   docker: Docker;

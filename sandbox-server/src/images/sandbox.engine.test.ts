@@ -7,10 +7,11 @@ import {
   confinement,
   EXEC_USER,
   inside,
-  namespaceOwner,
   READER,
-  sandboxDisk,
+  readerIds,
+  sandboxStorage,
 } from '../sandboxes/confinement.ts';
+import { ensureReaderRoot } from './reader-root.ts';
 import { ensureSandboxImage, SANDBOX_IMAGE } from './sandbox-image.ts';
 
 // The flag set the server uses (see ARCHITECTURE.md, "Facts verified on these machines"), and its way in.
@@ -21,17 +22,14 @@ let container: Docker.Container;
 describe('the sandbox image', () => {
   beforeAll(async () => {
     await ensureSandboxImage({ docker, log: () => {} });
+    const readerRoot = await ensureReaderRoot({ docker, image: SANDBOX_IMAGE, log: () => {} });
     await docker.createVolume({ Name: name, Labels: { 'berth.test': 'images' } });
-    const disk = sandboxDisk(name, 2 * 1024 ** 3);
+    const disk = sandboxStorage({ volume: name, bytes: 2 * 1024 ** 3, readerRoot: readerRoot.ref });
     container = await docker.createContainer({
       name,
       Image: SANDBOX_IMAGE,
       Hostname: 'sandbox',
-      Env: [
-        'DOCKER_ALLOW_IPV6_ON_IPV4_INTERFACE=1',
-        ...disk.env,
-        `BERTH_NS_OWNER=${namespaceOwner('10.255.255.0/24')}`,
-      ],
+      Env: ['DOCKER_ALLOW_IPV6_ON_IPV4_INTERFACE=1', ...disk.env, ...readerIds('10.255.255.0/24').env],
       Labels: { 'berth.test': 'images' },
       HostConfig: {
         ...confinement(),

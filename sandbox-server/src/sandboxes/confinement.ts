@@ -1,4 +1,5 @@
 import type Docker from 'dockerode';
+import { readerRootMount } from '../images/reader-root.ts';
 import { sandboxSeccompProfile } from './seccomp.ts';
 
 /**
@@ -11,7 +12,7 @@ export function confinement(): Docker.HostConfig {
   return {
     Init: true,
     // SYS_PTRACE: the reader's user namespace is owned by a uid of the sandbox's own (see
-    // namespaceOwner), not by the container's root, so that root reaches into it (its /proc
+    // readerIds), not by the container's root, so that root reaches into it (its /proc
     // namespace files, for berth-ns enter and the network) only with this. The reader holds it
     // only inside their namespace, where they could trace their own processes anyway.
     CapAdd: ['SYS_ADMIN', 'NET_ADMIN', 'SYS_PTRACE'],
@@ -29,15 +30,23 @@ export function confinement(): Docker.HostConfig {
 }
 
 /**
- * The sandbox's disk: its volume holds the file the entrypoint formats and mounts through a loop
- * device, of `bytes`, so the kernel holds the sandbox to that size (see images/sandbox/outside/setup).
- * The container's root alone can open the loop devices; the reader's side can make no device nodes.
+ * The sandbox's storage. Its volume holds the file the entrypoint formats and mounts through a
+ * loop device, of `bytes`, so the kernel holds the sandbox to that size; `readerRoot` is the
+ * volume of its image's files, shared read-only by every sandbox of that image (see
+ * images/reader-root.ts and images/sandbox/outside/setup). The container's root alone can open the
+ * loop devices; the reader's side can make no device nodes.
  */
-export function sandboxDisk(volume: string, bytes: number): { env: string[]; hostConfig: Docker.HostConfig } {
+export function sandboxStorage(options: { volume: string; bytes: number; readerRoot: string }): {
+  env: string[];
+  hostConfig: Docker.HostConfig;
+} {
   return {
-    env: [`BERTH_DISK_BYTES=${bytes}`],
+    env: [`BERTH_DISK_BYTES=${options.bytes}`],
     hostConfig: {
-      Mounts: [{ Type: 'volume', Source: volume, Target: '/berth/volume' }],
+      Mounts: [
+        { Type: 'volume', Source: options.volume, Target: '/berth/volume' },
+        readerRootMount(options.readerRoot),
+      ],
       Devices: [
         { PathOnHost: '/dev/loop-control', PathInContainer: '/dev/loop-control', CgroupPermissions: 'rwm' },
       ],
@@ -48,16 +57,25 @@ export function sandboxDisk(volume: string, bytes: number): { env: string[]; hos
 
 /** The first host uid berth-ns takes for the owner of a reader's user namespace (berth-ns.c: OWNER_MIN). */
 const NAMESPACE_OWNER_BASE = 1_000_000_000;
+/** Where the readers' id ranges start, and how many ids each has (berth-ns.c: ID_BASE_MIN, ID_COUNT). */
+const ID_RANGES_BASE = 2 ** 30;
+const ID_COUNT = 65_536;
+/** How many ranges fit below 2^31, where some programs take a uid for a negative number. */
+const ID_RANGES = 2 ** 14;
 
 /**
- * The host uid that owns the reader's user namespace in the sandbox on `subnet24` (its own /24,
- * which no other sandbox on this host has): the kernel counts what the reader's namespaces hold
- * (inotify instances, user namespaces…) against it, so each sandbox has a quota of its own
- * instead of sharing the host root's. Passed as BERTH_NS_OWNER.
+ * The host ids of the sandbox on `subnet24`, its own /24, which no other sandbox on this engine
+ * has. The kernel counts keys, inotify instances, processes and user namespaces per host uid:
+ * one reader's ids and their namespace's owner (which the kernel charges for what the namespaces
+ * hold) are that sandbox's alone, so no reader can use up another's quota or the host root's.
+ * Ranges follow the /24's place in its /16 and the /16's second number modulo 64: two servers
+ * on one engine share ranges only when their /16s are 64 apart (see SECURITY.md).
  */
-export function namespaceOwner(subnet24: string): number {
+export function readerIds(subnet24: string): { owner: number; idBase: number; env: string[] } {
   const [, second = 0, third = 0] = subnet24.split('.').map(Number);
-  return NAMESPACE_OWNER_BASE + second * 256 + third;
+  const owner = NAMESPACE_OWNER_BASE + second * 256 + third;
+  const idBase = ID_RANGES_BASE + (((second % 64) * 256 + third) % ID_RANGES) * ID_COUNT;
+  return { owner, idBase, env: [`BERTH_NS_OWNER=${owner}`, `BERTH_ID_BASE=${idBase}`] };
 }
 
 /** The user an exec starts as: the container's root, numeric so Docker reads none of the reader's files. */

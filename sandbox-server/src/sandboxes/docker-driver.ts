@@ -5,16 +5,10 @@ import type Docker from 'dockerode';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.ts';
 import { ApiError, engineStatus, ignoreMissing } from '../errors/index.ts';
+import { inspectImage } from '../images/build.ts';
+import { ensureReaderRoot } from '../images/reader-root.ts';
 import { connectMirror, disconnectMirror } from '../mirror/mirror.ts';
-import {
-  confinement,
-  EXEC_USER,
-  inside,
-  NOBODY,
-  namespaceOwner,
-  READER,
-  sandboxDisk,
-} from './confinement.ts';
+import { confinement, EXEC_USER, inside, NOBODY, READER, readerIds, sandboxStorage } from './confinement.ts';
 import type { DnsForwarder } from './dns-forwarder.ts';
 import type { SandboxDriver, SandboxRecord, SandboxSpec, TerminalSize, TerminalStream } from './driver.ts';
 import { bridgeName, hostResolvers } from './firewall.ts';
@@ -69,6 +63,8 @@ export class DockerSandboxDriver implements SandboxDriver {
   private readonly starts = new StartGate(STARTS_AT_ONCE);
   /** Each measured sandbox's disk file on this host (see diskImageOf). */
   private readonly diskImages = new Map<string, string>();
+  /** The reader's root of each sandbox image this process has started (image id → volume). */
+  private readonly readerRoots = new Map<string, Promise<string>>();
 
   constructor(
     private readonly docker: Docker,
@@ -109,18 +105,20 @@ export class DockerSandboxDriver implements SandboxDriver {
     try {
       await this.docker.getImage(this.settings.image).inspect();
     } catch (error) {
-      if (engineStatus(error) === 404) {
-        throw new ApiError(
-          'sandbox_image_missing',
-          `The sandbox image ${this.settings.image} is not built on this server; run \`npm run images\`.`,
-        );
-      }
+      if (engineStatus(error) === 404) throw this.imageMissing();
       throw new ApiError(
         'engine_unavailable',
         'The Docker engine did not answer about the sandbox image.',
         30,
       );
     }
+  }
+
+  private imageMissing(): ApiError {
+    return new ApiError(
+      'sandbox_image_missing',
+      `The sandbox image ${this.settings.image} is not built on this server; run \`npm run images\`.`,
+    );
   }
 
   start(spec: SandboxSpec, signal: AbortSignal): Promise<void> {
@@ -158,13 +156,15 @@ export class DockerSandboxDriver implements SandboxDriver {
   private async createNow(sessionId: string, labels: Record<string, string>, signal: AbortSignal) {
     const names = this.names(sessionId);
     try {
+      const readerRoot = await this.readerRoot();
+      signal.throwIfAborted();
       const subnet = await this.createNetwork(names.network, labels);
       // Before the container starts, so its inner dockerd finds the mirror from its first pull.
       await connectMirror(this.docker, names.network);
       signal.throwIfAborted();
       await this.docker.createVolume({ Name: names.volume, Labels: labels });
       signal.throwIfAborted();
-      const disk = sandboxDisk(names.volume, this.settings.diskBytes);
+      const storage = sandboxStorage({ volume: names.volume, bytes: this.settings.diskBytes, readerRoot });
       const container = await this.docker.createContainer({
         name: names.container,
         Image: this.settings.image,
@@ -173,8 +173,8 @@ export class DockerSandboxDriver implements SandboxDriver {
         Env: [
           'DOCKER_ALLOW_IPV6_ON_IPV4_INTERFACE=1',
           `BERTH_DNS=${(await this.resolversFor(names.network, subnet)).join(' ')}`,
-          ...disk.env,
-          `BERTH_NS_OWNER=${namespaceOwner(subnet)}`,
+          ...storage.env,
+          ...readerIds(subnet).env,
         ],
         HostConfig: {
           ...confinement(),
@@ -196,7 +196,7 @@ export class DockerSandboxDriver implements SandboxDriver {
             },
           },
           NetworkMode: names.network,
-          ...disk.hostConfig,
+          ...storage.hostConfig,
           Runtime: this.settings.runtime,
           ...this.settings.runtimeFlags,
         } as Docker.HostConfig,
@@ -210,6 +210,26 @@ export class DockerSandboxDriver implements SandboxDriver {
       );
       throw error;
     }
+  }
+
+  /**
+   * The volume of the sandbox image's files, filled once per image (npm run images fills it for
+   * Berth's own; another image is filled at its first start).
+   */
+  private async readerRoot(): Promise<string> {
+    const image = await inspectImage(this.docker, this.settings.image);
+    if (!image) throw this.imageMissing();
+    let volume = this.readerRoots.get(image.Id);
+    if (!volume) {
+      volume = ensureReaderRoot({
+        docker: this.docker,
+        image: this.settings.image,
+        log: (line) => this.log.info(line),
+      }).then((result) => result.ref);
+      volume.catch(() => this.readerRoots.delete(image.Id));
+      this.readerRoots.set(image.Id, volume);
+    }
+    return volume;
   }
 
   async waitReady(sessionId: string, signal: AbortSignal): Promise<void> {

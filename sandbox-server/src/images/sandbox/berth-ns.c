@@ -7,15 +7,16 @@
  * The sandbox container is root on the host's kernel: it needs CAP_SYS_ADMIN for its inner
  * Docker, and with it a root that could mount a fresh /proc and write host-wide kernel settings
  * (kernel.core_pattern names a program the kernel runs as host root). So nothing of the reader
- * runs there. `init` starts the reader's world in its own user namespace, where root is host
- * uid 100000 and owns everything the reader sees (the image build shifted every file's owner by
- * 100000), with its own mount, network, PID, cgroup, UTS and IPC namespaces. Capabilities there
- * reach only what that namespace owns: kernel-wide settings stay the host's.
+ * runs there. `init` starts the reader's world in its own user namespace, where root is the first
+ * host uid of the sandbox's own range (BERTH_ID_BASE) and owns everything the reader sees (SETUP
+ * mounts the image's files so), with its own mount, network, PID, cgroup, UTS and IPC namespaces.
+ * Capabilities there reach only what that namespace owns: kernel-wide settings stay the host's.
  *
  * What runs outside must not run anything the reader can write, or a reader would rewrite it
- * and be root outside. So this program is static and lives in /berth, which, like /, stays
- * owned by the host's root; `init` refuses to run twice, because the shell scripts it calls
- * first are the reader's files once a reader has been in; and `enter` becomes root of the
+ * and be root outside. So the reader never sees this side's files: their root is a copy of the
+ * image's beside it (the overlay SETUP mounts, which this side pivots into before the reader's
+ * namespaces are made); this program is static; `init` refuses to run twice, as a sandbox
+ * restarted would start from the reader's disk as they left it; and `enter` becomes root of the
  * reader's namespaces before it runs anything of theirs.
  *
  * init: runs SETUP (prepares cgroups and storage), makes the child's namespaces, maps its ids,
@@ -43,10 +44,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* Must match ID_SHIFT in src/images/shift-ids.ts, which shifted the image's files; SETUP is
- * given it as its argument. */
-#define ID_BASE 100000
+/* The host ids the server picks each sandbox's range of reader ids from (BERTH_ID_BASE, see
+ * readerIds in src/sandboxes/confinement.ts): 65536 of them, from a multiple of 65536. */
 #define ID_COUNT 65536
+#define ID_BASE_MIN 1073741824UL
+#define ID_BASE_MAX (2147483648UL - ID_COUNT)
 /* The host uids the server picks the owner of each sandbox's user namespace from (BERTH_NS_OWNER):
  * far from any user's and from the readers' mapped ids. */
 #define OWNER_MIN 1000000000UL
@@ -106,8 +108,7 @@ static int run(char *const argv[]) {
   pid_t pid = fork();
   if (pid < 0) failed("fork");
   if (pid == 0) {
-    /* The image's set-user-ID programs (mount) belong to the reader's root: run from here,
-     * they would turn the host's root into host uid 100000. */
+    /* Nothing run from here is to gain ids from a set-user-ID bit: this side is root already. */
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) failed("no_new_privs");
     execv(argv[0], argv);
     failed(argv[0]);
@@ -146,7 +147,8 @@ static void move_to_cgroups(pid_t pid, const char *place, const char *v2_place) 
 
 static void join_cgroups(pid_t pid) { move_to_cgroups(pid, CGROUP_CHILD, CGROUP_CHILD); }
 
-/* From here on the process is the reader's root: host uid ID_BASE, capabilities only inside. */
+/* From here on the process is the reader's root: the first of the sandbox's host uids,
+ * capabilities only inside. */
 static void become_reader_root(void) {
   if (setgroups(0, NULL) < 0 || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) failed("setresuid");
 }
@@ -184,20 +186,27 @@ static void enter_reader_root(void) {
   if (chdir("/") < 0) failed("chdir /");
 }
 
+/* A host id the server chose for this sandbox, from the environment, within [min, max]. */
+static unsigned long chosen_id(const char *name, unsigned long min, unsigned long max, unsigned long step) {
+  const char *text = getenv(name);
+  char *end = NULL;
+  unsigned long id = text ? strtoul(text, &end, 10) : 0;
+  if (!text || *text == '\0' || *end != '\0' || id < min || id > max || id % step != 0) {
+    errno = EINVAL;
+    failed(name);
+  }
+  return id;
+}
+
 /* The host uid that is to own the reader's user namespace, one of the sandbox's own. The kernel
  * counts what a namespace holds (inotify instances, user namespaces and the like) against its
  * owner in the namespace above as well: owned by root, every sandbox would share the host root's
  * quota, and one reader could use it up for the host and every other sandbox. */
-static uid_t namespace_owner(void) {
-  const char *text = getenv("BERTH_NS_OWNER");
-  char *end = NULL;
-  unsigned long owner = text ? strtoul(text, &end, 10) : 0;
-  if (!text || *text == '\0' || *end != '\0' || owner < OWNER_MIN || owner > OWNER_MAX) {
-    errno = EINVAL;
-    failed("BERTH_NS_OWNER");
-  }
-  return (uid_t)owner;
-}
+static uid_t namespace_owner(void) { return (uid_t)chosen_id("BERTH_NS_OWNER", OWNER_MIN, OWNER_MAX, 1); }
+
+/* The first host uid of the reader's ids: each sandbox has a range of its own, because the
+ * kernel counts keys, inotify instances and processes per host uid. */
+static uid_t id_base(void) { return (uid_t)chosen_id("BERTH_ID_BASE", ID_BASE_MIN, ID_BASE_MAX, ID_COUNT); }
 
 static int child_main(void *arg) {
   char **argv = arg;
@@ -235,9 +244,10 @@ static int init(int argc, char *argv[]) {
   close(mark);
 
   /* SETUP hands cgroups and storage to the reader's root: it is told which host uid that is. */
-  char id_base[16];
-  snprintf(id_base, sizeof id_base, "%d", ID_BASE);
-  char *setup[] = {argv[2], id_base, NULL};
+  uid_t base = id_base();
+  char base_text[16];
+  snprintf(base_text, sizeof base_text, "%u", base);
+  char *setup[] = {argv[2], base_text, NULL};
   if (run(setup) != 0) return 1;
   enter_reader_root();
 
@@ -261,7 +271,7 @@ static int init(int argc, char *argv[]) {
   close(release[0]);
 
   char path[64], map[64], pid_text[32];
-  snprintf(map, sizeof map, "0 %d %d\n", ID_BASE, ID_COUNT);
+  snprintf(map, sizeof map, "0 %u %d\n", base, ID_COUNT);
   snprintf(path, sizeof path, "/proc/%d/uid_map", child);
   write_file(path, map);
   snprintf(path, sizeof path, "/proc/%d/gid_map", child);
