@@ -140,6 +140,7 @@ const schema = z.object({
     .default('default'),
   BERTH_SITE_DIR: z.string().min(1).default(defaultSiteDir),
   BERTH_MIRROR_MODE: z.enum(['auto', 'offline', 'online', 'off']).default('offline'),
+  BERTH_MIRROR_CACHE: size('20g'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -205,6 +206,7 @@ export type Config = {
   siteDir: string;
   /** offline: the catalog only; online: a pull-through cache of Docker Hub; auto: online when Hub answers. */
   mirrorMode: 'auto' | 'offline' | 'online' | 'off';
+  mirrorCacheBytes: number;
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
 };
 
@@ -271,6 +273,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     instance: v.BERTH_INSTANCE,
     siteDir: v.BERTH_SITE_DIR,
     mirrorMode: v.BERTH_MIRROR_MODE,
+    mirrorCacheBytes: v.BERTH_MIRROR_CACHE,
     logLevel: v.LOG_LEVEL,
   };
 }

@@ -14,7 +14,7 @@ try {
       config.mirrorMode === 'auto' ? ((await hubAnswers()) ? 'online' : 'offline') : config.mirrorMode;
     const log = (line: string) => process.stderr.write(`  ${line}\n`);
     const catalog = mode === 'offline' ? await ensureCatalog({ docker, log }) : { images: [], hash: '' };
-    const result = await ensureMirror({ docker, mode, catalog, log });
+    const result = await ensureMirror({ docker, mode, catalog, cacheBytes: config.mirrorCacheBytes, log });
     const how = result.changed ? `set up in ${result.seconds.toFixed(1)} s` : 'current';
     console.log(`mirror (${mode}${config.mirrorMode === 'auto' ? ', detected' : ''}): ${how}`);
   }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../config/index.ts';
 import { CATALOG_NAMES, ensureCatalog } from '../images/index.ts';
 import type { RunningServer } from '../server.ts';
 import { docker, readyTerminal, removeInstance, startTestServer } from '../testing/server.ts';
@@ -18,7 +19,7 @@ beforeAll(async () => {
   // What `npm run images` and `npm run mirror` do; both are no-ops when already current.
   const log = () => {};
   const catalog = await ensureCatalog({ docker, log });
-  await ensureMirror({ docker, mode: 'offline', catalog, log });
+  await ensureMirror({ docker, mode: 'offline', catalog, cacheBytes: loadConfig({}).mirrorCacheBytes, log });
   server = await startTestServer({ BERTH_SESSIONS_PER_CLIENT: '10' });
 });
 

@@ -18,6 +18,7 @@ export const mirrorLabel = {
   catalog: 'berth.mirror.catalog',
   mode: 'berth.mirror.mode',
   limits: 'berth.mirror.limits',
+  cache: 'berth.mirror.cache',
 } as const;
 
 /** Starts the mirror if it exists but is stopped (after a reboot); says so when it does not exist. */

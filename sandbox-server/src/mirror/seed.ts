@@ -11,8 +11,10 @@ export type MirrorMode = 'offline' | 'online';
 
 const HUB = 'registry-1.docker.io';
 const SEED_CONTAINER = 'berth-mirror-seed';
-/** Online, the cache is kept apart from the catalog so the two never mix. */
-const CACHE_VOLUME = 'berth-mirror-cache';
+/** Online, the cache is kept apart from the catalog so the two never mix; it holds the cache's disk. */
+const CACHE_VOLUME = 'berth-mirror-cache-disk';
+/** Where the cache was kept before it had a disk of its own: removed, unbounded as it was. */
+const UNBOUNDED_CACHE_VOLUME = 'berth-mirror-cache';
 
 /** Whether Docker Hub answers; a name that does not resolve settles it without sending a packet. */
 export async function hubAnswers(): Promise<boolean> {
@@ -48,22 +50,52 @@ async function ensureNetwork(docker: Docker): Promise<void> {
 const LIMITS = { memoryBytes: 512 * 1024 * 1024, pids: 256, logSize: '10m' };
 const LIMITS_LABEL = `${LIMITS.memoryBytes},${LIMITS.pids},${LIMITS.logSize}`;
 
-function registryContainer(name: string, mode: 'seed' | MirrorMode, labels: Record<string, string>) {
+/** The online cache: its volume, and the size of the disk the registry's entrypoint makes on it. */
+export type MirrorCache = { volume: string; bytes: number; checkSeconds?: number };
+
+/**
+ * Online, the cache holds what any sandbox pulls: it gets a disk of its own of `cache.bytes`,
+ * which the image's entrypoint (images/registry/berth-registry) mounts through a loop device before
+ * it drops to the registry's user with no capabilities; so the container needs what that takes.
+ */
+function cacheDisk(cache: MirrorCache) {
+  return {
+    env: [
+      `BERTH_CACHE_BYTES=${cache.bytes}`,
+      ...(cache.checkSeconds ? [`BERTH_CACHE_CHECK_SECONDS=${cache.checkSeconds}`] : []),
+    ],
+    mounts: [{ Type: 'volume' as const, Source: cache.volume, Target: '/berth/cache' }],
+    hostConfig: {
+      CapAdd: ['SYS_ADMIN'],
+      Devices: [
+        { PathOnHost: '/dev/loop-control', PathInContainer: '/dev/loop-control', CgroupPermissions: 'rwm' },
+      ],
+      DeviceCgroupRules: ['b 7:* rwm'],
+      Init: true,
+    },
+  };
+}
+
+export function registryContainer(
+  name: string,
+  mode: 'seed' | MirrorMode,
+  labels: Record<string, string>,
+  cache?: MirrorCache,
+) {
+  if (mode === 'online' && !cache) throw new Error('an online mirror needs its cache');
+  const disk = mode === 'online' && cache ? cacheDisk(cache) : undefined;
   return {
     name,
     Image: REGISTRY_IMAGE,
-    Env: registryEnv(mode),
+    Env: [...registryEnv(mode), ...(disk?.env ?? [])],
     Labels: labels,
     ExposedPorts: mode === 'seed' ? { '5000/tcp': {} } : undefined,
     HostConfig: {
       NetworkMode: MIRROR_NETWORK,
-      Mounts: [
-        {
-          Type: 'volume' as const,
-          Source: mode === 'online' ? CACHE_VOLUME : MIRROR_VOLUME,
-          Target: '/var/lib/registry',
-        },
+      Mounts: disk?.mounts ?? [
+        { Type: 'volume' as const, Source: MIRROR_VOLUME, Target: '/var/lib/registry' },
       ],
+      ...disk?.hostConfig,
       RestartPolicy: { Name: mode === 'seed' ? '' : 'unless-stopped' },
       Memory: LIMITS.memoryBytes,
       MemorySwap: LIMITS.memoryBytes,
@@ -132,14 +164,17 @@ export async function ensureMirror(options: {
   docker: Docker;
   mode: MirrorMode;
   catalog: { images: CatalogImage[]; hash: string };
+  /** The size of the online cache's disk (BERTH_MIRROR_CACHE). */
+  cacheBytes: number;
   log: Log;
 }): Promise<{ changed: boolean; seconds: number }> {
-  const { docker, mode, catalog, log } = options;
+  const { docker, mode, catalog, cacheBytes, log } = options;
   const started = performance.now();
   const wanted = {
     [mirrorLabel.mode]: mode,
     [mirrorLabel.catalog]: mode === 'offline' ? catalog.hash : '',
     [mirrorLabel.limits]: LIMITS_LABEL,
+    [mirrorLabel.cache]: mode === 'online' ? String(cacheBytes) : '',
   };
   let current: Docker.ContainerInspectInfo | undefined;
   try {
@@ -148,7 +183,12 @@ export async function ensureMirror(options: {
     if (engineStatus(error) !== 404) throw error;
   }
   const labels = current?.Config.Labels ?? {};
-  if (current && Object.entries(wanted).every(([key, value]) => (labels[key] ?? '') === value)) {
+  // A registry image rebuilt (a fix in the package, the entrypoint) is taken up as a change too.
+  const image = await docker.getImage(REGISTRY_IMAGE).inspect();
+  if (
+    current?.Image === image.Id &&
+    Object.entries(wanted).every(([key, value]) => (labels[key] ?? '') === value)
+  ) {
     if (!current.State.Running) await docker.getContainer(MIRROR_CONTAINER).start();
     return { changed: false, seconds: (performance.now() - started) / 1000 };
   }
@@ -156,7 +196,10 @@ export async function ensureMirror(options: {
   if (mode === 'offline') await seed(docker, catalog.images, log);
   // Sandboxes attached to the old container lose it here; servers reattach them when they adopt.
   await removeContainer(docker, MIRROR_CONTAINER);
-  const container = await docker.createContainer(registryContainer(MIRROR_CONTAINER, mode, wanted));
+  const container = await docker.createContainer(
+    registryContainer(MIRROR_CONTAINER, mode, wanted, { volume: CACHE_VOLUME, bytes: cacheBytes }),
+  );
+  await ignoreMissing(() => docker.getVolume(UNBOUNDED_CACHE_VOLUME).remove());
   await container.start();
   return { changed: true, seconds: (performance.now() - started) / 1000 };
 }
