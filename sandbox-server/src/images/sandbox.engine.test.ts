@@ -106,6 +106,34 @@ describe('the sandbox image', () => {
     expect(terminal.output.match(/\x1b\]133;C\x07/g)).toHaveLength(3);
   });
 
+  it('has the tools tutorials assume, ping as the reader among them', async () => {
+    const tools = await exec([
+      'bash',
+      '-c',
+      'git --version && jq --version && wget --version | head -1 && nano --version | head -1',
+    ]);
+    expect(tools.exitCode, tools.stderr).toBe(0);
+    const ping = await exec(['ping', '-c', '1', '-W', '2', '127.0.0.1']);
+    expect(ping.exitCode, ping.stderr).toBe(0);
+    expect(ping.stdout).toMatch(/1 received/);
+  });
+
+  it('explains that git cannot clone offline, after git’s own error and with its exit code', async () => {
+    // .invalid never resolves (RFC 2606): nothing leaves the machine.
+    const clone = await exec(['bash', '-c', 'cd /tmp && git clone https://example.invalid/team/app.git']);
+    expect(clone.exitCode).toBe(128);
+    expect(clone.stderr).toMatch(
+      /Could not resolve host: example\.invalid[\s\S]*This sandbox has no internet/,
+    );
+    const local = await exec([
+      'bash',
+      '-c',
+      'cd /tmp && git init -q here && git -C here status --short && echo ok',
+    ]);
+    expect(local.stdout).toContain('ok');
+    expect(local.stderr).not.toMatch(/no internet/);
+  });
+
   it('keeps a shell and its jobs across a detach and replays its output', async () => {
     const id = randomUUID();
     const first = await startAttach('keep', id);
