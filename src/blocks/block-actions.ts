@@ -10,8 +10,10 @@ const DOCK_KEY = 'berth-dock';
 const PROGRESS_KEY = 'berth-progress';
 let dock: Promise<BerthDock> | undefined;
 
-/** Exit codes of this page's blocks (by index), kept for one sandbox only. */
-type Progress = { sandbox: string; pages: Record<string, Record<number, { code: number; ok: boolean }>> };
+/** What a run showed: its verdict, its exit code when it ended, and why it failed. */
+type Shown = { ok: boolean; code?: number; reason?: string };
+/** The results of this page's blocks (by index), kept for one sandbox only. */
+type Progress = { sandbox: string; pages: Record<string, Record<number, Shown>> };
 
 /** `create`: a Run may start a sandbox; a page that only restores the dock must not. */
 function loadDock(create: boolean): Promise<BerthDock> {
@@ -47,10 +49,20 @@ function say(block: HTMLElement, text: string, kind: 'ok' | 'fail' | 'info' = 'i
   status.setAttribute('data-kind', kind);
 }
 
-/** A run's outcome: shown, and remembered on the block for the table of contents. */
-function showResult(block: HTMLElement, result: { code: number; ok: boolean }): void {
-  say(block, `${result.ok ? '✓' : '✗'} exit ${result.code}`, result.ok ? 'ok' : 'fail');
+/**
+ * A run's outcome: shown, and remembered on the block for the table of contents. ✓ only for a
+ * block that ran and ended as declared; a line that never ran shows why, not an exit code.
+ */
+function showResult(block: HTMLElement, result: Shown): void {
+  say(block, resultText(result), result.ok ? 'ok' : 'fail');
   block.setAttribute('data-result', result.ok ? 'ok' : 'fail');
+}
+
+/** `✓ exit 0`, `✗ exit 1`, `✗ exit 0: output lacks "…"`, `✗ the shell could not run it: …`. */
+function resultText({ ok, code, reason }: Shown): string {
+  if (ok) return `✓ exit ${code ?? 0}`;
+  if (code === undefined) return `✗ ${reason ?? 'failed'}`;
+  return reason && reason !== 'expected exit 0' ? `✗ exit ${code}: ${reason}` : `✗ exit ${code}`;
 }
 
 function readProgress(): Progress | undefined {
@@ -61,11 +73,7 @@ function readProgress(): Progress | undefined {
   }
 }
 
-function saveResult(
-  sandbox: string | undefined,
-  block: HTMLElement,
-  result: { code: number; ok: boolean },
-): void {
+function saveResult(sandbox: string | undefined, block: HTMLElement, result: Shown): void {
   if (!sandbox) return;
   const stored = readProgress();
   const progress: Progress = stored?.sandbox === sandbox ? stored : { sandbox, pages: {} };
@@ -119,8 +127,9 @@ async function runBlock(opened: BerthDock, block: HTMLElement): Promise<RunResul
   const result = await opened.run(commandsOf(block), metaOf(block));
   if (result.outcome === 'cancelled') say(block, 'Not run');
   else {
-    showResult(block, result);
-    saveResult(opened.sandbox, block, result);
+    const shown: Shown = { ok: result.ok, code: result.code, reason: result.reason };
+    showResult(block, shown);
+    saveResult(opened.sandbox, block, shown);
     markContents();
   }
   return result;

@@ -1,11 +1,12 @@
 /**
  * Follows the shell's OSC 133 marks (A prompt, B input, C output, D;code end) to know whether
- * a command is running and when each one ends, without reading the screen.
+ * a command is running and when the prompt is back, without reading the screen. Judging a block's
+ * run is BlockRun's (src/blocks/block-run.ts).
  */
 /** `ended`: the command has ended (D) and the next prompt (A) is on its way. */
 export type ShellState = 'unknown' | 'prompt' | 'running' | 'ended';
 
-type Waiter = { done: (code: number | undefined) => boolean; release: () => void };
+type Waiter = { done: () => boolean; release: () => void };
 
 export class ShellMarks {
   state: ShellState = 'unknown';
@@ -15,16 +16,17 @@ export class ShellMarks {
   /** Feeds the payload of one OSC 133 sequence, e.g. `B` or `D;1`. */
   mark(data: string): void {
     const [kind, code] = data.split(';');
+    // A continuation prompt (A;k=s): the shell still reads the line it was given, no prompt yet.
+    if (kind === 'A' && code === 'k=s') return;
     if (kind === 'A' || kind === 'B') {
       this.state = 'prompt';
-      this.settle(undefined);
+      this.settle();
     } else if (kind === 'C') {
       this.state = 'running';
     } else if (kind === 'D') {
       this.state = 'ended';
       const exit = Number(code);
       this.lastExitCode = Number.isInteger(exit) ? exit : undefined;
-      this.settle(this.lastExitCode);
     }
   }
 
@@ -44,26 +46,8 @@ export class ShellMarks {
   }
 
   /**
-   * Resolves with the exit code of the command just typed: its D mark, or 0 when the prompt
-   * came back with no command run (an empty line or a comment).
-   */
-  commandEnd(): Promise<number> {
-    // Registered while the shell sits at its prompt: the next D is this command's end, and an A or
-    // B before any D means the line ran nothing.
-    return new Promise((resolve) => {
-      this.waiters.push({
-        done: (code) => {
-          resolve(code ?? 0);
-          return true;
-        },
-        release: () => resolve(-1),
-      });
-    });
-  }
-
-  /**
-   * Wakes every waiter without a mark (a command end as -1), when the terminal goes away: a run
-   * waiting on a closed tab or an ended sandbox then sees it was cancelled instead of hanging.
+   * Wakes every waiter without a mark, when the terminal goes away: a run waiting on a closed tab
+   * or an ended sandbox then sees it was cancelled instead of hanging.
    */
   release(): void {
     const waiters = this.waiters;
@@ -76,7 +60,7 @@ export class ShellMarks {
     this.state = 'unknown';
   }
 
-  private settle(code: number | undefined): void {
-    this.waiters = this.waiters.filter((waiter) => !waiter.done(code));
+  private settle(): void {
+    this.waiters = this.waiters.filter((waiter) => !waiter.done());
   }
 }

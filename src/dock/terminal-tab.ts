@@ -8,14 +8,15 @@ import { SearchAddon } from '@xterm/addon-search';
 import { WebLinksAddon } from '@xterm/addon-web-links';
 import { type ITheme, Terminal } from '@xterm/xterm';
 import type { ServerMessage } from '../../sandbox-server/src/terminals/protocol.ts';
-import { type BlockMeta, ENDING_KEYS, lastCodeExpected } from '../blocks/block-meta.ts';
+import type { BlockMeta } from '../blocks/block-meta.ts';
+import { BlockRun, type BlockVerdict } from '../blocks/block-run.ts';
 import { sitePath } from '../links/site-path.ts';
 import { currentSession, type SessionView } from './session-api.ts';
 import { ShellMarks } from './shell-marks.ts';
 import { MAIN_TERMINAL } from './terminal-tabs.ts';
 
 /** `ok`: every command but the last ended with 0, and the last as the block declares. */
-export type RunResult = { outcome: 'ran'; code: number; ok: boolean } | { outcome: 'cancelled' };
+export type RunResult = BlockVerdict;
 
 /** What a tab tells the dock. */
 export type TabHost = {
@@ -50,9 +51,7 @@ export class TerminalTab {
   private readonly encoder = new TextEncoder();
   private readonly decoder = new TextDecoder();
   private socket: WebSocket | undefined;
-  private activeRun: { cancelled: boolean } | undefined;
-  /** Output since the last command was typed, for blocks that end on a pattern. */
-  private recent = '';
+  private activeRun: BlockRun | undefined;
   private reconnectDelayMs = 1000;
   private retryTimer: number | undefined;
   /**
@@ -157,6 +156,8 @@ export class TerminalTab {
     this.attachment++;
     window.clearTimeout(this.retryTimer);
     this.closeSocket();
+    // What a run typed may still be running, but the screen replayed now is not its news.
+    this.activeRun?.cancel();
     this.marks.reset();
     window.clearTimeout(this.quietTimer);
     this.replaying = true;
@@ -199,7 +200,7 @@ export class TerminalTab {
     this.attachment++;
     window.clearTimeout(this.retryTimer);
     this.closeSocket();
-    if (this.activeRun) this.activeRun.cancelled = true;
+    this.activeRun?.cancel();
     this.marks.release();
   }
 
@@ -214,68 +215,46 @@ export class TerminalTab {
 
   /** Ctrl-C, as the Stop button or an accepted interruption sends it; a block running here stops. */
   interrupt(): void {
-    if (this.activeRun) this.activeRun.cancelled = true;
+    this.activeRun?.cancel();
     this.send(this.encoder.encode('\x03'));
   }
 
   /**
-   * Types a block's commands one at a time, each after the previous one ended; stops at a failure.
-   * A last command that does not end by itself is ended as the block says (`meta.ending`).
+   * Runs a block here (see BlockRun): each command once the previous one ended, stopping at a
+   * failure; a last command that does not end by itself is ended as the block says.
    */
   async run(commands: string[], meta: BlockMeta): Promise<RunResult> {
-    const run = { cancelled: false };
+    const run = new BlockRun(commands, meta, {
+      send: (text) => this.send(this.encoder.encode(text)),
+      setTimer: (ms, fire) => {
+        const timer = window.setTimeout(fire, ms);
+        return () => window.clearTimeout(timer);
+      },
+    });
     this.activeRun = run;
     try {
-      let code = 0;
-      for (const [index, command] of commands.entries()) {
-        await this.marks.prompt();
-        if (run.cancelled) return { outcome: 'cancelled' };
-        const end = this.marks.commandEnd();
-        this.recent = '';
-        // A terminal sends Enter as CR; heredoc and continuation lines go the same way.
-        this.send(this.encoder.encode(`${command.replace(/\n/g, '\r')}\r`));
-        if (meta.ending && index === commands.length - 1) await this.endAsTheReader(meta, run);
-        code = await end;
-        if (run.cancelled) return { outcome: 'cancelled' };
-        if (index < commands.length - 1 && code !== 0) return { outcome: 'ran', code, ok: false };
-      }
-      return { outcome: 'ran', code, ok: lastCodeExpected(meta, code) };
+      await this.marks.prompt();
+      run.start();
+      return await run.done;
     } finally {
       if (this.activeRun === run) this.activeRun = undefined;
     }
   }
 
-  /** Waits for the block's pattern (or time), then types its ending keys, unless the run was stopped. */
-  private async endAsTheReader(meta: BlockMeta, run: { cancelled: boolean }): Promise<void> {
-    const until = meta.until === undefined ? undefined : new RegExp(meta.until, 'm');
-    await new Promise<void>((resolve) => {
-      const check = () => {
-        const started = this.marks.state === 'running' || this.recent.length > 0;
-        if (run.cancelled || (until ? until.test(this.recent) : started)) {
-          resolve();
-          return true;
-        }
-        return false;
-      };
-      if (check()) return;
-      const poll = window.setInterval(() => {
-        if (check()) window.clearInterval(poll);
-      }, 100);
-    });
-    if (meta.after) await new Promise((resolve) => window.setTimeout(resolve, (meta.after ?? 0) * 1000));
-    if (!run.cancelled && meta.ending) this.send(this.encoder.encode(ENDING_KEYS[meta.ending]));
-  }
-
   private receive(bytes: Uint8Array): void {
-    this.recent = (this.recent + this.decoder.decode(bytes, { stream: true })).slice(-65536);
+    // A run reads the output once xterm has parsed it, so the shell marks (busy, at a prompt) the
+    // dock asks before the next block already know what the run's verdict knows.
+    const text = this.decoder.decode(bytes, { stream: true });
+    const run = this.activeRun?.begun ? this.activeRun : undefined;
     if (!this.replaying) {
-      this.terminal.write(bytes);
+      this.terminal.write(bytes, () => run?.feed(text));
       return;
     }
     // xterm parses later, in its own time: the quiet period starts once everything was parsed.
     window.clearTimeout(this.quietTimer);
     this.replayWrites++;
     this.terminal.write(bytes, () => {
+      run?.feed(text);
       if (--this.replayWrites > 0 || !this.replaying) return;
       this.quietTimer = window.setTimeout(() => {
         this.replaying = false;

@@ -94,7 +94,94 @@ describe('the guide runner', () => {
     });
     const text = formatPage(brokenReport);
     expect(text).toContain('broken.mdx:4');
-    expect(text).toContain('`docker rim old-image`: exited 1, expected 0');
+    expect(text).toContain('`docker rim old-image`: exit 1: expected exit 0');
+  });
+
+  it('judges truthfully what does not run as written, and goes on with the page', async () => {
+    // Each failing block is followed by one that must pass in the same shell: the failure was
+    // noticed at once, cancelled, and left nothing behind for the next block to trip on.
+    const passing = (name: string) => [
+      `${fence}console expect="after ${name}"`,
+      `$ echo "after ${name}"`,
+      fence,
+      '',
+    ];
+    const page = [
+      '---',
+      'title: Truth',
+      '---',
+      `${fence}console`,
+      '$ docker stop <the-container-id>',
+      fence,
+      '',
+      ...passing('parse'),
+      `${fence}console`,
+      "$ echo 'never closed",
+      fence,
+      '',
+      ...passing('quote'),
+      `${fence}console until="/ # " then="exit" timeout=60`,
+      '$ docker run -it no-such-image-here sh',
+      fence,
+      '',
+      ...passing('missing'),
+      `${fence}console after=1 then="ctrl-c"`,
+      '$ sleep 0.2',
+      fence,
+      '',
+      ...passing('ended'),
+      `${fence}console`,
+      '$ docker run -dit --name held busybox sh',
+      fence,
+      '',
+      `${fence}console after=2 then="detach"`,
+      '$ docker attach held',
+      fence,
+      '',
+      `${fence}console after=2 then="detach"`,
+      '$ docker run -it --name second busybox sh',
+      fence,
+      '',
+      ...passing('detach'),
+      `${fence}console timeout=3`,
+      '$ sleep 600',
+      fence,
+      '',
+      ...passing('timeout'),
+    ].join('\n');
+    const only = await mkdtemp(path.join(tmpdir(), 'berth-guide-'));
+    try {
+      await writeFile(path.join(only, 'truth.mdx'), page);
+      const [report] = await runGuide(server.url, only);
+      if (!report) throw new Error('no report');
+      const text = formatPage(report);
+      const outcomes = report.results.map((r) =>
+        r.status === 'skipped' ? 'skipped' : `${r.status} ${r.command}`,
+      );
+      expect(outcomes, text).toEqual([
+        'failed docker stop <the-container-id>',
+        'passed echo "after parse"',
+        "failed echo 'never closed",
+        'passed echo "after quote"',
+        'failed docker run -it no-such-image-here sh',
+        'passed echo "after missing"',
+        'passed sleep 0.2',
+        'passed echo "after ended"',
+        'passed docker run -dit --name held busybox sh',
+        'passed docker attach held',
+        'passed docker run -it --name second busybox sh',
+        'passed echo "after detach"',
+        'failed sleep 600',
+        'passed echo "after timeout"',
+      ]);
+      const problems = report.results.map((r) => (r.status === 'failed' ? r.problem : undefined));
+      expect(problems[0]).toMatch(/could not run it: bash: syntax error/);
+      expect(problems[2]).toMatch(/waiting for more input/);
+      expect(problems[4]).toMatch(/^exit 125: ended before/);
+      expect(problems[12]).toMatch(/no end after 3 s/);
+    } finally {
+      await rm(only, { recursive: true, force: true });
+    }
   });
 
   it('fails a block whose output lacks what it declares', async () => {
@@ -111,7 +198,10 @@ describe('the guide runner', () => {
     try {
       await writeFile(path.join(only, 'expect.mdx'), page);
       const [report] = await runGuide(server.url, only);
-      expect(report?.results[0]).toMatchObject({ status: 'failed', problem: 'output lacks "goodbye"' });
+      expect(report?.results[0]).toMatchObject({
+        status: 'failed',
+        problem: 'exit 0: output lacks "goodbye"',
+      });
     } finally {
       await rm(only, { recursive: true, force: true });
     }

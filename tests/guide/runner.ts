@@ -2,12 +2,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createSession, endSession } from '../../sandbox-server/src/testing/server.ts';
 import { TerminalClient } from '../../sandbox-server/src/testing/terminal-client.ts';
-import {
-  ENDING_KEYS,
-  lastCodeExpected,
-  normalizeOutput,
-  stripTerminalCodes,
-} from '../../src/blocks/block-meta.ts';
+import { type BlockMeta, stripTerminalCodes } from '../../src/blocks/block-meta.ts';
+import { BlockRun, type BlockVerdict } from '../../src/blocks/block-run.ts';
 import { consoleBlocksOf, type PageBlock, pageSetupOf } from '../../src/blocks/page-blocks.ts';
 
 export type BlockResult =
@@ -17,7 +13,8 @@ export type BlockResult =
       block: PageBlock | undefined;
       status: 'passed' | 'failed';
       command: string;
-      code: number;
+      /** The exit code, when the command ran to an end. */
+      code: number | undefined;
       problem?: string;
       tail: string;
     };
@@ -47,29 +44,36 @@ export async function pagesIn(contentDir: string): Promise<string[]> {
   return found.sort();
 }
 
-/** Runs one command as a reader would, ending it the way the block says when it does not end itself. */
-async function runCommand(terminal: TerminalClient, command: string, block: PageBlock, last: boolean) {
-  const timeoutMs = (block.meta.timeout ?? DEFAULT_TIMEOUT_S) * 1000;
-  const tag = terminal.begin(command);
-  const ending = last ? block.meta.ending : undefined;
-  if (ending) {
-    const until = block.meta.until === undefined ? undefined : new RegExp(block.meta.until, 'm');
-    if (until)
-      await terminal.waitFor(
-        () => until.test(terminal.outputOf(tag) ?? ''),
-        `/${block.meta.until}/`,
-        timeoutMs,
-      );
-    else
-      await terminal.waitFor(() => terminal.outputOf(tag) !== undefined, 'the command to start', timeoutMs);
-    if (block.meta.after) await new Promise((resolve) => setTimeout(resolve, (block.meta.after ?? 0) * 1000));
-    terminal.type(ENDING_KEYS[ending]);
-  }
-  return terminal.end(tag, timeoutMs);
+/** Runs commands in a shell at its prompt with the block runner the dock uses, and its verdict. */
+function runBlock(
+  terminal: TerminalClient,
+  commands: string[],
+  meta: BlockMeta,
+): Promise<BlockVerdict & { outcome: 'ran'; atPrompt: boolean }> {
+  const run = new BlockRun(
+    commands,
+    meta,
+    {
+      send: (text) => terminal.type(text),
+      setTimer: (ms, fire) => {
+        const timer = setTimeout(fire, ms);
+        return () => clearTimeout(timer);
+      },
+    },
+    { timeoutMs: (meta.timeout ?? DEFAULT_TIMEOUT_S) * 1000 },
+  );
+  const stop = terminal.onOutput((text) => run.feed(text));
+  run.start();
+  // Nothing here cancels a run: every verdict is one that ran.
+  return run.done
+    .finally(stop)
+    .then((verdict) => ({ ...(verdict as BlockVerdict & { outcome: 'ran' }), atPrompt: run.atPrompt }));
 }
 
-function expectedCode(block: PageBlock, last: boolean, code: number): boolean {
-  return last ? lastCodeExpected(block.meta, code) : code === 0;
+/** What the runner reports of a failed verdict: the exit code when there is one, and why. */
+function problemOf(verdict: BlockVerdict & { outcome: 'ran' }): string {
+  if (verdict.code === undefined) return verdict.reason ?? 'failed';
+  return `exit ${verdict.code}: ${verdict.reason ?? 'failed'}`;
 }
 
 /** Runs one page's setup and blocks in order, in a fresh sandbox of its own. */
@@ -93,16 +97,16 @@ export async function runPage(url: string, file: string): Promise<PageReport> {
   try {
     const main = await terminal('main');
     for (const command of pageSetupOf(source)) {
-      const { code, output } = await main.run(command, DEFAULT_TIMEOUT_S * 1000);
-      if (code !== 0) {
+      const verdict = await runBlock(main, [command], {});
+      if (!verdict.ok) {
         results.push({
           page,
           block: undefined,
           status: 'failed',
           command,
-          code,
-          problem: 'page setup failed',
-          tail: tailOf(output),
+          code: verdict.code,
+          problem: `page setup failed: ${problemOf(verdict)}`,
+          tail: tailOf(verdict.output || main.output),
         });
         return { page, results, seconds: (performance.now() - started) / 1000 };
       }
@@ -113,53 +117,34 @@ export async function runPage(url: string, file: string): Promise<PageReport> {
         continue;
       }
       const shell = await terminal(block.meta.terminal ?? 'main');
-      let output = '';
-      let result: BlockResult | undefined;
-      for (const [index, command] of block.commands.entries()) {
-        const last = index === block.commands.length - 1;
-        let ran: { code: number; output: string };
-        try {
-          ran = await runCommand(shell, command, block, last);
-        } catch (error) {
-          result = {
-            page,
-            block,
-            status: 'failed',
-            command,
-            code: -1,
-            problem: (error as Error).message.split(';')[0],
-            tail: tailOf(shell.output),
-          };
-          break;
-        }
-        output += ran.output;
-        if (!expectedCode(block, last, ran.code)) {
-          const wanted = last ? (block.meta.exit ?? 0) : 0;
-          result = {
-            page,
-            block,
-            status: 'failed',
-            command,
-            code: ran.code,
-            problem: `exited ${ran.code}, expected ${wanted}`,
-            tail: tailOf(ran.output),
-          };
-          break;
-        }
-        result = { page, block, status: 'passed', command, code: ran.code, tail: tailOf(ran.output) };
+      const verdict = await runBlock(shell, block.commands, block.meta);
+      const tail = tailOf(verdict.output || shell.output);
+      // Stopped with Ctrl-C and still no prompt: the next block would type into whatever holds the shell.
+      if (!verdict.ok && !verdict.atPrompt) {
+        results.push({
+          page,
+          block,
+          status: 'failed',
+          command: verdict.command,
+          code: verdict.code,
+          problem: `${problemOf(verdict)}; the shell did not come back to its prompt, so the rest of the page is not run`,
+          tail,
+        });
+        break;
       }
-      if (result?.status === 'passed' && block.meta.expect !== undefined) {
-        if (!normalizeOutput(output).includes(normalizeOutput(block.meta.expect))) {
-          result = {
-            ...result,
-            status: 'failed',
-            problem: `output lacks "${block.meta.expect}"`,
-            tail: tailOf(output),
-          };
-        }
-      }
-      if (result) results.push(result);
-      if (result?.status === 'failed' && result.code === -1) break; // the shell is stuck: the rest would only time out
+      results.push(
+        verdict.ok
+          ? { page, block, status: 'passed', command: verdict.command, code: verdict.code, tail }
+          : {
+              page,
+              block,
+              status: 'failed',
+              command: verdict.command,
+              code: verdict.code,
+              problem: problemOf(verdict),
+              tail,
+            },
+      );
     }
   } finally {
     for (const open of terminals.values()) open.ws.terminate();
@@ -192,7 +177,7 @@ export async function runGuide(
               block: undefined,
               status: 'failed',
               command: '(page)',
-              code: -1,
+              code: undefined,
               problem: (error as Error).message,
               tail: '',
             },
@@ -222,7 +207,7 @@ export function formatPage(report: PageReport): string {
       : r.page;
     if (r.status === 'skipped') lines.push(`  - ${where} not runnable: ${r.reason}`);
     else if (r.status === 'failed') {
-      lines.push(`  ✗ ${where} \`${r.command}\`: ${r.problem ?? `exit ${r.code}`}`);
+      lines.push(`  ✗ ${where} \`${r.command}\`: ${r.problem ?? 'failed'}`);
       if (r.tail) lines.push(...r.tail.split('\n').map((line) => `      | ${line}`));
     } else lines.push(`  ✓ ${where} \`${r.command.split('\n')[0]}\` exit ${r.code}`);
   }

@@ -130,6 +130,34 @@ describe('progress in the browser', () => {
     await expect.poll(statusOf(block), { timeout: 90_000 }).toBe('✗ exit 1');
   });
 
+  it('never shows ✓ for a line that did not run, nor waits on a command that ended', async () => {
+    const { page } = await strictPage(site.server.url);
+    await goto(page, '/commands/');
+    // Blocks as pages from elsewhere write them, put in place of one of the page's own: the site's
+    // clicks are delegated, so Run takes whatever the block holds.
+    const block = blockWith(page, 'docker start debian_demo');
+    const runAs = async (commands: string[], meta: object) => {
+      await block.evaluate(
+        (element, [commands, meta]) => {
+          element.setAttribute('data-commands', JSON.stringify(commands));
+          element.setAttribute('data-meta', JSON.stringify(meta));
+        },
+        [commands, meta] as const,
+      );
+      await block.locator('.berth-run').click();
+    };
+    await runAs(['docker stop <the-container-id>'], {});
+    await expect
+      .poll(statusOf(block), { timeout: 90_000 })
+      .toMatch(/^✗ the shell could not run it: .*syntax error/);
+    await runAs(["echo 'never closed"], {});
+    await expect.poll(statusOf(block), { timeout: 30_000 }).toMatch(/^✗ the shell is waiting for more input/);
+    await runAs(['docker run -it no-such-image-here sh'], { until: '/ # ', ending: 'exit' });
+    await expect.poll(statusOf(block), { timeout: 60_000 }).toMatch(/^✗ exit 125: ended before/);
+    await runAs(['echo "the shell is fine"'], {});
+    await expect.poll(statusOf(block), { timeout: 30_000 }).toBe('✓ exit 0');
+  });
+
   it('Run with setup on a late block replays the page before it, marks finished sections, and survives a reload', async () => {
     const { page, errors } = await strictPage(site.server.url);
     await goto(page, '/commands/');

@@ -12,12 +12,16 @@ export class TerminalClient {
   readonly messages: ServerMessage[] = [];
   readonly closed: Promise<Closed>;
   private readonly waiters = new Set<() => void>();
+  private readonly listeners = new Set<(text: string) => void>();
   private commands = 0;
 
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data: Buffer, isBinary) => {
-      if (isBinary) this.output += data.toString('utf8');
-      else this.messages.push(JSON.parse(data.toString('utf8')) as ServerMessage);
+      if (isBinary) {
+        const text = data.toString('utf8');
+        this.output += text;
+        for (const listen of this.listeners) listen(text);
+      } else this.messages.push(JSON.parse(data.toString('utf8')) as ServerMessage);
       for (const wake of this.waiters) wake();
     });
     this.closed = new Promise((resolve) => {
@@ -99,6 +103,12 @@ export class TerminalClient {
       timeoutMs,
     );
     await this.waitForText(/\x1b\]133;B/, timeoutMs);
+  }
+
+  /** Calls `listen` with each piece of output from now on; the function returned stops it. */
+  onOutput(listen: (text: string) => void): () => void {
+    this.listeners.add(listen);
+    return () => this.listeners.delete(listen);
   }
 
   type(text: string): void {

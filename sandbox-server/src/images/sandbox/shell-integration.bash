@@ -1,6 +1,7 @@
 # OSC 133 shell integration: marks that let the site's terminal tell where a prompt starts
 # (A), where the reader's input starts (B), where a command's output starts (C) and how it
-# ended (D;<exit code>). Sourced from /etc/bash.bashrc, so every interactive bash has it.
+# ended (D;<exit code>), and where a continuation prompt starts (A;k=s, as kitty writes it: bash
+# waits for the rest of a line). Sourced from /etc/bash.bashrc, so every interactive bash has it.
 
 # Sourcing this twice (a nested `. /etc/bash.bashrc`) must not add the hook twice.
 if [[ $PROMPT_COMMAND != *__berth_prompt* ]]; then
@@ -8,6 +9,7 @@ if [[ $PROMPT_COMMAND != *__berth_prompt* ]]; then
   # so it leaves no C and no D; nor does the very first prompt.
   __berth_ran=
   __berth_ps1=
+  __berth_ps2=
 
   __berth_prompt() {
     local status=$?
@@ -20,6 +22,10 @@ if [[ $PROMPT_COMMAND != *__berth_prompt* ]]; then
     if [[ $PS1 != "$__berth_ps1" ]]; then
       PS1="\[\e]133;A\a\]$PS1\[\e]133;B\a\]"
       __berth_ps1=$PS1
+    fi
+    if [[ $PS2 != "$__berth_ps2" ]]; then
+      PS2="\[\e]133;A;k=s\a\]$PS2"
+      __berth_ps2=$PS2
     fi
     return "$status"
   }

@@ -1,0 +1,222 @@
+import { describe, expect, it } from 'vitest';
+import { type BlockMeta, parseBlockMeta } from './block-meta.ts';
+import { BlockRun, CONTINUATION_QUIET_MS, PROMPT_GRACE_MS } from './block-run.ts';
+
+// Terminal streams as bash with Berth's shell integration writes them (recorded from a sandbox,
+// prompts shortened): A and B around each prompt, C when a line starts to run, D;code at its end,
+// A;k=s before each continuation prompt.
+const A = '\x1b]133;A\x07';
+const B = '\x1b]133;B\x07';
+const C = '\x1b]133;C\x07';
+const D = (code: number) => `\x1b]133;D;${code}\x07`;
+const PS2 = '\x1b]133;A;k=s\x07> ';
+const PROMPT = `${A}\x1b[01;32mreader@sandbox\x1b[00m:~$ ${B}`;
+
+/** A run with a hand-turned clock: what it sent, and time moved on by `advance`. */
+function harness(commands: string[], meta: BlockMeta | string = {}, timeoutMs?: number) {
+  let now = 0;
+  const timers: { at: number; fire: () => void; live: boolean }[] = [];
+  const sent: string[] = [];
+  const run = new BlockRun(
+    commands,
+    typeof meta === 'string' ? parseBlockMeta(meta) : meta,
+    {
+      send: (text) => sent.push(text),
+      setTimer: (ms, fire) => {
+        const timer = { at: now + ms, fire, live: true };
+        timers.push(timer);
+        return () => {
+          timer.live = false;
+        };
+      },
+    },
+    { timeoutMs },
+  );
+  let verdict: Awaited<typeof run.done> | undefined;
+  void run.done.then((v) => {
+    verdict = v;
+  });
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+  return {
+    run,
+    sent,
+    feed: async (...chunks: string[]) => {
+      for (const chunk of chunks) run.feed(chunk);
+      await settle();
+    },
+    advance: async (ms: number) => {
+      const until = now + ms;
+      for (;;) {
+        const next = timers.filter((t) => t.live && t.at <= until).sort((x, y) => x.at - y.at)[0];
+        if (!next) break;
+        now = next.at;
+        next.live = false;
+        next.fire();
+      }
+      now = until;
+      await settle();
+    },
+    verdict: () => verdict,
+  };
+}
+
+describe('BlockRun', () => {
+  it('types each command after the last one ended, and passes on 0', async () => {
+    const h = harness(['docker ps', 'docker images']);
+    h.run.start();
+    expect(h.sent).toEqual(['docker ps\r']);
+    await h.feed('docker ps\r\n', C, 'CONTAINER ID\r\n', D(0), PROMPT);
+    expect(h.sent).toEqual(['docker ps\r', 'docker images\r']);
+    await h.feed('docker images\r\n', C, 'REPOSITORY\r\n', D(0), PROMPT);
+    expect(h.verdict()).toMatchObject({ outcome: 'ran', ok: true, code: 0 });
+    expect(h.run.atPrompt).toBe(true);
+  });
+
+  it('stops at the first command that fails, with its code', async () => {
+    const h = harness(['false', 'echo never']);
+    h.run.start();
+    await h.feed(C, D(1), PROMPT);
+    expect(h.sent).toEqual(['false\r']);
+    expect(h.verdict()).toMatchObject({ ok: false, code: 1, command: 'false', reason: 'expected exit 0' });
+  });
+
+  it('takes marks cut across chunks', async () => {
+    const h = harness(['true']);
+    h.run.start();
+    await h.feed('\x1b]13', '3;C\x07', '\x1b]133;D;', '0\x07\x1b]133;A\x07$ \x1b', ']133;B\x07');
+    expect(h.verdict()).toMatchObject({ ok: true, code: 0 });
+  });
+
+  it('fails a line the shell could not parse, never ✓: the prompt came back with nothing run', async () => {
+    const h = harness(['docker stop <the-container-id>']);
+    h.run.start();
+    await h.feed(
+      'docker stop <the-container-id>\r\n',
+      "bash: syntax error near unexpected token `newline'\r\n",
+      PROMPT,
+    );
+    expect(h.verdict()).toMatchObject({ ok: false, code: undefined });
+    const verdict = h.verdict();
+    expect(verdict?.outcome === 'ran' && verdict.reason).toMatch(/could not run it: bash: syntax error/);
+  });
+
+  it('passes a line of comments only, which rightly runs nothing', async () => {
+    const h = harness(['# nothing to run here']);
+    h.run.start();
+    await h.feed('# nothing to run here\r\n', PROMPT);
+    expect(h.verdict()).toMatchObject({ ok: true, code: 0 });
+  });
+
+  it('cancels a line left at the continuation prompt, and fails it', async () => {
+    const h = harness(["echo 'unclosed"]);
+    h.run.start();
+    await h.feed("echo 'unclosed\r\n", PS2);
+    await h.advance(CONTINUATION_QUIET_MS - 1);
+    expect(h.sent).toEqual(["echo 'unclosed\r"]);
+    await h.advance(1);
+    expect(h.sent.at(-1)).toBe('\x03');
+    await h.feed('^C\r\n', PROMPT);
+    const verdict = h.verdict();
+    expect(verdict).toMatchObject({ ok: false, code: undefined });
+    expect(verdict?.outcome === 'ran' && verdict.reason).toMatch(/waiting for more input/);
+  });
+
+  it('lets a heredoc pass through its continuation prompts', async () => {
+    const h = harness(['cat <<EOF\nhello\nEOF']);
+    h.run.start();
+    expect(h.sent).toEqual(['cat <<EOF\rhello\rEOF\r']);
+    await h.feed('cat <<EOF\r\n', PS2, 'hello\r\n');
+    await h.advance(CONTINUATION_QUIET_MS / 2);
+    await h.feed(PS2, 'EOF\r\n', C, 'hello\r\n', D(0), PROMPT);
+    expect(h.verdict()).toMatchObject({ ok: true, code: 0 });
+  });
+
+  it('ends a command as the block says once its pattern shows, and takes its code then', async () => {
+    const h = harness(['docker logs -f web'], 'until="ready" then="ctrl-c"');
+    h.run.start();
+    await h.feed(C, 'starting\r\n');
+    expect(h.sent).toHaveLength(1);
+    await h.feed('rea', 'dy for connections\r\n');
+    expect(h.sent.at(-1)).toBe('\x03');
+    await h.feed('^C', D(130), PROMPT);
+    expect(h.verdict()).toMatchObject({ ok: true, code: 130 });
+  });
+
+  it('judges a command that ended before its pattern at once, by its code, and sends no keys', async () => {
+    const h = harness(['docker run -it nosuchimage sh'], 'until="/ #" then="exit"');
+    h.run.start();
+    await h.feed(C, 'Unable to find image\r\n', D(125), PROMPT);
+    expect(h.sent).toHaveLength(1);
+    const verdict = h.verdict();
+    expect(verdict).toMatchObject({ ok: false, code: 125 });
+    expect(verdict?.outcome === 'ran' && verdict.reason).toMatch(/ended before \/\/ #\/ appeared/);
+  });
+
+  it('sends no keys to a command that ended before its time was up', async () => {
+    const h = harness(['sleep 1'], 'after=2 then="ctrl-c"');
+    h.run.start();
+    await h.feed(C);
+    await h.advance(1000);
+    await h.feed(D(0), PROMPT);
+    await h.advance(2000);
+    expect(h.sent).toEqual(['sleep 1\r']);
+    expect(h.verdict()).toMatchObject({ ok: true, code: 0 });
+  });
+
+  it('takes a detach as success: docker attach says "read escape sequence" and exits 1', async () => {
+    const h = harness(['docker attach web'], 'after=1 then="detach"');
+    h.run.start();
+    await h.feed(C, '/ # ');
+    await h.advance(1000);
+    expect(h.sent.at(-1)).toBe('\x10\x11');
+    await h.feed('read escape sequence\r\n', D(1), PROMPT);
+    expect(h.verdict()).toMatchObject({ ok: true, code: 1 });
+  });
+
+  it('does not take any exit 1 for a detach', async () => {
+    const h = harness(['docker attach web'], 'after=1 then="detach"');
+    h.run.start();
+    await h.feed(C);
+    await h.advance(1000);
+    await h.feed('Error: No such container: web\r\n', D(1), PROMPT);
+    expect(h.verdict()).toMatchObject({ ok: false, code: 1 });
+  });
+
+  it('stops a command past its time with Ctrl-C, and fails it', async () => {
+    const h = harness(['sleep 600'], {}, 5000);
+    h.run.start();
+    await h.feed(C);
+    await h.advance(5000);
+    expect(h.sent.at(-1)).toBe('\x03');
+    await h.feed('^C', D(130), PROMPT);
+    const verdict = h.verdict();
+    expect(verdict).toMatchObject({ ok: false, code: undefined });
+    expect(verdict?.outcome === 'ran' && verdict.reason).toMatch(/no end after 5 s/);
+  });
+
+  it('gives its verdict even when no prompt comes back', async () => {
+    const h = harness(['exec bash']);
+    h.run.start();
+    await h.feed(C, D(0));
+    expect(h.verdict()).toBeUndefined();
+    await h.advance(PROMPT_GRACE_MS);
+    expect(h.verdict()).toMatchObject({ ok: true, code: 0 });
+    expect(h.run.atPrompt).toBe(false);
+  });
+
+  it('fails a block whose output lacks what it expects', async () => {
+    const h = harness(['echo hello'], 'expect="goodbye"');
+    h.run.start();
+    await h.feed(C, 'hello\r\n', D(0), PROMPT);
+    expect(h.verdict()).toMatchObject({ ok: false, code: 0, reason: 'output lacks "goodbye"' });
+  });
+
+  it('ignores marks before it starts and after it is cancelled', async () => {
+    const h = harness(['true']);
+    await h.feed(C, D(1), PROMPT);
+    h.run.start();
+    h.run.cancel();
+    await h.feed(C, D(0), PROMPT);
+    expect(h.verdict()).toEqual({ outcome: 'cancelled' });
+  });
+});

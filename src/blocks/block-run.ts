@@ -1,0 +1,325 @@
+/**
+ * Runs one console block in a shell and judges it: the one way Berth does, for the dock in the
+ * browser and for the guide runner in Node alike (no DOM, no Node here). It types each command
+ * once the previous one has ended, reads the shell's OSC 133 marks in the output it is fed, ends
+ * a last command the way the block says, and gives a verdict that is never ✓ for a command that
+ * did not run and succeed.
+ */
+import {
+  type BlockMeta,
+  ENDING_KEYS,
+  lastCodeExpected,
+  normalizeOutput,
+  stripTerminalCodes,
+} from './block-meta.ts';
+
+/** `code` is the last command's exit code, when it ran to an end; `reason` says why it failed. */
+export type BlockVerdict =
+  | {
+      outcome: 'ran';
+      ok: boolean;
+      code: number | undefined;
+      command: string;
+      reason?: string;
+      output: string;
+    }
+  | { outcome: 'cancelled' };
+
+/** How a run reaches its terminal, and the time. */
+export type BlockIo = {
+  send(text: string): void;
+  /** Calls `fire` once after `ms`; the function returned cancels it. */
+  setTimer(ms: number, fire: () => void): () => void;
+};
+
+export type BlockRunOptions = {
+  /** The longest one command may take before it is stopped with Ctrl-C; none when not given. */
+  timeoutMs?: number;
+};
+
+/** A shell left at its continuation prompt this long, with nothing more to read, waits for input that is not coming. */
+export const CONTINUATION_QUIET_MS = 1_000;
+/** How long a verdict waits for the prompt to come back after the last command, so the next block types into it. */
+export const PROMPT_GRACE_MS = 3_000;
+
+const MARK = /\x1b\]133;([^\x07\x1b]*)(?:\x07|\x1b\\)/g;
+/** An escape sequence cut off at the end of a chunk: kept for the next. */
+const PARTIAL_ESCAPE = /\x1b(?:\][^\x07\x1b]*(?:\x1b)?)?$/;
+const OUTPUT_KEPT = 256 * 1024;
+
+type Phase = 'idle' | 'typed' | 'running' | 'ended' | 'finished';
+
+/** A line that holds only comments or nothing: bash runs nothing for it, rightly. */
+function runsNothing(command: string): boolean {
+  return command.split('\n').every((line) => /^\s*(#.*)?$/.test(line));
+}
+
+export class BlockRun {
+  readonly done: Promise<BlockVerdict>;
+  /** Whether the shell was back at its prompt when the verdict came: else the next block would type into whatever holds it. */
+  atPrompt = false;
+  private resolve!: (verdict: BlockVerdict) => void;
+  private phase: Phase = 'idle';
+  private index = -1;
+  private carry = '';
+  /** Everything since the current command was typed, as text, and since it started (its C mark). */
+  private sinceTyped = '';
+  private commandOutput = '';
+  private allOutput = '';
+  private keysSent = false;
+  private untilSeen = false;
+  private verdict: BlockVerdict | undefined;
+  private timers: Array<() => void> = [];
+  private continuationTimer: (() => void) | undefined;
+
+  constructor(
+    private readonly commands: readonly string[],
+    private readonly meta: BlockMeta,
+    private readonly io: BlockIo,
+    private readonly options: BlockRunOptions = {},
+  ) {
+    this.done = new Promise((resolve) => {
+      this.resolve = resolve;
+    });
+  }
+
+  /** Whether it has typed anything: output that arrived before is not its news. */
+  get begun(): boolean {
+    return this.phase !== 'idle';
+  }
+
+  /** Types the first command; the shell must be at its prompt. */
+  start(): void {
+    if (this.phase !== 'idle') return;
+    if (this.commands.length === 0) {
+      this.finish({ outcome: 'ran', ok: true, code: 0, command: '', output: '' });
+      return;
+    }
+    this.typeNext();
+  }
+
+  /** Output of the terminal, as it arrives (decoded text). */
+  feed(text: string): void {
+    if (this.phase === 'idle' || this.phase === 'finished') return;
+    let data = this.carry + text;
+    const partial = PARTIAL_ESCAPE.exec(data);
+    this.carry = partial && partial[0].length < 512 ? partial[0] : '';
+    if (this.carry) data = data.slice(0, -this.carry.length);
+    let at = 0;
+    MARK.lastIndex = 0;
+    for (let mark = MARK.exec(data); mark; mark = MARK.exec(data)) {
+      this.text(data.slice(at, mark.index));
+      at = mark.index + mark[0].length;
+      this.mark(mark[1] ?? '');
+      // A mark may have ended the run.
+      if ((this.phase as Phase) === 'finished') return;
+    }
+    this.text(data.slice(at));
+  }
+
+  /** Stops judging: the reader stopped it, or the terminal went away. */
+  cancel(): void {
+    this.finish({ outcome: 'cancelled' });
+  }
+
+  private get command(): string {
+    return this.commands[this.index] ?? '';
+  }
+
+  private get last(): boolean {
+    return this.index === this.commands.length - 1;
+  }
+
+  private typeNext(): void {
+    this.index++;
+    this.phase = 'typed';
+    this.atPrompt = false;
+    this.sinceTyped = '';
+    this.commandOutput = '';
+    this.keysSent = false;
+    this.untilSeen = false;
+    this.verdict = undefined;
+    this.clearTimers();
+    const { timeoutMs } = this.options;
+    if (timeoutMs) this.timers.push(this.io.setTimer(timeoutMs, () => this.timedOut(timeoutMs)));
+    // A terminal sends Enter as CR; heredoc and continuation lines go the same way.
+    this.io.send(`${this.command.replace(/\n/g, '\r')}\r`);
+  }
+
+  private text(chunk: string): void {
+    if (!chunk) return;
+    const plain = stripTerminalCodes(chunk);
+    this.sinceTyped = (this.sinceTyped + plain).slice(-OUTPUT_KEPT);
+    if (this.phase === 'typed' && this.continuationTimer) this.watchContinuation();
+    if (this.phase !== 'running') return;
+    this.commandOutput = (this.commandOutput + plain).slice(-OUTPUT_KEPT);
+    this.allOutput = (this.allOutput + plain).slice(-OUTPUT_KEPT);
+    if (this.meta.until !== undefined && this.endsByReader()) this.checkUntil();
+  }
+
+  private mark(data: string): void {
+    const [kind, detail] = data.split(';');
+    if (kind === 'A' && detail === 'k=s') {
+      // bash's continuation prompt: fine while it reads the rest of a block's lines, a failure
+      // when nothing more is coming (an unclosed quote, bracket or heredoc).
+      if (this.phase === 'typed') this.watchContinuation();
+      return;
+    }
+    if (kind === 'C') {
+      this.stopWatchingContinuation();
+      if (this.phase === 'typed') this.started();
+    } else if (kind === 'D') {
+      if (this.phase === 'running') this.ended(Number(detail));
+    } else if (kind === 'B') {
+      // The prompt is whole (A opened it): the shell reads a new line.
+      this.stopWatchingContinuation();
+      this.atPrompt = true;
+      if (this.phase === 'typed') this.ranNothing();
+      else if (this.phase === 'ended') this.promptBack();
+    }
+  }
+
+  /** Whether the reader's way of ending the command applies to this one. */
+  private endsByReader(): boolean {
+    return this.last && this.meta.ending !== undefined && !this.keysSent;
+  }
+
+  private started(): void {
+    this.phase = 'running';
+    if (!this.endsByReader()) return;
+    if (this.meta.until === undefined) this.endAfterDelay();
+    else this.checkUntil();
+  }
+
+  private checkUntil(): void {
+    if (this.untilSeen) return;
+    if (!new RegExp(this.meta.until ?? '', 'm').test(this.commandOutput)) return;
+    this.untilSeen = true;
+    this.endAfterDelay();
+  }
+
+  private endAfterDelay(): void {
+    const send = () => {
+      // Only to a command still running: sent after its end, the keys would land at the prompt
+      // (Ctrl-P recalls the last line into the next block's command).
+      if (this.phase !== 'running' || this.keysSent || !this.meta.ending) return;
+      this.keysSent = true;
+      this.io.send(ENDING_KEYS[this.meta.ending]);
+    };
+    if (this.meta.after) this.timers.push(this.io.setTimer(this.meta.after * 1000, send));
+    else send();
+  }
+
+  private ended(code: number): void {
+    this.phase = 'ended';
+    this.clearTimers();
+    const exit = Number.isInteger(code) ? code : undefined;
+    if (exit === undefined) {
+      this.verdict = this.failed(undefined, 'the shell reported no exit code');
+    } else if (!this.last) {
+      if (exit !== 0) this.verdict = this.failed(exit, 'expected exit 0');
+    } else {
+      const ok = this.keysSent ? this.endedAsAsked(exit) : this.endedByItself(exit);
+      this.verdict = ok ? this.passed(exit) : this.failed(exit, this.whyNot());
+    }
+    this.timers.push(this.io.setTimer(PROMPT_GRACE_MS, () => this.promptBack()));
+  }
+
+  /**
+   * A command ended the block's way. Detached (Ctrl-P Ctrl-Q), `docker run -it` exits 0 and
+   * `docker attach` and `docker exec -it` exit 1 saying "read escape sequence": both are what the
+   * block asked for.
+   */
+  private endedAsAsked(code: number): boolean {
+    if (this.meta.ending === 'detach' && this.meta.exit === undefined)
+      return code === 0 || (code === 1 && /read escape sequence/.test(this.commandOutput));
+    return lastCodeExpected(this.meta, code);
+  }
+
+  /** A command the block would have ended, that ended first: judged by its own exit code. */
+  private endedByItself(code: number): boolean {
+    if (this.meta.ending === undefined) return lastCodeExpected(this.meta, code);
+    return code === (this.meta.exit ?? 0);
+  }
+
+  /** Why an exit code is not the one wanted; the code itself is shown beside it. */
+  private whyNot(): string {
+    if (this.meta.ending !== undefined && !this.keysSent && this.meta.until !== undefined)
+      return `ended before /${this.meta.until}/ appeared`;
+    return `expected exit ${this.meta.exit ?? 0}`;
+  }
+
+  private passed(code: number): BlockVerdict {
+    if (
+      this.meta.expect !== undefined &&
+      !normalizeOutput(this.allOutput).includes(normalizeOutput(this.meta.expect))
+    )
+      return this.failed(code, `output lacks "${this.meta.expect}"`);
+    return { outcome: 'ran', ok: true, code, command: this.command, output: this.allOutput };
+  }
+
+  private failed(code: number | undefined, reason: string): BlockVerdict {
+    return { outcome: 'ran', ok: false, code, command: this.command, reason, output: this.allOutput };
+  }
+
+  /** The prompt after a command's end: the next command, or the verdict. */
+  private promptBack(): void {
+    if (this.phase !== 'ended') return;
+    if (this.verdict || this.last) this.finish(this.verdict ?? this.passed(0));
+    else this.typeNext();
+  }
+
+  /** The prompt came back without the command starting: it ran nothing. */
+  private ranNothing(): void {
+    this.phase = 'ended';
+    this.clearTimers();
+    if (runsNothing(this.command)) {
+      this.verdict = this.last ? this.passed(0) : undefined;
+      this.promptBack();
+      return;
+    }
+    const error = /[^\n]*syntax error[^\n]*/.exec(this.sinceTyped)?.[0]?.trim();
+    this.finish(this.failed(undefined, `the shell could not run it${error ? `: ${error}` : ''}`));
+  }
+
+  private watchContinuation(): void {
+    this.continuationTimer?.();
+    this.continuationTimer = this.io.setTimer(CONTINUATION_QUIET_MS, () => {
+      if (this.phase === 'typed')
+        this.stop('the shell is waiting for more input: an unclosed quote, bracket or heredoc');
+    });
+  }
+
+  private stopWatchingContinuation(): void {
+    this.continuationTimer?.();
+    this.continuationTimer = undefined;
+  }
+
+  private timedOut(ms: number): void {
+    if (this.phase === 'typed' || this.phase === 'running')
+      this.stop(`no end after ${Math.round(ms / 1000)} s; stopped with Ctrl-C`);
+  }
+
+  /** Cancels the line or the command with Ctrl-C, and fails once the prompt is back (or its grace is over). */
+  private stop(reason: string): void {
+    this.stopWatchingContinuation();
+    this.clearTimers();
+    this.verdict = this.failed(undefined, reason);
+    this.phase = 'ended';
+    this.io.send('\x03');
+    this.timers.push(this.io.setTimer(PROMPT_GRACE_MS, () => this.promptBack()));
+  }
+
+  private clearTimers(): void {
+    for (const cancel of this.timers) cancel();
+    this.timers = [];
+  }
+
+  private finish(verdict: BlockVerdict): void {
+    if (this.phase === 'finished') return;
+    this.phase = 'finished';
+    this.clearTimers();
+    this.stopWatchingContinuation();
+    this.resolve(verdict);
+  }
+}
