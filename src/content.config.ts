@@ -7,7 +7,10 @@ import { z } from 'astro/zod';
 export const collections = {
   docs: defineCollection({
     loader: glob({ base: './content', pattern: '**/[^_]*.{md,mdx}' }),
-    // `setup`: commands a page needs before its first block, for the guide runner and Run with setup.
-    schema: docsSchema({ extend: z.object({ setup: z.array(z.string()).optional() }) }),
+    // `setup`: commands a page needs before its first block, for the guide runner and Run with setup;
+    // `promptless`: its shell-script blocks with no prompt run line by line (src/blocks/page-blocks.ts).
+    schema: docsSchema({
+      extend: z.object({ setup: z.array(z.string()).optional(), promptless: z.boolean().optional() }),
+    }),
   }),
 };

@@ -7,6 +7,34 @@
 
 /** Languages whose fenced blocks are shell sessions: prompts are commands, the rest is output. */
 export const CONSOLE_LANGUAGES: ReadonlySet<string> = new Set(['console', 'shell-session']);
+/**
+ * Languages of shell scripts. Tutorials write sessions in them too: such a block is runnable when
+ * a line carries a `$ ` prompt (a `#` line is then a comment, not root's prompt), or, on a page
+ * that says `promptless: true`, every line of it is a command, as Play with Docker's pages run.
+ */
+export const SCRIPT_LANGUAGES: ReadonlySet<string> = new Set(['bash', 'sh', 'shell', 'zsh']);
+
+/** Which lines start a command: `$ ` and `# ` prompts, `$ ` only, or every line that is not blank or a comment. */
+export type PromptStyle = 'session' | 'dollar' | 'none';
+
+/**
+ * The block of `language` as a runnable one, or undefined when it is shown only (a language that
+ * is no shell's, a script with no prompt on a page that does not run prompt-less blocks, a
+ * session with no command). The site and the guide runner both decide by this.
+ */
+export function runnableBlock(
+  language: string,
+  code: string,
+  page: { promptless?: boolean } = {},
+): ConsoleBlock | undefined {
+  let block: ConsoleBlock | undefined;
+  if (CONSOLE_LANGUAGES.has(language)) block = parseConsoleBlock(code, 'session');
+  else if (SCRIPT_LANGUAGES.has(language)) {
+    block = parseConsoleBlock(code, 'dollar');
+    if (block.commands.length === 0 && page.promptless) block = parseConsoleBlock(code, 'none');
+  }
+  return block && block.commands.length > 0 ? block : undefined;
+}
 
 export type LineKind = 'command' | 'continuation' | 'output';
 
@@ -17,7 +45,12 @@ export type ConsoleBlock = {
   lines: LineKind[];
 };
 
-const PROMPT = /^[$#](?: |$)/;
+const PROMPTS: Record<PromptStyle, RegExp> = {
+  session: /^[$#](?: |$)/,
+  dollar: /^\$(?: |$)/,
+  // Every line but blank ones and comments: nothing to strip.
+  none: /^(?!\s*(?:#|$))/,
+};
 /** `<<WORD`, `<<-WORD`, `<<'WORD'`, `<<"WORD"`, but not the here-string `<<<`. */
 const HEREDOC = /(?<!<)<<(-?)[ \t]*(['"]?)([A-Za-z_][A-Za-z0-9_]*)\2/g;
 
@@ -37,7 +70,8 @@ function continues(line: string): boolean {
   return trailing % 2 === 1;
 }
 
-export function parseConsoleBlock(code: string): ConsoleBlock {
+export function parseConsoleBlock(code: string, style: PromptStyle = 'session'): ConsoleBlock {
+  const PROMPT = PROMPTS[style];
   const source = code.replace(/\r\n?/g, '\n').split('\n');
   if (source.length > 0 && source[source.length - 1] === '') source.pop();
   const commands: string[] = [];

@@ -26,6 +26,12 @@ describe('runnable console blocks at build time', () => {
     expect(html).toMatch(/Not runnable here: <\/strong>SELinux only/);
   });
 
+  it('run shell-script blocks that carry $ prompts, where # is a comment', async () => {
+    const html = await render('# list what runs\n$ docker ps\nCONTAINER ID', 'bash');
+    expect(html).toContain('data-commands="[&#x22;docker ps&#x22;]"');
+    expect(await render('docker ps\ndocker images', 'bash')).not.toContain('berth-block');
+  });
+
   it('leave other languages and prompt-less output alone', async () => {
     expect(await render('FROM debian:trixie', 'dockerfile')).not.toContain('berth-block');
     const output = await render('Active: active (running)', 'console');

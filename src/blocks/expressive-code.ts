@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { definePlugin, type ExpressiveCodePlugin } from '@expressive-code/core';
 import type { Element } from 'hast';
 import { h } from 'hastscript';
 import { type BlockMeta, parseBlockMeta } from './block-meta.ts';
-import { CONSOLE_LANGUAGES, parseConsoleBlock } from './console-block.ts';
+import { CONSOLE_LANGUAGES, parseConsoleBlock, runnableBlock } from './console-block.ts';
+import { type PageSettings, pageSettingsOf } from './page-blocks.ts';
 
 function addClass(element: Element, name: string): void {
   const current = element.properties.className;
@@ -24,6 +26,19 @@ function linesOf(root: Element): Element[] {
   return found;
 }
 
+const settings = new Map<string, PageSettings>();
+
+/** The page's own say on its blocks (`promptless:`), read once per page from its file. */
+function settingsOf(path: string | undefined): Partial<PageSettings> {
+  if (!path) return {};
+  let found = settings.get(path);
+  if (!found) {
+    found = pageSettingsOf(readFileSync(path, 'utf8'));
+    settings.set(path, found);
+  }
+  return found;
+}
+
 /**
  * Makes every console block runnable at build time: its commands go into a data attribute and it
  * gets Run and Copy buttons, wired in the browser by ./block-actions.ts. A block with
@@ -34,13 +49,17 @@ export function runnableBlocks(): ExpressiveCodePlugin {
     name: 'berth-runnable-blocks',
     hooks: {
       postprocessRenderedBlock: ({ codeBlock, renderData }) => {
-        if (!CONSOLE_LANGUAGES.has(codeBlock.language)) return;
-        const block = parseConsoleBlock(codeBlock.code);
+        const page = settingsOf(codeBlock.parentDocument?.sourceFilePath);
+        const block = runnableBlock(codeBlock.language, codeBlock.code, page);
+        const shown =
+          block ??
+          (CONSOLE_LANGUAGES.has(codeBlock.language) ? parseConsoleBlock(codeBlock.code) : undefined);
+        if (!shown) return;
         const figure = renderData.blockAst;
         linesOf(figure).forEach((line, index) => {
-          if (block.lines[index] === 'output') addClass(line, 'berth-output');
+          if (shown.lines[index] === 'output') addClass(line, 'berth-output');
         });
-        if (block.commands.length === 0) return; // shown output only: nothing to run or copy
+        if (!block) return; // shown output only: nothing to run or copy
         let meta: BlockMeta;
         try {
           meta = parseBlockMeta(codeBlock.meta);

@@ -42,6 +42,58 @@ describe('page blocks', () => {
     expect(blocks[2]?.meta).toEqual({ norun: 'SELinux only' });
   });
 
+  it('finds blocks inside list items and quotes, as the site renders them', () => {
+    const steps = [
+      '1. Start a container:',
+      '',
+      '    ```console',
+      '    $ docker run -d --name web nginx',
+      '    ```',
+      '',
+      '2. Look at it:',
+      '',
+      '    ```bash',
+      '    # what runs',
+      '    $ docker ps',
+      '    ```',
+      '',
+      '> ```console',
+      '> $ docker logs web',
+      '> ```',
+      '',
+      '```bash',
+      'echo a script, not a session',
+      '```',
+    ].join('\n');
+    expect(consoleBlocksOf(steps).map((b) => [b.line, b.commands])).toEqual([
+      [3, ['docker run -d --name web nginx']],
+      [9, ['docker ps']],
+      [14, ['docker logs web']],
+    ]);
+  });
+
+  it('runs prompt-less script blocks line by line only where the page says so', () => {
+    const block = [
+      '```sh',
+      'docker network create demo',
+      '# a comment stays a comment',
+      'docker network ls \\',
+      '  --filter name=demo',
+      '```',
+    ];
+    expect(consoleBlocksOf(block.join('\n'))).toEqual([]);
+    const page = ['---', 'title: Classroom', 'promptless: true', '---', ...block].join('\n');
+    expect(consoleBlocksOf(page).map((b) => b.commands)).toEqual([
+      ['docker network create demo', 'docker network ls \\\n  --filter name=demo'],
+    ]);
+  });
+
+  it('reads a .md page without MDX: a brace in the text is only text', () => {
+    const page = 'Sets look like {1, 2.\n\n```console\n$ echo {a,b}\n```';
+    expect(consoleBlocksOf(page, 'md').map((b) => b.commands)).toEqual([['echo {a,b}']]);
+    expect(() => consoleBlocksOf(page, 'mdx')).toThrow();
+  });
+
   it('names the line of a block whose meta is wrong', () => {
     expect(() => consoleBlocksOf('text\n```console exit=maybe\n$ true\n```')).toThrow(/line 2: exit must be/);
   });

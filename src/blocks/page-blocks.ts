@@ -1,60 +1,91 @@
+import type { Code, Heading, Nodes } from 'mdast';
+import { fromMarkdown } from 'mdast-util-from-markdown';
+import { gfmFromMarkdown } from 'mdast-util-gfm';
+import { mdxFromMarkdown } from 'mdast-util-mdx';
+import { gfm } from 'micromark-extension-gfm';
+import { mdxjs } from 'micromark-extension-mdxjs';
 import { type BlockMeta, parseBlockMeta } from './block-meta.ts';
-import { CONSOLE_LANGUAGES, parseConsoleBlock } from './console-block.ts';
+import { runnableBlock } from './console-block.ts';
 
-/** A console block as the guide runner sees it: where it is, what it runs, what the author said. */
+/** A runnable block as the guide runner sees it: where it is, what it runs, what the author said. */
 export type PageBlock = { line: number; heading: string; meta: BlockMeta; commands: string[] };
 
-const FENCE = /^\s{0,3}(`{3,}|~{3,})\s*([^\s`]*)\s*(.*)$/;
+/** What a page's frontmatter says about running it. */
+export type PageSettings = {
+  /** Commands run before its first block (`setup:`). */
+  setup: string[];
+  /** Shell-script blocks with no prompt run line by line (`promptless: true`). */
+  promptless: boolean;
+};
 
-/** The console blocks of a Markdown or MDX page, in order, with the heading each stands under. */
-export function consoleBlocksOf(source: string): PageBlock[] {
-  const lines = source.replace(/\r\n?/g, '\n').split('\n');
+const FRONTMATTER = /^---\n([\s\S]*?)\n---(?:\n|$)/;
+
+function normalized(source: string): string {
+  return source.replace(/\r\n?/g, '\n');
+}
+
+/**
+ * The page's Markdown tree, parsed as the site parses it (micromark, with GFM, and MDX for .mdx),
+ * so a block the site renders runnable is the block the runner runs: fenced, indented four spaces
+ * inside a list item, or quoted. The frontmatter is blanked, keeping line numbers.
+ */
+function treeOf(source: string, format: 'md' | 'mdx') {
+  const text = normalized(source).replace(FRONTMATTER, (front) => front.replace(/[^\n]/g, ''));
+  return format === 'mdx'
+    ? fromMarkdown(text, {
+        extensions: [mdxjs(), gfm()],
+        mdastExtensions: [mdxFromMarkdown(), gfmFromMarkdown()],
+      })
+    : fromMarkdown(text, { extensions: [gfm()], mdastExtensions: [gfmFromMarkdown()] });
+}
+
+function textOf(node: Nodes): string {
+  if ('value' in node && typeof node.value === 'string') return node.value;
+  return 'children' in node ? node.children.map((child) => textOf(child as Nodes)).join('') : '';
+}
+
+/** The runnable blocks of a Markdown or MDX page, in order, with the heading each stands under. */
+export function consoleBlocksOf(source: string, format: 'md' | 'mdx' = 'mdx'): PageBlock[] {
+  const settings = pageSettingsOf(source);
   const blocks: PageBlock[] = [];
   let heading = '';
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i] ?? '';
-    const open = FENCE.exec(line);
-    if (!open) {
-      const title = /^#{1,6}\s+(.*?)\s*#*\s*$/.exec(line);
-      if (title) heading = title[1] ?? '';
-      continue;
-    }
-    const fence = open[1] ?? '```';
-    const body: string[] = [];
-    let j = i + 1;
-    for (; j < lines.length; j++) {
-      const close = lines[j] ?? '';
-      if (
-        close.trim().startsWith(fence[0] ?? '`') &&
-        /^\s*([`~])\1{2,}\s*$/.test(close) &&
-        close.trim().length >= fence.length
-      ) {
-        break;
+  const visit = (node: Nodes) => {
+    if (node.type === 'heading') heading = textOf(node as Heading).trim();
+    if (node.type === 'code') {
+      const code = node as Code;
+      const block = runnableBlock(code.lang ?? '', code.value, settings);
+      const line = code.position?.start.line ?? 0;
+      if (block) {
+        let meta: BlockMeta;
+        try {
+          meta = parseBlockMeta(code.meta ?? '');
+        } catch (error) {
+          throw new Error(`line ${line}: ${(error as Error).message}`);
+        }
+        blocks.push({ line, heading, meta, commands: block.commands });
       }
-      body.push(close);
     }
-    if (CONSOLE_LANGUAGES.has(open[2] ?? '')) {
-      const { commands } = parseConsoleBlock(body.join('\n'));
-      let meta: BlockMeta;
-      try {
-        meta = parseBlockMeta(open[3] ?? '');
-      } catch (error) {
-        throw new Error(`line ${i + 1}: ${(error as Error).message}`);
-      }
-      if (commands.length > 0) blocks.push({ line: i + 1, heading, meta, commands });
-    }
-    i = j;
-  }
+    if ('children' in node) for (const child of node.children) visit(child as Nodes);
+  };
+  visit(treeOf(source, format));
   return blocks;
+}
+
+/** What the page's frontmatter says about running it; a page without frontmatter says nothing. */
+export function pageSettingsOf(source: string): PageSettings {
+  const frontmatter = FRONTMATTER.exec(normalized(source))?.[1] ?? '';
+  const setup = /^setup:\s*\n((?:[ \t]+-.*\n?)+)/m.exec(frontmatter)?.[1] ?? '';
+  return {
+    setup: setup
+      .split('\n')
+      .map((line) => /^\s+-\s+(.*)$/.exec(line)?.[1]?.trim() ?? '')
+      .filter(Boolean)
+      .map((item) => (/^(['"]).*\1$/.test(item) ? item.slice(1, -1) : item)),
+    promptless: /^promptless:\s*true\s*$/m.test(frontmatter),
+  };
 }
 
 /** The commands a page's frontmatter lists under `setup:`, run before its first block. */
 export function pageSetupOf(source: string): string[] {
-  const frontmatter = /^---\n([\s\S]*?)\n---/.exec(source.replace(/\r\n?/g, '\n'))?.[1] ?? '';
-  const setup = /^setup:\s*\n((?:[ \t]+-.*\n?)+)/m.exec(frontmatter)?.[1] ?? '';
-  return setup
-    .split('\n')
-    .map((line) => /^\s+-\s+(.*)$/.exec(line)?.[1]?.trim() ?? '')
-    .filter(Boolean)
-    .map((item) => (/^(['"]).*\1$/.test(item) ? item.slice(1, -1) : item));
+  return pageSettingsOf(source).setup;
 }

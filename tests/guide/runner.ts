@@ -111,7 +111,7 @@ export async function runPage(url: string, file: string): Promise<PageReport> {
         return { page, results, seconds: (performance.now() - started) / 1000 };
       }
     }
-    for (const block of consoleBlocksOf(source)) {
+    for (const block of consoleBlocksOf(source, file.endsWith('.md') ? 'md' : 'mdx')) {
       if (block.meta.norun !== undefined) {
         results.push({ page, block, status: 'skipped', reason: block.meta.norun });
         continue;
