@@ -34,6 +34,16 @@ function commandsOf(block: HTMLElement): string[] {
   return JSON.parse(block.dataset.commands ?? '[]') as string[];
 }
 
+function inputsOf(block: HTMLElement): string[][] | undefined {
+  return block.dataset.inputs ? (JSON.parse(block.dataset.inputs) as string[][]) : undefined;
+}
+
+/** What Copy gives: every line a reader types, each command followed by its program's lines. */
+function typedLines(block: HTMLElement): string[] {
+  const inputs = inputsOf(block) ?? [];
+  return commandsOf(block).flatMap((command, index) => [command, ...(inputs[index] ?? [])]);
+}
+
 function metaOf(block: HTMLElement): BlockMeta {
   return JSON.parse(block.dataset.meta ?? '{}') as BlockMeta;
 }
@@ -124,7 +134,7 @@ function markContents(): void {
 
 async function runBlock(opened: BerthDock, block: HTMLElement): Promise<RunResult> {
   say(block, 'Running…');
-  const result = await opened.run(commandsOf(block), metaOf(block));
+  const result = await opened.run(commandsOf(block), metaOf(block), inputsOf(block));
   if (result.outcome === 'cancelled') say(block, 'Not run');
   else {
     const shown: Shown = { ok: result.ok, code: result.code, reason: result.reason };
@@ -177,7 +187,7 @@ async function onAction(button: HTMLButtonElement): Promise<void> {
   if (!block) return;
   if (button.dataset.action === 'copy') {
     try {
-      await copyText(`${commandsOf(block).join('\n')}\n`);
+      await copyText(`${typedLines(block).join('\n')}\n`);
       say(block, 'Copied');
     } catch {
       say(block, 'Copy failed: select the text instead', 'fail');

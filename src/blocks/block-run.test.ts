@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type BlockMeta, parseBlockMeta } from './block-meta.ts';
-import { BlockRun, CONTINUATION_QUIET_MS, PROMPT_GRACE_MS } from './block-run.ts';
+import { BlockRun, CONTINUATION_QUIET_MS, PROGRAM_PROMPT_QUIET_MS, PROMPT_GRACE_MS } from './block-run.ts';
 
 // Terminal streams as bash with Berth's shell integration writes them (recorded from a sandbox,
 // prompts shortened): A and B around each prompt, C when a line starts to run, D;code at its end,
@@ -13,7 +13,7 @@ const PS2 = '\x1b]133;A;k=s\x07> ';
 const PROMPT = `${A}\x1b[01;32mreader@sandbox\x1b[00m:~$ ${B}`;
 
 /** A run with a hand-turned clock: what it sent, and time moved on by `advance`. */
-function harness(commands: string[], meta: BlockMeta | string = {}, timeoutMs?: number) {
+function harness(commands: string[], meta: BlockMeta | string = {}, timeoutMs?: number, inputs?: string[][]) {
   let now = 0;
   const timers: { at: number; fire: () => void; live: boolean }[] = [];
   const sent: string[] = [];
@@ -30,7 +30,7 @@ function harness(commands: string[], meta: BlockMeta | string = {}, timeoutMs?: 
         };
       },
     },
-    { timeoutMs },
+    { timeoutMs, inputs },
   );
   let verdict: Awaited<typeof run.done> | undefined;
   void run.done.then((v) => {
@@ -202,6 +202,38 @@ describe('BlockRun', () => {
     await h.advance(PROMPT_GRACE_MS);
     expect(h.verdict()).toMatchObject({ ok: true, code: 0 });
     expect(h.run.atPrompt).toBe(false);
+  });
+
+  it('types a program’s lines at its own prompt, and judges by the command that opened it', async () => {
+    const h = harness(['docker run -it alpine sh'], {}, undefined, [['ls', 'exit']]);
+    h.run.start();
+    await h.feed(C, 'Unable to find image locally\r\n');
+    await h.advance(PROGRAM_PROMPT_QUIET_MS);
+    expect(h.sent).toHaveLength(1); // no prompt yet
+    await h.feed('/ # \x1b[6n');
+    await h.advance(PROGRAM_PROMPT_QUIET_MS - 1);
+    expect(h.sent).toHaveLength(1); // shown, but not yet still
+    await h.advance(1);
+    expect(h.sent.at(-1)).toBe('ls\r');
+    await h.feed('ls\r\nbin  dev  etc\r\n/ # ');
+    await h.advance(PROGRAM_PROMPT_QUIET_MS);
+    expect(h.sent.at(-1)).toBe('exit\r');
+    await h.feed('exit\r\n', D(0), PROMPT);
+    expect(h.verdict()).toMatchObject({ ok: true, code: 0 });
+  });
+
+  it('ends the program as the block says once its lines are typed', async () => {
+    const h = harness(['docker attach web'], 'until="hello" then="detach"', undefined, [['echo hello']]);
+    h.run.start();
+    await h.feed(C, '\r\n/ # ');
+    await h.advance(PROGRAM_PROMPT_QUIET_MS);
+    expect(h.sent).toEqual(['docker attach web\r', 'echo hello\r']);
+    await h.feed('echo hello\r\n');
+    expect(h.sent).toHaveLength(2); // the echo of the line is not its output yet…
+    await h.feed('hello\r\n/ # ');
+    expect(h.sent.at(-1)).toBe('\x10\x11');
+    await h.feed('read escape sequence\r\n', D(1), PROMPT);
+    expect(h.verdict()).toMatchObject({ ok: true, code: 1 });
   });
 
   it('fails a block whose output lacks what it expects', async () => {

@@ -35,12 +35,18 @@ export type BlockIo = {
 export type BlockRunOptions = {
   /** The longest one command may take before it is stopped with Ctrl-C; none when not given. */
   timeoutMs?: number;
+  /** For each command, the lines typed into the program it opens, each at that program's prompt. */
+  inputs?: readonly (readonly string[])[];
 };
 
 /** A shell left at its continuation prompt this long, with nothing more to read, waits for input that is not coming. */
 export const CONTINUATION_QUIET_MS = 1_000;
 /** How long a verdict waits for the prompt to come back after the last command, so the next block types into it. */
 export const PROMPT_GRACE_MS = 3_000;
+/** A program's prompt is taken as shown once its output has paused this long on it. */
+export const PROGRAM_PROMPT_QUIET_MS = 300;
+/** The end of a program's prompt: `/ # `, `root@3f2a:/# `, `$ `, `>>> `, `mysql> `, `postgres=# `. */
+const PROGRAM_PROMPT_TAIL = /(?:^|\n)[^\n]{0,120}[#$%>] $/;
 
 const MARK = /\x1b\]133;([^\x07\x1b]*)(?:\x07|\x1b\\)/g;
 /** An escape sequence cut off at the end of a chunk: kept for the next. */
@@ -68,6 +74,11 @@ export class BlockRun {
   private allOutput = '';
   private keysSent = false;
   private untilSeen = false;
+  /** Lines of the current command's program typed so far, and its output since the last one. */
+  private inputsSent = 0;
+  private sinceInput = '';
+  private inputTimer: (() => void) | undefined;
+  private echoPending = false;
   private verdict: BlockVerdict | undefined;
   private timers: Array<() => void> = [];
   private continuationTimer: (() => void) | undefined;
@@ -138,6 +149,9 @@ export class BlockRun {
     this.commandOutput = '';
     this.keysSent = false;
     this.untilSeen = false;
+    this.inputsSent = 0;
+    this.sinceInput = '';
+    this.echoPending = false;
     this.verdict = undefined;
     this.clearTimers();
     const { timeoutMs } = this.options;
@@ -154,7 +168,9 @@ export class BlockRun {
     if (this.phase !== 'running') return;
     this.commandOutput = (this.commandOutput + plain).slice(-OUTPUT_KEPT);
     this.allOutput = (this.allOutput + plain).slice(-OUTPUT_KEPT);
-    if (this.meta.until !== undefined && this.endsByReader()) this.checkUntil();
+    this.sinceInput = (this.sinceInput + this.afterEcho(plain)).slice(-OUTPUT_KEPT);
+    if (this.nextInput() !== undefined) this.watchForProgramPrompt();
+    else if (this.meta.until !== undefined && this.endsByReader()) this.checkUntil();
   }
 
   private mark(data: string): void {
@@ -179,21 +195,57 @@ export class BlockRun {
     }
   }
 
-  /** Whether the reader's way of ending the command applies to this one. */
+  /** Whether the reader's way of ending the command applies to this one: once its program has had its lines. */
   private endsByReader(): boolean {
-    return this.last && this.meta.ending !== undefined && !this.keysSent;
+    return this.last && this.meta.ending !== undefined && !this.keysSent && this.nextInput() === undefined;
   }
 
   private started(): void {
     this.phase = 'running';
+    if (this.nextInput() !== undefined) this.watchForProgramPrompt();
+    else this.endAsTheReader();
+  }
+
+  private endAsTheReader(): void {
     if (!this.endsByReader()) return;
     if (this.meta.until === undefined) this.endAfterDelay();
     else this.checkUntil();
   }
 
+  /** Output past the echo of the line just typed into a program: the echo is not its answer. */
+  private afterEcho(plain: string): string {
+    if (!this.echoPending) return plain;
+    const end = plain.indexOf('\n');
+    if (end < 0) return '';
+    this.echoPending = false;
+    return plain.slice(end + 1);
+  }
+
+  /** The next line to type into the current command's program, if any is left. */
+  private nextInput(): string | undefined {
+    return this.options.inputs?.[this.index]?.[this.inputsSent];
+  }
+
+  /** Types the program's next line once its prompt shows and its output has paused. */
+  private watchForProgramPrompt(): void {
+    this.inputTimer?.();
+    this.inputTimer = this.io.setTimer(PROGRAM_PROMPT_QUIET_MS, () => {
+      const input = this.nextInput();
+      if (this.phase !== 'running' || input === undefined || !PROGRAM_PROMPT_TAIL.test(this.sinceInput))
+        return;
+      this.inputsSent++;
+      this.sinceInput = '';
+      this.echoPending = true;
+      this.io.send(`${input}\r`);
+      if (this.nextInput() === undefined) this.endAsTheReader();
+    });
+  }
+
   private checkUntil(): void {
     if (this.untilSeen) return;
-    if (!new RegExp(this.meta.until ?? '', 'm').test(this.commandOutput)) return;
+    // After a program's lines, the pattern is looked for in what came after the last of them.
+    const seen = this.options.inputs?.[this.index]?.length ? this.sinceInput : this.commandOutput;
+    if (!new RegExp(this.meta.until ?? '', 'm').test(seen)) return;
     this.untilSeen = true;
     this.endAfterDelay();
   }
@@ -313,6 +365,8 @@ export class BlockRun {
   private clearTimers(): void {
     for (const cancel of this.timers) cancel();
     this.timers = [];
+    this.inputTimer?.();
+    this.inputTimer = undefined;
   }
 
   private finish(verdict: BlockVerdict): void {

@@ -10,6 +10,53 @@ describe('console blocks', () => {
     expect(block.lines).toEqual(['command', 'output', 'command', 'output']);
   });
 
+  it('takes lines at a program’s prompt after the command that opened it as input to that program', () => {
+    const block = parseConsoleBlock(
+      [
+        '$ docker run -it alpine sh',
+        '/ # ls',
+        'bin    dev    etc',
+        '/ # exit',
+        '$ docker exec -it web bash',
+        'root@3f2a1b:/# cat /etc/hostname',
+        '3f2a1b',
+        '# exit',
+        '$ python3',
+        '>>> print(1 + 1)',
+        '2',
+        '# systemctl status docker',
+      ].join('\n'),
+    );
+    expect(block.commands).toEqual([
+      'docker run -it alpine sh',
+      'docker exec -it web bash',
+      'python3',
+      'systemctl status docker',
+    ]);
+    expect(block.inputs).toEqual([['ls', 'exit'], ['cat /etc/hostname', 'exit'], ['print(1 + 1)'], []]);
+    expect(block.lines).toEqual([
+      'command',
+      'input',
+      'output',
+      'input',
+      'command',
+      'input',
+      'output',
+      'input',
+      'command',
+      'input',
+      'output',
+      // python3 is no shell: a bare # after it is root's prompt on the host again
+      'command',
+    ]);
+  });
+
+  it('keeps # a root prompt after a command that opens nothing', () => {
+    const block = parseConsoleBlock(['$ docker ps', '# systemctl restart docker'].join('\n'));
+    expect(block.commands).toEqual(['docker ps', 'systemctl restart docker']);
+    expect(block.inputs).toEqual([[], []]);
+  });
+
   it('keeps backslash continuations with their command', () => {
     const block = parseConsoleBlock(
       ['$ docker run -d \\', '    -p 8080:80 \\', '    nginx', 'abc123'].join('\n'),

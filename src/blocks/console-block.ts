@@ -36,14 +36,42 @@ export function runnableBlock(
   return block && block.commands.length > 0 ? block : undefined;
 }
 
-export type LineKind = 'command' | 'continuation' | 'output';
+export type LineKind = 'command' | 'continuation' | 'input' | 'output';
 
 export type ConsoleBlock = {
   /** Each command as it is typed, prompt stripped, continuation and heredoc lines joined by \n. */
   commands: string[];
+  /**
+   * For each command, what is typed into the program it opens, in order: the lines after it that
+   * carry that program's own prompt (`/ # ls` after `docker run -it alpine sh`), prompt stripped.
+   */
+  inputs: string[][];
   /** The kind of each source line, in order, for styling. */
   lines: LineKind[];
 };
+
+/**
+ * Prompts of programs a command opens, as tutorials write them: a container's root shell (`/ # `,
+ * `/app # `, `root@3f2a:/# `, `user@host:~$ `), Python's `>>> `, `mysql> `, MariaDB's, psql's
+ * `postgres=# `, redis-cli's `127.0.0.1:6379> `.
+ */
+const PROGRAM_PROMPT =
+  /^(?:\/[^\s#]* # |[\w.-]+@[\w.-]+:[^\s]*[#$] |>>> |mysql> |MariaDB \[[^\]]*\]> |[\w-]+=[#>] |[\d.]+:\d+> )/;
+/** A bare `# ` is root's prompt on the reader's host, unless it follows a command that opens a shell. */
+const ROOT_PROMPT = /^# /;
+/**
+ * Commands that open a shell the reader types into, whose root prompt tutorials write as `# `:
+ * Docker's interactive run, exec and start, attach, and a shell started with no script.
+ */
+const OPENS_SHELL =
+  /\bdocker\s+(?:container\s+)?(?:(?:run|exec|create|start)\b[^|;&]*\s(?:-[a-zA-Z]*(?:it|ti)[a-zA-Z]*|-i\b[^|;&]*\s-t|-t\b[^|;&]*\s-i|--interactive|-a\b[^|;&]*\s-i)\b|attach\b)|^(?:sudo\s+)?(?:sh|bash)(?:\s+-\S+)*\s*$/;
+
+/** Whether a block line is input to the program `command` opened, and what is typed. */
+function programInput(line: string, command: string | undefined): string | undefined {
+  if (command === undefined) return undefined;
+  const prompt = PROGRAM_PROMPT.exec(line) ?? (OPENS_SHELL.test(command) ? ROOT_PROMPT.exec(line) : null);
+  return prompt ? line.slice(prompt[0].length) : undefined;
+}
 
 const PROMPTS: Record<PromptStyle, RegExp> = {
   session: /^[$#](?: |$)/,
@@ -75,10 +103,20 @@ export function parseConsoleBlock(code: string, style: PromptStyle = 'session'):
   const source = code.replace(/\r\n?/g, '\n').split('\n');
   if (source.length > 0 && source[source.length - 1] === '') source.pop();
   const commands: string[] = [];
+  const inputs: string[][] = [];
   const lines: LineKind[] = [];
   let i = 0;
   while (i < source.length) {
     const line = source[i] ?? '';
+    // A session's program prompts are checked first: after `docker run -it`, `# ls` is typed into
+    // the container's shell, not run as root here.
+    const input = style === 'none' ? undefined : programInput(line, commands.at(-1));
+    if (input !== undefined) {
+      inputs.at(-1)?.push(input);
+      lines.push('input');
+      i++;
+      continue;
+    }
     if (!PROMPT.test(line)) {
       lines.push('output');
       i++;
@@ -107,6 +145,7 @@ export function parseConsoleBlock(code: string, style: PromptStyle = 'session'):
       pending = heredocsIn(current);
     }
     commands.push(parts.join('\n'));
+    inputs.push([]);
   }
-  return { commands, lines };
+  return { commands, inputs, lines };
 }

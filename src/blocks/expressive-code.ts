@@ -70,6 +70,9 @@ export function runnableBlocks(): ExpressiveCodePlugin {
         addClass(figure, 'berth-block');
         const { norun, ...running } = meta;
         figure.properties.dataCommands = JSON.stringify(block.commands);
+        // What the programs the commands open are given, at their own prompts (`/ # ls`).
+        if (block.inputs.some((lines) => lines.length > 0))
+          figure.properties.dataInputs = JSON.stringify(block.inputs);
         // How the block ends, for Run with setup, which replays it before a later block.
         if (Object.keys(running).length > 0) figure.properties.dataMeta = JSON.stringify(running);
         const buttons = [

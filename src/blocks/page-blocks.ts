@@ -8,7 +8,14 @@ import { type BlockMeta, parseBlockMeta } from './block-meta.ts';
 import { runnableBlock } from './console-block.ts';
 
 /** A runnable block as the guide runner sees it: where it is, what it runs, what the author said. */
-export type PageBlock = { line: number; heading: string; meta: BlockMeta; commands: string[] };
+export type PageBlock = {
+  line: number;
+  heading: string;
+  meta: BlockMeta;
+  commands: string[];
+  /** For each command, the lines typed into the program it opens (see ConsoleBlock). */
+  inputs: string[][];
+};
 
 /** What a page's frontmatter says about running it. */
 export type PageSettings = {
@@ -62,7 +69,7 @@ export function consoleBlocksOf(source: string, format: 'md' | 'mdx' = 'mdx'): P
         } catch (error) {
           throw new Error(`line ${line}: ${(error as Error).message}`);
         }
-        blocks.push({ line, heading, meta, commands: block.commands });
+        blocks.push({ line, heading, meta, commands: block.commands, inputs: block.inputs });
       }
     }
     if ('children' in node) for (const child of node.children) visit(child as Nodes);

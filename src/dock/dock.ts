@@ -192,7 +192,7 @@ export class BerthDock extends HTMLElement {
    * its commands one at a time, each after the previous one ended, stopping at a failure.
    * A terminal that may not be opened (a wrong name, too many tabs) throws before anything starts.
    */
-  async run(commands: string[], meta: BlockMeta = {}): Promise<RunResult> {
+  async run(commands: string[], meta: BlockMeta = {}, inputs?: string[][]): Promise<RunResult> {
     const name = meta.terminal ?? MAIN_TERMINAL;
     const tab = this.openTerminal(name);
     this.show(name);
@@ -204,7 +204,7 @@ export class BerthDock extends HTMLElement {
       tab.interrupt();
       await tab.marks.prompt();
     }
-    return tab.run(commands, meta);
+    return tab.run(commands, meta, inputs);
   }
 
   /**

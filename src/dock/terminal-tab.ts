@@ -223,14 +223,19 @@ export class TerminalTab {
    * Runs a block here (see BlockRun): each command once the previous one ended, stopping at a
    * failure; a last command that does not end by itself is ended as the block says.
    */
-  async run(commands: string[], meta: BlockMeta): Promise<RunResult> {
-    const run = new BlockRun(commands, meta, {
-      send: (text) => this.send(this.encoder.encode(text)),
-      setTimer: (ms, fire) => {
-        const timer = window.setTimeout(fire, ms);
-        return () => window.clearTimeout(timer);
+  async run(commands: string[], meta: BlockMeta, inputs?: string[][]): Promise<RunResult> {
+    const run = new BlockRun(
+      commands,
+      meta,
+      {
+        send: (text) => this.send(this.encoder.encode(text)),
+        setTimer: (ms, fire) => {
+          const timer = window.setTimeout(fire, ms);
+          return () => window.clearTimeout(timer);
+        },
       },
-    });
+      { inputs },
+    );
     this.activeRun = run;
     try {
       await this.marks.prompt();

@@ -184,6 +184,54 @@ describe('the guide runner', () => {
     }
   });
 
+  it('types the lines a block shows at a program’s prompt into that program, as tutorials write them', async () => {
+    const page = [
+      '---',
+      'title: Inside',
+      '---',
+      '1. A shell in a container, the classroom way:',
+      '',
+      `    ${fence}console expect="inside-42"`,
+      '    $ docker run -it --rm --name box busybox sh',
+      '    / # echo inside-$((6*7))',
+      '    inside-42',
+      '    / # exit',
+      `    ${fence}`,
+      '',
+      "2. Docker's docs write the container's root prompt as `# `:",
+      '',
+      `    ${fence}console`,
+      '    $ docker run -dit --name held busybox sh',
+      `    ${fence}`,
+      '',
+      `    ${fence}console until="attached-5" then="detach" expect="attached-5"`,
+      '    $ docker attach held',
+      '    # echo attached-$((2+3))',
+      `    ${fence}`,
+      '',
+      'The verdict is the outer command’s:',
+      '',
+      `${fence}console exit=3`,
+      '$ docker run -it --rm busybox sh',
+      '/ # exit 3',
+      fence,
+      '',
+    ].join('\n');
+    const only = await mkdtemp(path.join(tmpdir(), 'berth-guide-'));
+    try {
+      await writeFile(path.join(only, 'inside.mdx'), page);
+      const [report] = await runGuide(server.url, only);
+      if (!report) throw new Error('no report');
+      expect(
+        report.results.map((r) => r.status),
+        formatPage(report),
+      ).toEqual(['passed', 'passed', 'passed', 'passed']);
+      expect(report.results.map((r) => (r.status === 'skipped' ? undefined : r.code))).toEqual([0, 0, 1, 3]);
+    } finally {
+      await rm(only, { recursive: true, force: true });
+    }
+  });
+
   it('fails a block whose output lacks what it declares', async () => {
     const page = [
       '---',

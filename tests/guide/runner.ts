@@ -49,6 +49,7 @@ function runBlock(
   terminal: TerminalClient,
   commands: string[],
   meta: BlockMeta,
+  inputs?: string[][],
 ): Promise<BlockVerdict & { outcome: 'ran'; atPrompt: boolean }> {
   const run = new BlockRun(
     commands,
@@ -60,7 +61,7 @@ function runBlock(
         return () => clearTimeout(timer);
       },
     },
-    { timeoutMs: (meta.timeout ?? DEFAULT_TIMEOUT_S) * 1000 },
+    { timeoutMs: (meta.timeout ?? DEFAULT_TIMEOUT_S) * 1000, inputs },
   );
   const stop = terminal.onOutput((text) => run.feed(text));
   run.start();
@@ -117,7 +118,7 @@ export async function runPage(url: string, file: string): Promise<PageReport> {
         continue;
       }
       const shell = await terminal(block.meta.terminal ?? 'main');
-      const verdict = await runBlock(shell, block.commands, block.meta);
+      const verdict = await runBlock(shell, block.commands, block.meta, block.inputs);
       const tail = tailOf(verdict.output || shell.output);
       // Stopped with Ctrl-C and still no prompt: the next block would type into whatever holds the shell.
       if (!verdict.ok && !verdict.atPrompt) {

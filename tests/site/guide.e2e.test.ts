@@ -156,6 +156,12 @@ describe('progress in the browser', () => {
     await expect.poll(statusOf(block), { timeout: 60_000 }).toMatch(/^✗ exit 125: ended before/);
     await runAs(['echo "the shell is fine"'], {});
     await expect.poll(statusOf(block), { timeout: 30_000 }).toBe('✓ exit 0');
+    // A program's lines (`/ # …` after `docker run -it`) go into the program at its own prompt.
+    await block.evaluate((element) =>
+      element.setAttribute('data-inputs', JSON.stringify([['echo in-the-box-$((20+22))', 'exit']])),
+    );
+    await runAs(['docker run -it --rm busybox sh'], { expect: 'in-the-box-42' });
+    await expect.poll(statusOf(block), { timeout: 60_000 }).toBe('✓ exit 0');
   });
 
   it('Run with setup on a late block replays the page before it, marks finished sections, and survives a reload', async () => {
