@@ -5,6 +5,8 @@
  */
 import type { BerthDock, RunResult } from '../dock/dock.ts';
 import type { BlockMeta } from './block-meta.ts';
+import { askForValues, noteIds } from './placeholder-form.ts';
+import { blockPlaceholders, fillPlaceholders } from './placeholders.ts';
 
 const DOCK_KEY = 'berth-dock';
 const PROGRESS_KEY = 'berth-progress';
@@ -133,10 +135,24 @@ function markContents(): void {
 }
 
 async function runBlock(opened: BerthDock, block: HTMLElement): Promise<RunResult> {
+  let commands = commandsOf(block);
+  let inputs = inputsOf(block);
+  const placeholders = blockPlaceholders(commands, inputs);
+  if (placeholders.length > 0) {
+    say(block, 'Waiting for your values…');
+    const values = await askForValues(block, placeholders);
+    if (!values) {
+      say(block, 'Not run');
+      return { outcome: 'cancelled' };
+    }
+    commands = commands.map((command) => fillPlaceholders(command, values));
+    inputs = inputs?.map((lines) => lines.map((line) => fillPlaceholders(line, values)));
+  }
   say(block, 'Running…');
-  const result = await opened.run(commandsOf(block), metaOf(block), inputsOf(block));
+  const result = await opened.run(commands, metaOf(block), inputs);
   if (result.outcome === 'cancelled') say(block, 'Not run');
   else {
+    noteIds(result.output);
     const shown: Shown = { ok: result.ok, code: result.code, reason: result.reason };
     showResult(block, shown);
     saveResult(opened.sandbox, block, shown);

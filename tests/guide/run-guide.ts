@@ -28,5 +28,7 @@ for (const failure of all) {
     `  failed: ${failure.page}${failure.block ? `:${failure.block.line}` : ''} \`${failure.command}\``,
   );
 }
-console.log(`${count('passed')} passed, ${count('failed')} failed, ${count('skipped')} skipped`);
+console.log(
+  `${count('passed')} passed, ${count('failed')} failed, ${count('skipped')} skipped, ${count('placeholder')} with placeholders`,
+);
 process.exitCode = count('failed') > 0 || reports.length === 0 ? 1 : 0;

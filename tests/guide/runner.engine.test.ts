@@ -111,10 +111,14 @@ describe('the guide runner', () => {
       'title: Truth',
       '---',
       `${fence}console`,
-      '$ docker stop <the-container-id>',
+      '$ docker stop )',
       fence,
       '',
       ...passing('parse'),
+      `${fence}console`,
+      '$ docker stop <the-container-id>',
+      fence,
+      '',
       `${fence}console`,
       "$ echo 'never closed",
       fence,
@@ -156,11 +160,12 @@ describe('the guide runner', () => {
       if (!report) throw new Error('no report');
       const text = formatPage(report);
       const outcomes = report.results.map((r) =>
-        r.status === 'skipped' ? 'skipped' : `${r.status} ${r.command}`,
+        'command' in r ? `${r.status} ${r.command}` : `${r.status} ${r.block.commands[0]}`,
       );
       expect(outcomes, text).toEqual([
-        'failed docker stop <the-container-id>',
+        'failed docker stop )',
         'passed echo "after parse"',
+        'placeholder docker stop <the-container-id>',
         "failed echo 'never closed",
         'passed echo "after quote"',
         'failed docker run -it no-such-image-here sh',
@@ -176,9 +181,10 @@ describe('the guide runner', () => {
       ]);
       const problems = report.results.map((r) => (r.status === 'failed' ? r.problem : undefined));
       expect(problems[0]).toMatch(/could not run it: bash: syntax error/);
-      expect(problems[2]).toMatch(/waiting for more input/);
-      expect(problems[4]).toMatch(/^exit 125: ended before/);
-      expect(problems[12]).toMatch(/no end after 3 s/);
+      expect(problems[3]).toMatch(/waiting for more input/);
+      expect(problems[5]).toMatch(/^exit 125: ended before/);
+      expect(problems[13]).toMatch(/no end after 3 s/);
+      expect(text).toContain('placeholder: <the-container-id> for the reader to fill; not sent');
     } finally {
       await rm(only, { recursive: true, force: true });
     }
@@ -226,7 +232,7 @@ describe('the guide runner', () => {
         report.results.map((r) => r.status),
         formatPage(report),
       ).toEqual(['passed', 'passed', 'passed', 'passed']);
-      expect(report.results.map((r) => (r.status === 'skipped' ? undefined : r.code))).toEqual([0, 0, 1, 3]);
+      expect(report.results.map((r) => ('code' in r ? r.code : undefined))).toEqual([0, 0, 1, 3]);
     } finally {
       await rm(only, { recursive: true, force: true });
     }

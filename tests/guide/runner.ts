@@ -5,9 +5,12 @@ import { TerminalClient } from '../../sandbox-server/src/testing/terminal-client
 import { type BlockMeta, stripTerminalCodes } from '../../src/blocks/block-meta.ts';
 import { BlockRun, type BlockVerdict } from '../../src/blocks/block-run.ts';
 import { consoleBlocksOf, type PageBlock, pageSetupOf } from '../../src/blocks/page-blocks.ts';
+import { blockPlaceholders } from '../../src/blocks/placeholders.ts';
 
 export type BlockResult =
   | { page: string; block: PageBlock; status: 'skipped'; reason: string }
+  /** Words the reader is meant to replace (`<the-container-id>`): reported, never sent. */
+  | { page: string; block: PageBlock; status: 'placeholder'; placeholders: string[] }
   | {
       page: string;
       block: PageBlock | undefined;
@@ -117,6 +120,11 @@ export async function runPage(url: string, file: string): Promise<PageReport> {
         results.push({ page, block, status: 'skipped', reason: block.meta.norun });
         continue;
       }
+      const placeholders = blockPlaceholders(block.commands, block.inputs);
+      if (placeholders.length > 0) {
+        results.push({ page, block, status: 'placeholder', placeholders });
+        continue;
+      }
       const shell = await terminal(block.meta.terminal ?? 'main');
       const verdict = await runBlock(shell, block.commands, block.meta, block.inputs);
       const tail = tailOf(verdict.output || shell.output);
@@ -199,14 +207,17 @@ export function formatPage(report: PageReport): string {
   const failed = report.results.filter((r) => r.status === 'failed').length;
   const passed = report.results.filter((r) => r.status === 'passed').length;
   const skipped = report.results.filter((r) => r.status === 'skipped').length;
+  const placeholders = report.results.filter((r) => r.status === 'placeholder').length;
   lines.push(
-    `${failed ? '✗' : '✓'} ${report.page}: ${passed} passed, ${failed} failed, ${skipped} not runnable (${report.seconds.toFixed(1)} s)`,
+    `${failed ? '✗' : '✓'} ${report.page}: ${passed} passed, ${failed} failed, ${skipped} not runnable, ${placeholders} with placeholders (${report.seconds.toFixed(1)} s)`,
   );
   for (const r of report.results) {
     const where = r.block
       ? `${r.page}:${r.block.line}${r.block.heading ? ` (${r.block.heading})` : ''}`
       : r.page;
     if (r.status === 'skipped') lines.push(`  - ${where} not runnable: ${r.reason}`);
+    else if (r.status === 'placeholder')
+      lines.push(`  ? ${where} placeholder: ${r.placeholders.join(', ')} for the reader to fill; not sent`);
     else if (r.status === 'failed') {
       lines.push(`  ✗ ${where} \`${r.command}\`: ${r.problem ?? 'failed'}`);
       if (r.tail) lines.push(...r.tail.split('\n').map((line) => `      | ${line}`));

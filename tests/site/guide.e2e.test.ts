@@ -146,7 +146,7 @@ describe('progress in the browser', () => {
       );
       await block.locator('.berth-run').click();
     };
-    await runAs(['docker stop <the-container-id>'], {});
+    await runAs(['docker stop )'], {});
     await expect
       .poll(statusOf(block), { timeout: 90_000 })
       .toMatch(/^✗ the shell could not run it: .*syntax error/);
@@ -162,6 +162,34 @@ describe('progress in the browser', () => {
     );
     await runAs(['docker run -it --rm busybox sh'], { expect: 'in-the-box-42' });
     await expect.poll(statusOf(block), { timeout: 60_000 }).toBe('✓ exit 0');
+  });
+
+  it('asks for a placeholder’s value before Run sends anything, guessing the id a block printed', async () => {
+    const { page } = await strictPage(site.server.url);
+    await goto(page, '/commands/');
+    const block = blockWith(page, 'docker start debian_demo');
+    const runAs = async (commands: string[], meta: object) => {
+      await block.evaluate(
+        (element, [commands, meta]) => {
+          element.setAttribute('data-commands', JSON.stringify(commands));
+          element.setAttribute('data-meta', JSON.stringify(meta));
+        },
+        [commands, meta] as const,
+      );
+      await block.locator('.berth-run').click();
+    };
+    await runAs(['docker run -d --name filled busybox sleep 600'], {});
+    await expect.poll(statusOf(block), { timeout: 90_000 }).toBe('✓ exit 0');
+    await runAs(['docker inspect -f "{{.Name}}" <the-container-id>'], { expect: '/filled' });
+    const field = block.getByLabel('<the-container-id>');
+    await expect.poll(() => field.inputValue()).toMatch(/^[0-9a-f]{12}$/);
+    expect(await terminalText(page)).not.toContain('docker inspect');
+    expect(await axeFindings(page, { include: [['.berth-fill']] })).toEqual([]);
+    await block.getByRole('button', { name: 'Run with these' }).click();
+    await expect.poll(statusOf(block), { timeout: 30_000 }).toBe('✓ exit 0');
+    await runAs(['docker rm -f <container-name>'], {});
+    await block.getByLabel('<container-name>').press('Escape');
+    await expect.poll(statusOf(block)).toBe('Not run');
   });
 
   it('Run with setup on a late block replays the page before it, marks finished sections, and survives a reload', async () => {
