@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -94,6 +97,52 @@ describe('the catalog', () => {
     // Access log on the container's output, as with Docker Hub's image.
     const logs = (await web.logs({ stdout: true, stderr: true })).toString();
     expect(logs).toMatch(/"GET \/ HTTP\/1\.1" 200/);
+  });
+
+  // Docker Hub's "How to use this image" for nginx: static content mounted over
+  // /usr/share/nginx/html, and templates in /etc/nginx/templates filled from the environment.
+  it('serves content put where Docker Hub’s nginx serves it, and fills config templates from the environment', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'berth-nginx-'));
+    try {
+      await writeFile(path.join(dir, 'index.html'), '<p>mounted content</p>\n');
+      await writeFile(
+        path.join(dir, 'default.conf.template'),
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the template's own syntax, which the image fills in
+        'server {\n  listen ${NGINX_PORT};\n  location / { root /usr/share/nginx/html; try_files $uri /index.html; }\n}\n',
+      );
+      const network = `${prefix}-use`;
+      await docker.createNetwork({ Name: network, Labels: labels });
+      const web = await docker.createContainer({
+        name: `${prefix}-use-web`,
+        Image: 'berth/catalog/nginx:latest',
+        Labels: labels,
+        Env: ['NGINX_PORT=8080'],
+        HostConfig: {
+          NetworkMode: network,
+          Binds: [
+            `${dir}/index.html:/usr/share/nginx/html/index.html:ro`,
+            `${dir}/default.conf.template:/etc/nginx/templates/default.conf.template:ro`,
+          ],
+        },
+        NetworkingConfig: { EndpointsConfig: { [network]: { Aliases: ['web'] } } },
+      });
+      await web.start();
+      let page = '';
+      await poll(async () => {
+        const fetched = await run(
+          'berth/catalog/busybox:latest',
+          ['wget', '-qO-', 'http://web:8080/any/path'],
+          network,
+        );
+        page = fetched.output;
+        return fetched.exitCode === 0;
+      }, 'nginx on the templated port');
+      expect(page).toBe('<p>mounted content</p>\n');
+      await web.remove({ force: true });
+      await docker.getNetwork(network).remove();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -25,7 +25,7 @@ beforeAll(async () => {
   await terminal.ready();
   for (const command of [
     'docker run -d --name web -p 127.0.0.1:5000:80 nginx',
-    'docker exec web mkdir /var/www/html/docs',
+    'docker exec web mkdir /usr/share/nginx/html/docs',
     // An app that takes every upgrade: it answers 101, sends back the request's head as it came,
     // then echoes whatever follows.
     `docker run -d --name echo -p 7000:7000 busybox nc -ll -p 7000 -e sh -c 'h=; while IFS= read -r l; do h="$h$l\\n"; [ "$l" = "$(printf "\\r")" ] && break; done; printf "HTTP/1.1 101 Switching Protocols\\r\\nUpgrade: websocket\\r\\nConnection: Upgrade\\r\\n\\r\\n$h"; exec cat'`,
