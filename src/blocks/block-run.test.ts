@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { type BlockMeta, parseBlockMeta } from './block-meta.ts';
-import { BlockRun, CONTINUATION_QUIET_MS, PROGRAM_PROMPT_QUIET_MS, PROMPT_GRACE_MS } from './block-run.ts';
+import {
+  ATTACH_NUDGE_MS,
+  BlockRun,
+  CONTINUATION_QUIET_MS,
+  PROGRAM_PROMPT_QUIET_MS,
+  PROMPT_GRACE_MS,
+} from './block-run.ts';
 
 // Terminal streams as bash with Berth's shell integration writes them (recorded from a sandbox,
 // prompts shortened): A and B around each prompt, C when a line starts to run, D;code at its end,
@@ -234,6 +240,42 @@ describe('BlockRun', () => {
     expect(h.sent.at(-1)).toBe('\x10\x11');
     await h.feed('read escape sequence\r\n', D(1), PROMPT);
     expect(h.verdict()).toMatchObject({ ok: true, code: 1 });
+  });
+
+  it('detaches from a container the block leaves open after its lines, and judges that', async () => {
+    const h = harness(['docker attach web', 'docker ps'], {}, undefined, [['hostname'], []]);
+    h.run.start();
+    await h.feed(C, '/ # ');
+    await h.advance(PROGRAM_PROMPT_QUIET_MS);
+    expect(h.sent.at(-1)).toBe('hostname\r');
+    await h.feed('hostname\r\n3f2a1b\r\n/ # ');
+    await h.advance(PROGRAM_PROMPT_QUIET_MS);
+    expect(h.sent.at(-1)).toBe('\x10\x11');
+    await h.feed('read escape sequence\r\n', D(1), PROMPT);
+    expect(h.sent.at(-1)).toBe('docker ps\r');
+    await h.feed(C, D(0), PROMPT);
+    expect(h.verdict()).toMatchObject({ ok: true, code: 0 });
+  });
+
+  it('presses Enter once for a shell attached after it printed its prompt', async () => {
+    const h = harness(['docker attach box1'], {}, undefined, [['hostname']]);
+    h.run.start();
+    await h.feed(C);
+    await h.advance(ATTACH_NUDGE_MS);
+    expect(h.sent.at(-1)).toBe('\r');
+    await h.feed('\r\n/ # ');
+    await h.advance(PROGRAM_PROMPT_QUIET_MS);
+    expect(h.sent.at(-1)).toBe('hostname\r');
+  });
+
+  it('leaves a program alone that exits after its last line', async () => {
+    const h = harness(['docker run -it --rm busybox sh'], {}, undefined, [['exit']]);
+    h.run.start();
+    await h.feed(C, '/ # ');
+    await h.advance(PROGRAM_PROMPT_QUIET_MS);
+    await h.feed('exit\r\n', D(0), PROMPT);
+    expect(h.sent).toEqual(['docker run -it --rm busybox sh\r', 'exit\r']);
+    expect(h.verdict()).toMatchObject({ ok: true, code: 0 });
   });
 
   it('fails a block whose output lacks what it expects', async () => {

@@ -6,12 +6,14 @@
  * did not run and succeed.
  */
 import {
+  type BlockEnding,
   type BlockMeta,
   ENDING_KEYS,
   lastCodeExpected,
   normalizeOutput,
   stripTerminalCodes,
 } from './block-meta.ts';
+import { programEnding } from './console-block.ts';
 
 /** `code` is the last command's exit code, when it ran to an end; `reason` says why it failed. */
 export type BlockVerdict =
@@ -43,10 +45,13 @@ export type BlockRunOptions = {
 export const CONTINUATION_QUIET_MS = 1_000;
 /** How long a verdict waits for the prompt to come back after the last command, so the next block types into it. */
 export const PROMPT_GRACE_MS = 3_000;
+/** `docker attach`, after which a reader presses Enter to see the prompt, this long after it started. */
+const ATTACH = /\bdocker\s+(?:container\s+)?attach\b/;
+export const ATTACH_NUDGE_MS = 1_000;
 /** A program's prompt is taken as shown once its output has paused this long on it. */
 export const PROGRAM_PROMPT_QUIET_MS = 300;
-/** The end of a program's prompt: `/ # `, `root@3f2a:/# `, `$ `, `>>> `, `mysql> `, `postgres=# `. */
-const PROGRAM_PROMPT_TAIL = /(?:^|\n)[^\n]{0,120}[#$%>] $/;
+/** The end of a program's prompt: `/ # `, `root@3f2a:/# `, `$ `, `>>> `, `mysql> `, `postgres=# `, `[y/N] `. */
+const PROGRAM_PROMPT_TAIL = /(?:^|\n)[^\n]{0,160}(?:[#$%>] |\[(?:y\/N|Y\/n|y\/n|yes\/no)\] ?)$/;
 
 const MARK = /\x1b\]133;([^\x07\x1b]*)(?:\x07|\x1b\\)/g;
 /** An escape sequence cut off at the end of a chunk: kept for the next. */
@@ -79,6 +84,8 @@ export class BlockRun {
   private sinceInput = '';
   private inputTimer: (() => void) | undefined;
   private echoPending = false;
+  /** The keys Berth sent to a program the block left open after its lines (see programEnding). */
+  private leftOpen: BlockEnding | undefined;
   private verdict: BlockVerdict | undefined;
   private timers: Array<() => void> = [];
   private continuationTimer: (() => void) | undefined;
@@ -152,6 +159,7 @@ export class BlockRun {
     this.inputsSent = 0;
     this.sinceInput = '';
     this.echoPending = false;
+    this.leftOpen = undefined;
     this.verdict = undefined;
     this.clearTimers();
     const { timeoutMs } = this.options;
@@ -169,7 +177,7 @@ export class BlockRun {
     this.commandOutput = (this.commandOutput + plain).slice(-OUTPUT_KEPT);
     this.allOutput = (this.allOutput + plain).slice(-OUTPUT_KEPT);
     this.sinceInput = (this.sinceInput + this.afterEcho(plain)).slice(-OUTPUT_KEPT);
-    if (this.nextInput() !== undefined) this.watchForProgramPrompt();
+    if (this.nextInput() !== undefined || this.leftOpenAtPrompt()) this.watchForProgramPrompt();
     else if (this.meta.until !== undefined && this.endsByReader()) this.checkUntil();
   }
 
@@ -202,8 +210,20 @@ export class BlockRun {
 
   private started(): void {
     this.phase = 'running';
-    if (this.nextInput() !== undefined) this.watchForProgramPrompt();
-    else this.endAsTheReader();
+    if (this.nextInput() === undefined) {
+      this.endAsTheReader();
+      return;
+    }
+    this.watchForProgramPrompt();
+    // An attached shell printed its prompt before anyone was attached: nothing shows until Enter,
+    // which is what a reader presses (Docker's docs leave that line blank).
+    if (ATTACH.test(this.command))
+      this.timers.push(
+        this.io.setTimer(ATTACH_NUDGE_MS, () => {
+          if (this.phase === 'running' && this.inputsSent === 0 && !PROGRAM_PROMPT_TAIL.test(this.sinceInput))
+            this.io.send('\r');
+        }),
+      );
   }
 
   private endAsTheReader(): void {
@@ -218,7 +238,19 @@ export class BlockRun {
     const end = plain.indexOf('\n');
     if (end < 0) return '';
     this.echoPending = false;
+    this.leftOpen = undefined;
     return plain.slice(end + 1);
+  }
+
+  /** Whether the program has had all its lines, and no `exit` among them or `then=` ends it: Berth will. */
+  private leftOpenAtPrompt(): boolean {
+    const lines = this.options.inputs?.[this.index]?.length ?? 0;
+    return (
+      lines > 0 &&
+      this.inputsSent === lines &&
+      this.leftOpen === undefined &&
+      !(this.last && this.meta.ending !== undefined)
+    );
   }
 
   /** The next line to type into the current command's program, if any is left. */
@@ -231,8 +263,14 @@ export class BlockRun {
     this.inputTimer?.();
     this.inputTimer = this.io.setTimer(PROGRAM_PROMPT_QUIET_MS, () => {
       const input = this.nextInput();
-      if (this.phase !== 'running' || input === undefined || !PROGRAM_PROMPT_TAIL.test(this.sinceInput))
+      if (this.phase !== 'running' || !PROGRAM_PROMPT_TAIL.test(this.sinceInput)) return;
+      if (input === undefined) {
+        // Its prompt again after its last line: the block left it open, so it is ended Berth's way.
+        if (!this.leftOpenAtPrompt()) return;
+        this.leftOpen = programEnding(this.command);
+        this.io.send(ENDING_KEYS[this.leftOpen]);
         return;
+      }
       this.inputsSent++;
       this.sinceInput = '';
       this.echoPending = true;
@@ -268,6 +306,10 @@ export class BlockRun {
     const exit = Number.isInteger(code) ? code : undefined;
     if (exit === undefined) {
       this.verdict = this.failed(undefined, 'the shell reported no exit code');
+    } else if (this.leftOpen) {
+      const ok = this.endedAsLeft(exit);
+      if (!ok) this.verdict = this.failed(exit, `expected the ${this.leftOpen} Berth sent to end it`);
+      else if (this.last) this.verdict = this.passed(exit);
     } else if (!this.last) {
       if (exit !== 0) this.verdict = this.failed(exit, 'expected exit 0');
     } else {
@@ -283,9 +325,18 @@ export class BlockRun {
    * block asked for.
    */
   private endedAsAsked(code: number): boolean {
-    if (this.meta.ending === 'detach' && this.meta.exit === undefined)
-      return code === 0 || (code === 1 && /read escape sequence/.test(this.commandOutput));
+    if (this.meta.ending === 'detach' && this.meta.exit === undefined) return this.detached(code);
     return lastCodeExpected(this.meta, code);
+  }
+
+  private detached(code: number): boolean {
+    return code === 0 || (code === 1 && /read escape sequence/.test(this.commandOutput));
+  }
+
+  /** A program Berth ended after the block's lines: detached, or ended with its input. */
+  private endedAsLeft(code: number): boolean {
+    if (this.last && this.meta.exit !== undefined) return code === this.meta.exit;
+    return this.leftOpen === 'detach' ? this.detached(code) : code === 0;
   }
 
   /** A command the block would have ended, that ended first: judged by its own exit code. */

@@ -51,6 +51,19 @@ describe('console blocks', () => {
     ]);
   });
 
+  it('takes a question answered in the block as the answer to type', () => {
+    const block = parseConsoleBlock(
+      [
+        '$ docker container prune',
+        'WARNING! This will remove all stopped containers.',
+        'Are you sure you want to continue? [y/N] y',
+        'Total reclaimed space: 0B',
+      ].join('\n'),
+    );
+    expect(block.commands).toEqual(['docker container prune']);
+    expect(block.inputs).toEqual([['y']]);
+  });
+
   it('keeps # a root prompt after a command that opens nothing', () => {
     const block = parseConsoleBlock(['$ docker ps', '# systemctl restart docker'].join('\n'));
     expect(block.commands).toEqual(['docker ps', 'systemctl restart docker']);

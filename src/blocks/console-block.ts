@@ -53,10 +53,11 @@ export type ConsoleBlock = {
 /**
  * Prompts of programs a command opens, as tutorials write them: a container's root shell (`/ # `,
  * `/app # `, `root@3f2a:/# `, `user@host:~$ `), Python's `>>> `, `mysql> `, MariaDB's, psql's
- * `postgres=# `, redis-cli's `127.0.0.1:6379> `.
+ * `postgres=# `, redis-cli's `127.0.0.1:6379> `, and a command's own question with the answer
+ * after it (`Are you sure you want to continue? [y/N] y`).
  */
 const PROGRAM_PROMPT =
-  /^(?:\/[^\s#]* # |[\w.-]+@[\w.-]+:[^\s]*[#$] |>>> |mysql> |MariaDB \[[^\]]*\]> |[\w-]+=[#>] |[\d.]+:\d+> )/;
+  /^(?:\/[^\s#]* # |[\w.-]+@[\w.-]+:[^\s]*[#$] |>>> |mysql> |MariaDB \[[^\]]*\]> |[\w-]+=[#>] |[\d.]+:\d+> |[^\n]*\[(?:y\/N|Y\/n|y\/n|yes\/no)\] ?)/;
 /** A bare `# ` is root's prompt on the reader's host, unless it follows a command that opens a shell. */
 const ROOT_PROMPT = /^# /;
 /**
@@ -65,6 +66,15 @@ const ROOT_PROMPT = /^# /;
  */
 const OPENS_SHELL =
   /\bdocker\s+(?:container\s+)?(?:(?:run|exec|create|start)\b[^|;&]*\s(?:-[a-zA-Z]*(?:it|ti)[a-zA-Z]*|-i\b[^|;&]*\s-t|-t\b[^|;&]*\s-i|--interactive|-a\b[^|;&]*\s-i)\b|attach\b)|^(?:sudo\s+)?(?:sh|bash)(?:\s+-\S+)*\s*$/;
+
+/**
+ * How Berth ends a program a block leaves open after its lines (no `exit`, no `then=`): Docker's
+ * detach keys for a container, so it lives on for the blocks after, as the tutorial left it;
+ * end of input for a shell or a client of the sandbox's own.
+ */
+export function programEnding(command: string): 'detach' | 'eof' {
+  return /\bdocker\b/.test(command) && OPENS_SHELL.test(command) ? 'detach' : 'eof';
+}
 
 /** Whether a block line is input to the program `command` opened, and what is typed. */
 function programInput(line: string, command: string | undefined): string | undefined {

@@ -1,9 +1,13 @@
-// `npm run test:guide [content-dir]`: runs every runnable block of every page in fresh sandboxes.
+// `npm run test:guide [content-dir...]`: runs every runnable block of every page in fresh sandboxes;
+// by default the guide and the pages written in other tutorials' conventions (./conventions).
 import path from 'node:path';
 import { removeInstance, startTestServer } from '../../sandbox-server/src/testing/server.ts';
 import { formatPage, runGuide } from './runner.ts';
 
-const contentDir = path.resolve(process.argv[2] ?? 'content');
+const given = process.argv.slice(2);
+const contentDirs = (given.length > 0 ? given : ['content', 'tests/guide/conventions']).map((dir) =>
+  path.resolve(dir),
+);
 const started = performance.now();
 // With a warm pool, as `npm start` serves readers: most pages run in pooled sandboxes.
 const server = await startTestServer({
@@ -13,7 +17,7 @@ const server = await startTestServer({
 });
 let reports: Awaited<ReturnType<typeof runGuide>> = [];
 try {
-  reports = await runGuide(server.url, contentDir, (report) => console.log(formatPage(report)));
+  reports = await runGuide(server.url, contentDirs, (report) => console.log(formatPage(report)));
 } finally {
   await server.shutdown();
   await removeInstance(server.instance);

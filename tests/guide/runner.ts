@@ -162,13 +162,13 @@ export async function runPage(url: string, file: string): Promise<PageReport> {
   return { page, results, seconds: (performance.now() - started) / 1000 };
 }
 
-/** Runs every page of a content folder against a Berth server, a few pages at a time. */
+/** Runs every page of some content folders against a Berth server, a few pages at a time. */
 export async function runGuide(
   url: string,
-  contentDir: string,
+  contentDirs: string | string[],
   onPage?: (report: PageReport) => void,
 ): Promise<PageReport[]> {
-  const queue = await pagesIn(contentDir);
+  const queue = (await Promise.all([contentDirs].flat().map(pagesIn))).flat();
   const reports: PageReport[] = [];
   const worker = async () => {
     for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
