@@ -59,6 +59,19 @@ const broken = [
 let server: RunningServer & { instance: string };
 let dir: string;
 
+/** Runs one page, written to a folder of its own, and gives its report. */
+async function runOnePage(name: string, page: string) {
+  const only = await mkdtemp(path.join(tmpdir(), 'berth-guide-'));
+  try {
+    await writeFile(path.join(only, name), page);
+    const [report] = await runGuide(server.url, only);
+    if (!report) throw new Error(`no report for ${name}`);
+    return report;
+  } finally {
+    await rm(only, { recursive: true, force: true });
+  }
+}
+
 beforeAll(async () => {
   server = await startTestServer({ BERTH_SESSIONS_PER_CLIENT: '10' });
   dir = await mkdtemp(path.join(tmpdir(), 'berth-guide-'));
@@ -153,41 +166,34 @@ describe('the guide runner', () => {
       '',
       ...passing('timeout'),
     ].join('\n');
-    const only = await mkdtemp(path.join(tmpdir(), 'berth-guide-'));
-    try {
-      await writeFile(path.join(only, 'truth.mdx'), page);
-      const [report] = await runGuide(server.url, only);
-      if (!report) throw new Error('no report');
-      const text = formatPage(report);
-      const outcomes = report.results.map((r) =>
-        'command' in r ? `${r.status} ${r.command}` : `${r.status} ${r.block.commands[0]}`,
-      );
-      expect(outcomes, text).toEqual([
-        'failed docker stop )',
-        'passed echo "after parse"',
-        'placeholder docker stop <the-container-id>',
-        "failed echo 'never closed",
-        'passed echo "after quote"',
-        'failed docker run -it no-such-image-here sh',
-        'passed echo "after missing"',
-        'passed sleep 0.2',
-        'passed echo "after ended"',
-        'passed docker run -dit --name held busybox sh',
-        'passed docker attach held',
-        'passed docker run -it --name second busybox sh',
-        'passed echo "after detach"',
-        'failed sleep 600',
-        'passed echo "after timeout"',
-      ]);
-      const problems = report.results.map((r) => (r.status === 'failed' ? r.problem : undefined));
-      expect(problems[0]).toMatch(/could not run it: bash: syntax error/);
-      expect(problems[3]).toMatch(/waiting for more input/);
-      expect(problems[5]).toMatch(/^exit 125: ended before/);
-      expect(problems[13]).toMatch(/no end after 3 s/);
-      expect(text).toContain('placeholder: <the-container-id> for the reader to fill; not sent');
-    } finally {
-      await rm(only, { recursive: true, force: true });
-    }
+    const report = await runOnePage('truth.mdx', page);
+    const text = formatPage(report);
+    const outcomes = report.results.map((r) =>
+      'command' in r ? `${r.status} ${r.command}` : `${r.status} ${r.block.commands[0]}`,
+    );
+    expect(outcomes, text).toEqual([
+      'failed docker stop )',
+      'passed echo "after parse"',
+      'placeholder docker stop <the-container-id>',
+      "failed echo 'never closed",
+      'passed echo "after quote"',
+      'failed docker run -it no-such-image-here sh',
+      'passed echo "after missing"',
+      'passed sleep 0.2',
+      'passed echo "after ended"',
+      'passed docker run -dit --name held busybox sh',
+      'passed docker attach held',
+      'passed docker run -it --name second busybox sh',
+      'passed echo "after detach"',
+      'failed sleep 600',
+      'passed echo "after timeout"',
+    ]);
+    const problems = report.results.map((r) => (r.status === 'failed' ? r.problem : undefined));
+    expect(problems[0]).toMatch(/could not run it: bash: syntax error/);
+    expect(problems[3]).toMatch(/waiting for more input/);
+    expect(problems[5]).toMatch(/^exit 125: ended before/);
+    expect(problems[13]).toMatch(/no end after 3 s/);
+    expect(text).toContain('placeholder: <the-container-id> for the reader to fill; not sent');
   });
 
   it('types the lines a block shows at a program’s prompt into that program, as tutorials write them', async () => {
@@ -223,19 +229,12 @@ describe('the guide runner', () => {
       fence,
       '',
     ].join('\n');
-    const only = await mkdtemp(path.join(tmpdir(), 'berth-guide-'));
-    try {
-      await writeFile(path.join(only, 'inside.mdx'), page);
-      const [report] = await runGuide(server.url, only);
-      if (!report) throw new Error('no report');
-      expect(
-        report.results.map((r) => r.status),
-        formatPage(report),
-      ).toEqual(['passed', 'passed', 'passed', 'passed']);
-      expect(report.results.map((r) => ('code' in r ? r.code : undefined))).toEqual([0, 0, 1, 3]);
-    } finally {
-      await rm(only, { recursive: true, force: true });
-    }
+    const report = await runOnePage('inside.mdx', page);
+    expect(
+      report.results.map((r) => r.status),
+      formatPage(report),
+    ).toEqual(['passed', 'passed', 'passed', 'passed']);
+    expect(report.results.map((r) => ('code' in r ? r.code : undefined))).toEqual([0, 0, 1, 3]);
   });
 
   it('fails a block whose output lacks what it declares', async () => {
@@ -248,16 +247,10 @@ describe('the guide runner', () => {
       fence,
       '',
     ].join('\n');
-    const only = await mkdtemp(path.join(tmpdir(), 'berth-guide-'));
-    try {
-      await writeFile(path.join(only, 'expect.mdx'), page);
-      const [report] = await runGuide(server.url, only);
-      expect(report?.results[0]).toMatchObject({
-        status: 'failed',
-        problem: 'exit 0: output lacks "goodbye"',
-      });
-    } finally {
-      await rm(only, { recursive: true, force: true });
-    }
+    const report = await runOnePage('expect.mdx', page);
+    expect(report.results[0]).toMatchObject({
+      status: 'failed',
+      problem: 'exit 0: output lacks "goodbye"',
+    });
   });
 });

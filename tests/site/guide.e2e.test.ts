@@ -1,4 +1,4 @@
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   removeInstance,
@@ -29,6 +29,23 @@ const instances: string[] = [];
 afterAll(async () => {
   for (const instance of instances) await removeInstance(instance);
 });
+
+/**
+ * Runs a block as pages from elsewhere write it, put in place of one of the page's own: the
+ * site's clicks are delegated, so Run takes whatever the block holds.
+ */
+async function runInstead(block: Locator, commands: string[], meta: object, inputs?: string[][]) {
+  await block.evaluate(
+    (element, [commands, meta, inputs]) => {
+      element.setAttribute('data-commands', JSON.stringify(commands));
+      element.setAttribute('data-meta', JSON.stringify(meta));
+      if (inputs) element.setAttribute('data-inputs', JSON.stringify(inputs));
+      else element.removeAttribute('data-inputs');
+    },
+    [commands, meta, inputs] as const,
+  );
+  await block.locator('.berth-run').click();
+}
 
 /** A page that fails the test on any console error or uncaught exception. */
 async function strictPage(origin: string): Promise<{ page: Page; errors: string[] }> {
@@ -133,19 +150,9 @@ describe('progress in the browser', () => {
   it('never shows ✓ for a line that did not run, nor waits on a command that ended', async () => {
     const { page } = await strictPage(site.server.url);
     await goto(page, '/commands/');
-    // Blocks as pages from elsewhere write them, put in place of one of the page's own: the site's
-    // clicks are delegated, so Run takes whatever the block holds.
     const block = blockWith(page, 'docker start debian_demo');
-    const runAs = async (commands: string[], meta: object) => {
-      await block.evaluate(
-        (element, [commands, meta]) => {
-          element.setAttribute('data-commands', JSON.stringify(commands));
-          element.setAttribute('data-meta', JSON.stringify(meta));
-        },
-        [commands, meta] as const,
-      );
-      await block.locator('.berth-run').click();
-    };
+    const runAs = (commands: string[], meta: object, inputs?: string[][]) =>
+      runInstead(block, commands, meta, inputs);
     await runAs(['docker stop )'], {});
     await expect
       .poll(statusOf(block), { timeout: 90_000 })
@@ -157,10 +164,9 @@ describe('progress in the browser', () => {
     await runAs(['echo "the shell is fine"'], {});
     await expect.poll(statusOf(block), { timeout: 30_000 }).toBe('✓ exit 0');
     // A program's lines (`/ # …` after `docker run -it`) go into the program at its own prompt.
-    await block.evaluate((element) =>
-      element.setAttribute('data-inputs', JSON.stringify([['echo in-the-box-$((20+22))', 'exit']])),
-    );
-    await runAs(['docker run -it --rm busybox sh'], { expect: 'in-the-box-42' });
+    await runAs(['docker run -it --rm busybox sh'], { expect: 'in-the-box-42' }, [
+      ['echo in-the-box-$((20+22))', 'exit'],
+    ]);
     await expect.poll(statusOf(block), { timeout: 60_000 }).toBe('✓ exit 0');
   });
 
@@ -168,16 +174,7 @@ describe('progress in the browser', () => {
     const { page } = await strictPage(site.server.url);
     await goto(page, '/commands/');
     const block = blockWith(page, 'docker start debian_demo');
-    const runAs = async (commands: string[], meta: object) => {
-      await block.evaluate(
-        (element, [commands, meta]) => {
-          element.setAttribute('data-commands', JSON.stringify(commands));
-          element.setAttribute('data-meta', JSON.stringify(meta));
-        },
-        [commands, meta] as const,
-      );
-      await block.locator('.berth-run').click();
-    };
+    const runAs = (commands: string[], meta: object) => runInstead(block, commands, meta);
     await runAs(['docker run -d --name filled busybox sleep 600'], {});
     await expect.poll(statusOf(block), { timeout: 90_000 }).toBe('✓ exit 0');
     await runAs(['docker inspect -f "{{.Name}}" <the-container-id>'], { expect: '/filled' });
