@@ -99,6 +99,75 @@ describe('the catalog', () => {
     expect(logs).toMatch(/"GET \/ HTTP\/1\.1" 200/);
   });
 
+  // Docker Hub's "How to use this image" for python: a script of one's own run with the image's
+  // python, and pip installing as root; the interpreter by default.
+  it('has a python whose python, pip and venv work as Docker Hub’s image documents', async () => {
+    const script = await run('berth/catalog/python:3', [
+      'sh',
+      '-c',
+      'python -c "import sys; print(sys.version_info[:2])" && pip --version && python -m venv /tmp/v && /tmp/v/bin/python -c "print(42)"',
+    ]);
+    expect(script.exitCode, script.output).toBe(0);
+    expect(script.output).toMatch(/\(3, 13\)/);
+    expect(script.output).toMatch(/^pip \d+/m);
+    expect(script.output).toMatch(/^42$/m);
+    const image = await inspectImage(docker, 'berth/catalog/python:3-slim');
+    expect(image?.Config.Cmd).toEqual(['python3']);
+    // pip may install into the image itself, as root does in Docker Hub's (no PEP 668 refusal).
+    const install = await run('berth/catalog/python:3', [
+      'sh',
+      '-c',
+      'pip install --no-index --no-deps /nonexistent 2>&1; true',
+    ]);
+    expect(install.output).not.toMatch(/externally-managed-environment/);
+  });
+
+  // Docker Hub's "How to use this image" for redis: a server another container reaches by name
+  // with redis-cli, options after the image passed to the server, data in /data.
+  it('has a redis that another container reaches, taking options as Docker Hub’s image documents', async () => {
+    const network = `${prefix}-redis`;
+    await docker.createNetwork({ Name: network, Labels: labels });
+    const server = await docker.createContainer({
+      name: `${prefix}-some-redis`,
+      Image: 'berth/catalog/redis:latest',
+      Cmd: ['redis-server', '--save', '60', '1', '--loglevel', 'warning'],
+      Labels: labels,
+      HostConfig: { NetworkMode: network },
+      NetworkingConfig: { EndpointsConfig: { [network]: { Aliases: ['some-redis'] } } },
+    });
+    await server.start();
+    let answer = '';
+    await poll(async () => {
+      const cli = await run(
+        'berth/catalog/redis:latest',
+        ['redis-cli', '-h', 'some-redis', 'SET', 'greeting', 'hello'],
+        network,
+      );
+      answer = cli.output;
+      return cli.exitCode === 0 && /OK/.test(cli.output);
+    }, 'redis to answer');
+    expect(answer).toMatch(/OK/);
+    const got = await run(
+      'berth/catalog/redis:latest',
+      ['redis-cli', '-h', 'some-redis', 'GET', 'greeting'],
+      network,
+    );
+    expect(got.output.trim()).toBe('hello');
+    const save = await run(
+      'berth/catalog/redis:latest',
+      ['redis-cli', '-h', 'some-redis', 'CONFIG', 'GET', 'save'],
+      network,
+    );
+    expect(save.output).toMatch(/60 1/);
+    const version = await run('berth/catalog/redis:8', ['--version']);
+    expect(version.output).toMatch(/^Redis server v=8\./);
+    const info = await server.inspect();
+    expect(info.Config.WorkingDir).toBe('/data');
+    expect(Object.keys(info.Config.Volumes ?? {})).toContain('/data');
+    await server.remove({ force: true, v: true });
+    await docker.getNetwork(network).remove();
+  });
+
   // Docker Hub's "How to use this image" for nginx: static content mounted over
   // /usr/share/nginx/html, and templates in /etc/nginx/templates filled from the environment.
   it('serves content put where Docker Hub’s nginx serves it, and fills config templates from the environment', async () => {

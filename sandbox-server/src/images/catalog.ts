@@ -24,13 +24,22 @@ interface CatalogEntry {
   debian: DebianSuite;
 }
 
-/** The images the guide uses, as stand-ins built from Debian packages. */
+/** The images the guide and tutorials use, as stand-ins built from Debian packages. */
 const CATALOG: readonly CatalogEntry[] = [
   { name: 'hello-world', context: 'hello-world', tags: ['latest'], debian: 'trixie' },
   { name: 'busybox', context: 'busybox', tags: ['latest'], debian: 'trixie' },
   { name: 'debian', context: 'debian-trixie', tags: ['trixie', 'latest'], debian: 'trixie' },
   { name: 'debian', context: 'debian-bookworm', tags: ['bookworm'], debian: 'bookworm' },
   { name: 'nginx', context: 'nginx', tags: ['latest'], debian: 'trixie' },
+  // Tutorials' own: trixie's Python is 3.13, and `-slim` is asked for as often as the full image.
+  {
+    name: 'python',
+    context: 'python',
+    tags: ['3', 'latest', '3-slim', 'slim', '3.13', '3.13-slim'],
+    debian: 'trixie',
+  },
+  // trixie's Redis is 8.0.
+  { name: 'redis', context: 'redis', tags: ['latest', '8'], debian: 'trixie' },
 ];
 
 const CATALOG_DIR = fileURLToPath(new URL('./catalog/', import.meta.url));

@@ -78,8 +78,25 @@ describe('the registry mirror, offline', () => {
     const pull = await t.run('docker pull no-such-image-anywhere');
     expect(pull.code).not.toBe(0);
     expect(pull.output).toMatch(/no internet/i);
-    for (const name of ['hello-world', 'busybox', 'debian', 'nginx']) expect(pull.output).toContain(name);
+    for (const name of ['hello-world', 'busybox', 'debian', 'nginx', 'python', 'redis'])
+      expect(pull.output).toContain(name);
     expect(CATALOG_NAMES).toContain('nginx');
+    expect(pull.output).not.toMatch(/alpine and ubuntu/);
+    // Tutorials' favourites that are not faked: said so, with why and what to use instead.
+    const alpine = await t.run('docker run --rm -it alpine:3.20 sh');
+    expect(alpine.code).not.toBe(0);
+    expect(alpine.output).toMatch(/alpine and ubuntu are not among them[\s\S]*apk[\s\S]*Use debian/);
+  });
+
+  it('serves python and redis as tutorials use them', async () => {
+    const t = await sandboxShell();
+    const python = await t.run('docker run --rm python:3-slim python -c "print(6 * 7)"');
+    expect(python.output).toMatch(/^42\r?$/m);
+    expect((await t.run('docker run -d --name some-redis redis')).code).toBe(0);
+    const cli = await t.run(
+      'for i in 1 2 3 4 5; do docker exec some-redis redis-cli PING && break; sleep 1; done',
+    );
+    expect(cli.output).toMatch(/PONG/);
   });
 
   it('is read-only, and no sandbox reaches another through it or directly', async () => {

