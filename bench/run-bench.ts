@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadConfig } from '../sandbox-server/src/config/index.ts';
 import { removeInstance, spawnServer, uniqueInstance } from '../sandbox-server/src/testing/server.ts';
 import { type Figure, formatTable, verdict } from './figures.ts';
+import { dockerRunFloor, loopbackEchoFloor } from './floors.ts';
 import {
   coldStart,
   concurrentReaders,
@@ -62,6 +63,11 @@ const chosen = (what: string) => only.length === 0 || only.some((word) => what.i
 async function main(): Promise<void> {
   mkdirSync(OUT_DIR, { recursive: true });
   const figures: Figure[] = chosen('site build') ? buildTime() : [];
+  // The machine's own floors first, so each figure below is read beside them.
+  if (chosen('floor')) {
+    process.stderr.write('bench: floors…\n');
+    figures.push(...(await dockerRunFloor(8)), ...(await loopbackEchoFloor(200)));
+  }
   // Without a pool, every session is a cold start: the figures of one sandbox on its own.
   figures.push(
     ...(await withServer('cold-server', { BERTH_POOL_SIZE: '0' }, [
