@@ -122,6 +122,21 @@ describe('the catalog', () => {
     expect(install.output).not.toMatch(/externally-managed-environment/);
   });
 
+  // Docker Hub's "How to use this image" for node: a script of one's own run with the image's node
+  // as the node user, npm beside it, the REPL by default.
+  it('has a node whose node, npm and node user work as Docker Hub’s image documents', async () => {
+    const app = await run('berth/catalog/node:20', [
+      'sh',
+      '-c',
+      'cd /tmp && echo \'{"name":"app","scripts":{"start":"node -e \\"console.log(6*7)\\""}}\' > package.json && su node -c "node --version && cd /tmp && npm start --silent"',
+    ]);
+    expect(app.exitCode, app.output).toBe(0);
+    expect(app.output).toMatch(/^v20\./m);
+    expect(app.output).toMatch(/^42$/m);
+    const image = await inspectImage(docker, 'berth/catalog/node:lts');
+    expect(image?.Config.Cmd).toEqual(['node']);
+  });
+
   // Docker Hub's "How to use this image" for redis: a server another container reaches by name
   // with redis-cli, options after the image passed to the server, data in /data.
   it('has a redis that another container reaches, taking options as Docker Hub’s image documents', async () => {

@@ -40,6 +40,8 @@ const CATALOG: readonly CatalogEntry[] = [
   },
   // trixie's Redis is 8.0.
   { name: 'redis', context: 'redis', tags: ['latest', '8'], debian: 'trixie' },
+  // trixie's Node.js is 20.
+  { name: 'node', context: 'node', tags: ['20', 'latest', 'lts', '20-slim', 'slim'], debian: 'trixie' },
 ];
 
 const CATALOG_DIR = fileURLToPath(new URL('./catalog/', import.meta.url));

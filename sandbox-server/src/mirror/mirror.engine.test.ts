@@ -78,7 +78,7 @@ describe('the registry mirror, offline', () => {
     const pull = await t.run('docker pull no-such-image-anywhere');
     expect(pull.code).not.toBe(0);
     expect(pull.output).toMatch(/no internet/i);
-    for (const name of ['hello-world', 'busybox', 'debian', 'nginx', 'python', 'redis'])
+    for (const name of ['hello-world', 'busybox', 'debian', 'nginx', 'python', 'redis', 'node'])
       expect(pull.output).toContain(name);
     expect(CATALOG_NAMES).toContain('nginx');
     expect(pull.output).not.toMatch(/alpine and ubuntu/);
