@@ -27,12 +27,18 @@ export type BlockVerdict =
     }
   | { outcome: 'cancelled' };
 
-/** How a run reaches its terminal, and the time. */
+/** How a run reaches its terminal, and the time (the host's own clock unless a test gives one). */
 export type BlockIo = {
   send(text: string): void;
   /** Calls `fire` once after `ms`; the function returned cancels it. */
-  setTimer(ms: number, fire: () => void): () => void;
+  setTimer?(ms: number, fire: () => void): () => void;
 };
+
+/** The clock of whatever runs this, the browser or Node. */
+function hostTimer(ms: number, fire: () => void): () => void {
+  const timer = globalThis.setTimeout(fire, ms);
+  return () => globalThis.clearTimeout(timer);
+}
 
 export type BlockRunOptions = {
   /** The longest one command may take before it is stopped with Ctrl-C; none when not given. */
@@ -90,12 +96,15 @@ export class BlockRun {
   private timers: Array<() => void> = [];
   private continuationTimer: (() => void) | undefined;
 
+  private readonly setTimer: (ms: number, fire: () => void) => () => void;
+
   constructor(
     private readonly commands: readonly string[],
     private readonly meta: BlockMeta,
     private readonly io: BlockIo,
     private readonly options: BlockRunOptions = {},
   ) {
+    this.setTimer = io.setTimer ?? hostTimer;
     this.done = new Promise((resolve) => {
       this.resolve = resolve;
     });
@@ -163,7 +172,7 @@ export class BlockRun {
     this.verdict = undefined;
     this.clearTimers();
     const { timeoutMs } = this.options;
-    if (timeoutMs) this.timers.push(this.io.setTimer(timeoutMs, () => this.timedOut(timeoutMs)));
+    if (timeoutMs) this.timers.push(this.setTimer(timeoutMs, () => this.timedOut(timeoutMs)));
     // A terminal sends Enter as CR; heredoc and continuation lines go the same way.
     this.io.send(`${this.command.replace(/\n/g, '\r')}\r`);
   }
@@ -219,7 +228,7 @@ export class BlockRun {
     // which is what a reader presses (Docker's docs leave that line blank).
     if (ATTACH.test(this.command))
       this.timers.push(
-        this.io.setTimer(ATTACH_NUDGE_MS, () => {
+        this.setTimer(ATTACH_NUDGE_MS, () => {
           if (this.phase === 'running' && this.inputsSent === 0 && !PROGRAM_PROMPT_TAIL.test(this.sinceInput))
             this.io.send('\r');
         }),
@@ -261,7 +270,7 @@ export class BlockRun {
   /** Types the program's next line once its prompt shows and its output has paused. */
   private watchForProgramPrompt(): void {
     this.inputTimer?.();
-    this.inputTimer = this.io.setTimer(PROGRAM_PROMPT_QUIET_MS, () => {
+    this.inputTimer = this.setTimer(PROGRAM_PROMPT_QUIET_MS, () => {
       const input = this.nextInput();
       if (this.phase !== 'running' || !PROGRAM_PROMPT_TAIL.test(this.sinceInput)) return;
       if (input === undefined) {
@@ -296,7 +305,7 @@ export class BlockRun {
       this.keysSent = true;
       this.io.send(ENDING_KEYS[this.meta.ending]);
     };
-    if (this.meta.after) this.timers.push(this.io.setTimer(this.meta.after * 1000, send));
+    if (this.meta.after) this.timers.push(this.setTimer(this.meta.after * 1000, send));
     else send();
   }
 
@@ -316,7 +325,7 @@ export class BlockRun {
       const ok = this.keysSent ? this.endedAsAsked(exit) : this.endedByItself(exit);
       this.verdict = ok ? this.passed(exit) : this.failed(exit, this.whyNot());
     }
-    this.timers.push(this.io.setTimer(PROMPT_GRACE_MS, () => this.promptBack()));
+    this.timers.push(this.setTimer(PROMPT_GRACE_MS, () => this.promptBack()));
   }
 
   /**
@@ -387,7 +396,7 @@ export class BlockRun {
 
   private watchContinuation(): void {
     this.continuationTimer?.();
-    this.continuationTimer = this.io.setTimer(CONTINUATION_QUIET_MS, () => {
+    this.continuationTimer = this.setTimer(CONTINUATION_QUIET_MS, () => {
       if (this.phase === 'typed')
         this.stop('the shell is waiting for more input: an unclosed quote, bracket or heredoc');
     });
@@ -410,7 +419,7 @@ export class BlockRun {
     this.verdict = this.failed(undefined, reason);
     this.phase = 'ended';
     this.io.send('\x03');
-    this.timers.push(this.io.setTimer(PROMPT_GRACE_MS, () => this.promptBack()));
+    this.timers.push(this.setTimer(PROMPT_GRACE_MS, () => this.promptBack()));
   }
 
   private clearTimers(): void {

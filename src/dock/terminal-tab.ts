@@ -227,13 +227,7 @@ export class TerminalTab {
     const run = new BlockRun(
       commands,
       meta,
-      {
-        send: (text) => this.send(this.encoder.encode(text)),
-        setTimer: (ms, fire) => {
-          const timer = window.setTimeout(fire, ms);
-          return () => window.clearTimeout(timer);
-        },
-      },
+      { send: (text) => this.send(this.encoder.encode(text)) },
       { inputs },
     );
     this.activeRun = run;

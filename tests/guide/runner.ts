@@ -48,7 +48,7 @@ export async function pagesIn(contentDir: string): Promise<string[]> {
 }
 
 /** Runs commands in a shell at its prompt with the block runner the dock uses, and its verdict. */
-function runBlock(
+async function runBlock(
   terminal: TerminalClient,
   commands: string[],
   meta: BlockMeta,
@@ -57,21 +57,14 @@ function runBlock(
   const run = new BlockRun(
     commands,
     meta,
-    {
-      send: (text) => terminal.type(text),
-      setTimer: (ms, fire) => {
-        const timer = setTimeout(fire, ms);
-        return () => clearTimeout(timer);
-      },
-    },
+    { send: (text) => terminal.type(text) },
     { timeoutMs: (meta.timeout ?? DEFAULT_TIMEOUT_S) * 1000, inputs },
   );
   const stop = terminal.onOutput((text) => run.feed(text));
   run.start();
   // Nothing here cancels a run: every verdict is one that ran.
-  return run.done
-    .finally(stop)
-    .then((verdict) => ({ ...(verdict as BlockVerdict & { outcome: 'ran' }), atPrompt: run.atPrompt }));
+  const verdict = (await run.done.finally(stop)) as BlockVerdict & { outcome: 'ran' };
+  return { ...verdict, atPrompt: run.atPrompt };
 }
 
 /** What the runner reports of a failed verdict: the exit code when there is one, and why. */

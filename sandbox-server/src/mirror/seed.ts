@@ -83,7 +83,7 @@ export function registryContainer(
   cache?: MirrorCache,
 ) {
   if (mode === 'online' && !cache) throw new Error('an online mirror needs its cache');
-  const disk = mode === 'online' && cache ? cacheDisk(cache) : undefined;
+  const disk = mode === 'online' ? cacheDisk(cache as MirrorCache) : undefined;
   return {
     name,
     Image: REGISTRY_IMAGE,
