@@ -268,6 +268,19 @@ describe('BlockRun', () => {
     expect(h.sent.at(-1)).toBe('hostname\r');
   });
 
+  it('presses Ctrl-C where the block shows ^C, once output came, and takes 130 for it', async () => {
+    const h = harness(['ping example'], {}, undefined, [['\x03']]);
+    h.run.start();
+    await h.feed(C);
+    await h.advance(PROGRAM_PROMPT_QUIET_MS);
+    expect(h.sent).toHaveLength(1); // nothing to stop yet
+    await h.feed('PING example: 56 data bytes\r\n');
+    await h.advance(PROGRAM_PROMPT_QUIET_MS);
+    expect(h.sent.at(-1)).toBe('\x03');
+    await h.feed('^C\r\n', D(130), PROMPT);
+    expect(h.verdict()).toMatchObject({ ok: true, code: 130 });
+  });
+
   it('leaves a program alone that exits after its last line', async () => {
     const h = harness(['docker run -it --rm busybox sh'], {}, undefined, [['exit']]);
     h.run.start();

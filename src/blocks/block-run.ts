@@ -13,7 +13,7 @@ import {
   normalizeOutput,
   stripTerminalCodes,
 } from './block-meta.ts';
-import { programEnding } from './console-block.ts';
+import { INTERRUPT, programEnding } from './console-block.ts';
 
 /** `code` is the last command's exit code, when it ran to an end; `reason` says why it failed. */
 export type BlockVerdict =
@@ -90,6 +90,8 @@ export class BlockRun {
   private sinceInput = '';
   private inputTimer: (() => void) | undefined;
   private echoPending = false;
+  /** Whether the block's own ^C was sent: 130, bash's code for it, is then what was asked for. */
+  private interrupted = false;
   /** The keys Berth sent to a program the block left open after its lines (see programEnding). */
   private leftOpen: BlockEnding | undefined;
   private verdict: BlockVerdict | undefined;
@@ -168,6 +170,7 @@ export class BlockRun {
     this.inputsSent = 0;
     this.sinceInput = '';
     this.echoPending = false;
+    this.interrupted = false;
     this.leftOpen = undefined;
     this.verdict = undefined;
     this.clearTimers();
@@ -247,6 +250,7 @@ export class BlockRun {
     const end = plain.indexOf('\n');
     if (end < 0) return '';
     this.echoPending = false;
+    this.interrupted = false;
     this.leftOpen = undefined;
     return plain.slice(end + 1);
   }
@@ -272,7 +276,18 @@ export class BlockRun {
     this.inputTimer?.();
     this.inputTimer = this.setTimer(PROGRAM_PROMPT_QUIET_MS, () => {
       const input = this.nextInput();
-      if (this.phase !== 'running' || !PROGRAM_PROMPT_TAIL.test(this.sinceInput)) return;
+      if (this.phase !== 'running') return;
+      // Ctrl-C where the block shows ^C: once what it stops has shown some output, not at a prompt.
+      if (input === INTERRUPT) {
+        if (!this.sinceInput.trim()) return;
+        this.inputsSent++;
+        this.interrupted = true;
+        this.sinceInput = '';
+        this.io.send(INTERRUPT);
+        if (this.nextInput() === undefined) this.endAsTheReader();
+        return;
+      }
+      if (!PROGRAM_PROMPT_TAIL.test(this.sinceInput)) return;
       if (input === undefined) {
         // Its prompt again after its last line: the block left it open, so it is ended Berth's way.
         if (!this.leftOpenAtPrompt()) return;
@@ -319,6 +334,8 @@ export class BlockRun {
       const ok = this.endedAsLeft(exit);
       if (!ok) this.verdict = this.failed(exit, `expected the ${this.leftOpen} Berth sent to end it`);
       else if (this.last) this.verdict = this.passed(exit);
+    } else if (this.interrupted && exit === 130) {
+      if (this.last) this.verdict = this.passed(exit);
     } else if (!this.last) {
       if (exit !== 0) this.verdict = this.failed(exit, 'expected exit 0');
     } else {

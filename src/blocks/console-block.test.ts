@@ -64,6 +64,20 @@ describe('console blocks', () => {
     expect(block.inputs).toEqual([['y']]);
   });
 
+  it('takes a ^C line in the output as the Ctrl-C the reader pressed', () => {
+    const block = parseConsoleBlock(
+      [
+        '$ docker attach john',
+        '/ # ping paul',
+        'PING paul (172.20.0.3): 56 data bytes',
+        '^C',
+        '$ ping -c 100 host',
+        '^C',
+      ].join('\n'),
+    );
+    expect(block.inputs).toEqual([['ping paul', '\x03'], ['\x03']]);
+  });
+
   it('keeps # a root prompt after a command that opens nothing', () => {
     const block = parseConsoleBlock(['$ docker ps', '# systemctl restart docker'].join('\n'));
     expect(block.commands).toEqual(['docker ps', 'systemctl restart docker']);

@@ -76,6 +76,13 @@ export function programEnding(command: string): 'detach' | 'eof' {
   return /\bdocker\b/.test(command) && OPENS_SHELL.test(command) ? 'detach' : 'eof';
 }
 
+/**
+ * A `^C` line in a block's output is where the reader pressed Ctrl-C (a `ping` that runs until
+ * stopped): it stands among the command's inputs as this key, sent once output has come.
+ */
+export const INTERRUPT = '\x03';
+const INTERRUPT_LINE = /^\s*\^C\s*$/;
+
 /** Whether a block line is input to the program `command` opened, and what is typed. */
 function programInput(line: string, command: string | undefined): string | undefined {
   if (command === undefined) return undefined;
@@ -128,6 +135,7 @@ export function parseConsoleBlock(code: string, style: PromptStyle = 'session'):
       continue;
     }
     if (!PROMPT.test(line)) {
+      if (style !== 'none' && INTERRUPT_LINE.test(line)) inputs.at(-1)?.push(INTERRUPT);
       lines.push('output');
       i++;
       continue;
