@@ -28,7 +28,9 @@ function sidebarItems() {
   /** @param {string} dir @param {string} prefix */
   const walk = (dir, prefix) => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      if (entry.isDirectory()) walk(join(dir, entry.name), `${prefix}${entry.name}/`);
+      // catalog/ holds a team's own images, not pages (README, "A team's own images").
+      if (entry.isDirectory() && !(prefix === '' && entry.name === 'catalog'))
+        walk(join(dir, entry.name), `${prefix}${entry.name}/`);
       else if (/^[^_].*\.mdx?$/.test(entry.name)) slugs.push(`${prefix}${entry.name.replace(/\.mdx?$/, '')}`);
     }
   };

@@ -63,7 +63,15 @@ fi
 npm run --silent images
 
 # 4. The registry mirror the sandboxes pull through: the catalog offline, Docker Hub online.
-npm run --silent mirror
+#    For the tests, with the team images the guide runner's pages use (the runner asks for the
+#    same set, so it finds the mirror current).
+if [ "$purpose" = test ] && [ -z "${BERTH_CATALOG_DIRS:-}" ]; then
+  catalogs=tests/guide/conventions/catalog
+  if [ -d content/catalog ]; then catalogs=content/catalog,$catalogs; fi
+  BERTH_CATALOG_DIRS=$catalogs npm run --silent mirror
+else
+  npm run --silent mirror
+fi
 
 # 5. The site, served by the server and tested in a browser: rebuilt only when its sources are
 #    newer than the last build, or it was built for another base path.

@@ -1,6 +1,10 @@
 // `npm run test:guide [content-dir...]`: runs every runnable block of every page in fresh sandboxes;
 // by default the guide and the pages written in other tutorials' conventions (./conventions).
+import { existsSync } from 'node:fs';
 import path from 'node:path';
+import Docker from 'dockerode';
+import { loadConfig } from '../../sandbox-server/src/config/index.ts';
+import { makeMirrorCurrent } from '../../sandbox-server/src/mirror/current.ts';
 import { removeInstance, startTestServer } from '../../sandbox-server/src/testing/server.ts';
 import { formatPage, runGuide } from './runner.ts';
 
@@ -9,6 +13,15 @@ const contentDirs = (given.length > 0 ? given : ['content', 'tests/guide/convent
   path.resolve(dir),
 );
 const started = performance.now();
+// The pages' own images (a catalog/ folder beside them) must be in the mirror their sandboxes pull from.
+const catalogDirs = contentDirs.map((dir) => path.join(dir, 'catalog')).filter((dir) => existsSync(dir));
+console.log(
+  await makeMirrorCurrent({
+    docker: new Docker(),
+    config: { ...loadConfig(process.env), catalogDirs },
+    log: (line) => process.stderr.write(`  ${line}\n`),
+  }),
+);
 // With a warm pool, as `npm start` serves readers: most pages run in pooled sandboxes.
 const server = await startTestServer({
   BERTH_SESSIONS_PER_CLIENT: '100',

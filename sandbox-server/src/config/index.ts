@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { EGRESS_POLICIES, type EgressPolicy } from '../sandboxes/firewall.ts';
@@ -52,7 +54,8 @@ const commaList = (entry: z.ZodType<string>, fallback = '') =>
     )
     .pipe(z.array(entry));
 
-const defaultSiteDir = fileURLToPath(new URL('../../../dist', import.meta.url));
+const repositoryDir = fileURLToPath(new URL('../../../', import.meta.url));
+const defaultSiteDir = path.join(repositoryDir, 'dist');
 
 /** Every setting, its environment variable and its default; the README lists the same table. */
 const schema = z.object({
@@ -141,6 +144,7 @@ const schema = z.object({
   BERTH_SITE_DIR: z.string().min(1).default(defaultSiteDir),
   BERTH_MIRROR_MODE: z.enum(['auto', 'offline', 'online', 'off']).default('offline'),
   BERTH_MIRROR_CACHE: size('20g'),
+  BERTH_CATALOG_DIRS: commaList(z.string()),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -207,6 +211,11 @@ export type Config = {
   /** offline: the catalog only; online: a pull-through cache of Docker Hub; auto: online when Hub answers. */
   mirrorMode: 'auto' | 'offline' | 'online' | 'off';
   mirrorCacheBytes: number;
+  /**
+   * Folders of a team's own images the offline mirror serves beside the catalog (images/team-catalog.ts);
+   * by default content/catalog/ when there is one.
+   */
+  catalogDirs: string[];
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
 };
 
@@ -274,6 +283,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     siteDir: v.BERTH_SITE_DIR,
     mirrorMode: v.BERTH_MIRROR_MODE,
     mirrorCacheBytes: v.BERTH_MIRROR_CACHE,
+    // Relative to the checkout, where npm runs from any of its folders.
+    catalogDirs:
+      v.BERTH_CATALOG_DIRS.length > 0
+        ? v.BERTH_CATALOG_DIRS.map((dir) => path.resolve(repositoryDir, dir))
+        : [path.join(repositoryDir, 'content', 'catalog')].filter((dir) => existsSync(dir)),
     logLevel: v.LOG_LEVEL,
   };
 }

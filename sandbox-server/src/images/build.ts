@@ -21,6 +21,8 @@ export interface EnsureImageOptions {
   dependsOn?: readonly string[];
   /** Files made by code, added to the context beside the folder's own (name → content). */
   files?: Readonly<Record<string, string>>;
+  /** The Dockerfile's name in the context, when it is not `Dockerfile` (one of `files`, say). */
+  dockerfile?: string;
 }
 
 /**
@@ -29,7 +31,7 @@ export interface EnsureImageOptions {
  * only redoes the steps after it.
  */
 export async function ensureImage(options: EnsureImageOptions): Promise<EnsureImageResult> {
-  const { docker, contextDir, tag, log, dependsOn = [], files = {} } = options;
+  const { docker, contextDir, tag, log, dependsOn = [], files = {}, dockerfile } = options;
   const dependencyIds = await Promise.all(
     dependsOn.map(async (ref) => `${ref}=${await imageId(docker, ref)}`),
   );
@@ -49,6 +51,7 @@ export async function ensureImage(options: EnsureImageOptions): Promise<EnsureIm
   });
   const stream = await docker.buildImage(context, {
     t: tag,
+    dockerfile,
     labels: { [BUILD_HASH_LABEL]: hash },
     rm: true,
     forcerm: true,

@@ -1,16 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { imageRunner, poll } from '../testing/run-image.ts';
 import { inspectImage } from './build.ts';
 import { CATALOG_IMAGES, ensureCatalog } from './catalog.ts';
 
 const docker = new Docker();
 const prefix = `berth-catalog-test-${randomUUID().slice(0, 8)}`;
 const labels = { 'berth.test': 'images' };
+const run = imageRunner(docker, prefix, labels);
 
 describe('the catalog', () => {
   beforeAll(async () => {
@@ -120,6 +121,13 @@ describe('the catalog', () => {
       'pip install --no-index --no-deps /nonexistent 2>&1; true',
     ]);
     expect(install.output).not.toMatch(/externally-managed-environment/);
+    // With no package index in reach, pip's own error, then what works here instead.
+    const offline = await run('berth/catalog/python:3', ['pip', 'install', 'flask'], 'none');
+    expect(offline.exitCode).not.toBe(0);
+    expect(offline.output).toMatch(/No matching distribution found for flask/);
+    expect(offline.output).toMatch(
+      /pip cannot reach the Python Package Index[\s\S]*apt-get install -y python3-flask/,
+    );
   });
 
   // Docker Hub's "How to use this image" for node: a script of one's own run with the image's node
@@ -135,6 +143,17 @@ describe('the catalog', () => {
     expect(app.output).toMatch(/^42$/m);
     const image = await inspectImage(docker, 'berth/catalog/node:lts');
     expect(image?.Config.Cmd).toEqual(['node']);
+    // With no registry in reach, npm fails at once (it does not retry) and says what works here instead.
+    const offline = await run(
+      'berth/catalog/node:20',
+      ['sh', '-c', 'cd /tmp && npm install express'],
+      'none',
+    );
+    expect(offline.exitCode).not.toBe(0);
+    expect(offline.output).toMatch(/npm cannot reach the npm registry[\s\S]*apt-get install -y node-express/);
+    expect(
+      (await run('berth/catalog/node:20', ['npm', 'config', 'get', 'fetch-retries'])).output.trim(),
+    ).toBe('0');
   });
 
   // Docker Hub's "How to use this image" for redis: a server another container reaches by name
@@ -183,6 +202,71 @@ describe('the catalog', () => {
     await docker.getNetwork(network).remove();
   });
 
+  // Docker Hub's "How to use this image" for httpd: content mounted (or copied) over
+  // /usr/local/apache2/htdocs, the configuration taken out with cat and put back changed, and
+  // `apachectl start` backgrounding the server inside a command of one's own.
+  it('serves htdocs and its own configuration where Docker Hub’s httpd keeps them', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'berth-httpd-'));
+    try {
+      const stock = await run('berth/catalog/httpd:2.4', ['cat', '/usr/local/apache2/conf/httpd.conf']);
+      expect(stock.output).toMatch(/^Listen 80$/m);
+      await writeFile(path.join(dir, 'httpd.conf'), stock.output.replace(/^Listen 80$/m, 'Listen 8080'));
+      await writeFile(path.join(dir, 'index.html'), '<p>from htdocs</p>\n');
+      // Apache's children (www-data) read it, as from a checkout; mkdtemp makes it the owner's only.
+      await chmod(dir, 0o755);
+      const network = `${prefix}-httpd`;
+      await docker.createNetwork({ Name: network, Labels: labels });
+      const start = async (name: string, cmd: string[] | undefined, binds: string[]) => {
+        const container = await docker.createContainer({
+          name: `${prefix}-${name}`,
+          Image: 'berth/catalog/httpd:latest',
+          Cmd: cmd,
+          Labels: labels,
+          HostConfig: { NetworkMode: network, Binds: binds },
+          NetworkingConfig: { EndpointsConfig: { [network]: { Aliases: [name] } } },
+        });
+        await container.start();
+        return container;
+      };
+      const fetch = async (url: string) => {
+        let page = '';
+        await poll(async () => {
+          const fetched = await run('berth/catalog/busybox:latest', ['wget', '-qO-', url], network);
+          page = fetched.output;
+          return fetched.exitCode === 0;
+        }, `httpd at ${url}`);
+        return page;
+      };
+      const mounted = await start('my-apache-app', undefined, [`${dir}:/usr/local/apache2/htdocs/:ro`]);
+      expect(await fetch('http://my-apache-app/')).toBe('<p>from htdocs</p>\n');
+      const logs = (await mounted.logs({ stdout: true, stderr: true })).toString();
+      expect(logs).toMatch(/"GET \/ HTTP\/1\.[01]" 200/);
+      const configured = await start('configured', undefined, [
+        `${dir}/httpd.conf:/usr/local/apache2/conf/httpd.conf:ro`,
+      ]);
+      expect(await fetch('http://configured:8080/')).toContain('<h1>It works!</h1>');
+      const backgrounded = await start(
+        'backgrounded',
+        ['sh', '-c', 'apachectl start && tail -f /dev/null'],
+        [],
+      );
+      expect(await fetch('http://backgrounded/')).toContain('<h1>It works!</h1>');
+      // The engine's ps needs a pid column; user names would be the host's, so uids are compared.
+      const top = (await backgrounded.top({ ps_args: '-o pid,uid,args' })) as { Processes: string[][] };
+      const wwwData = (await run('berth/catalog/httpd:latest', ['id', '-u', 'www-data'])).output.trim();
+      expect(top.Processes.some(([, uid, args]) => uid === wwwData && /apache2/.test(args ?? ''))).toBe(true);
+      const image = await inspectImage(docker, 'berth/catalog/httpd:2');
+      expect(image?.Config.Cmd).toEqual(['httpd-foreground']);
+      expect(image?.Config.WorkingDir).toBe('/usr/local/apache2');
+      expect(Object.keys(image?.Config.ExposedPorts ?? {})).toEqual(['80/tcp']);
+      expect((image?.Config as { StopSignal?: string } | undefined)?.StopSignal).toBe('SIGWINCH');
+      await Promise.all([mounted, configured, backgrounded].map((c) => c.remove({ force: true })));
+      await docker.getNetwork(network).remove();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   // Docker Hub's "How to use this image" for nginx: static content mounted over
   // /usr/share/nginx/html, and templates in /etc/nginx/templates filled from the environment.
   it('serves content put where Docker Hub’s nginx serves it, and fills config templates from the environment', async () => {
@@ -229,26 +313,3 @@ describe('the catalog', () => {
     }
   });
 });
-
-/** docker run --rm IMAGE CMD, returning stdout and stderr together (demultiplexed). */
-async function run(image: string, cmd: string[], network?: string) {
-  const output = new PassThrough();
-  const chunks: Buffer[] = [];
-  output.on('data', (chunk: Buffer) => chunks.push(chunk));
-  const [result, container] = (await docker.run(image, cmd, [output, output], {
-    name: `${prefix}-${randomUUID().slice(0, 8)}`,
-    Labels: labels,
-    Tty: false, // dockerode's run() allocates one unless told not to
-    HostConfig: network ? { NetworkMode: network } : {},
-  })) as [{ StatusCode: number }, Docker.Container];
-  await container.remove({ force: true });
-  return { output: Buffer.concat(chunks).toString(), exitCode: result.StatusCode };
-}
-
-async function poll(check: () => Promise<boolean>, what: string, timeoutMs = 15_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}

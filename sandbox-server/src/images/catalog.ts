@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type Docker from 'dockerode';
 import { type DebianSuite, debianImage, ensureDebianImage } from './base.ts';
 import { type EnsureImageResult, ensureImage, type ImageLog, inspectImage } from './build.ts';
+import { ensureTeamImages, readTeamCatalogs, splitReference } from './team-catalog.ts';
 
 /** One image of the catalog: built here as `local`, served by the mirror as `repository:tag`. */
 export interface CatalogImage {
@@ -42,6 +43,14 @@ const CATALOG: readonly CatalogEntry[] = [
   { name: 'redis', context: 'redis', tags: ['latest', '8'], debian: 'trixie' },
   // trixie's Node.js is 20.
   { name: 'node', context: 'node', tags: ['20', 'latest', 'lts', '20-slim', 'slim'], debian: 'trixie' },
+  // trixie's PostgreSQL is 17.
+  { name: 'postgres', context: 'postgres', tags: ['latest', '17'], debian: 'trixie' },
+  // trixie's MariaDB is 11.8. Debian has no MySQL: `mysql` is the same MariaDB under the MySQL
+  // image's names, as tutorials' clients and apps speak to either (its version says MariaDB).
+  { name: 'mariadb', context: 'mariadb', tags: ['latest', '11'], debian: 'trixie' },
+  { name: 'mysql', context: 'mariadb', tags: ['latest', '8', '8.0', '8.4'], debian: 'trixie' },
+  // trixie's Apache is 2.4.
+  { name: 'httpd', context: 'httpd', tags: ['latest', '2.4', '2'], debian: 'trixie' },
 ];
 
 const CATALOG_DIR = fileURLToPath(new URL('./catalog/', import.meta.url));
@@ -63,9 +72,24 @@ export interface Catalog {
   results: EnsureImageResult[];
 }
 
-/** Builds whatever catalog image is missing or out of date; a second run builds nothing. */
-export async function ensureCatalog(options: { docker: Docker; log: ImageLog }): Promise<Catalog> {
-  const { docker } = options;
+/** The catalog's local name for an image as a Dockerfile names it (`python:3`), if it has one. */
+export function catalogLocal(reference: string): string | undefined {
+  const parsed = splitReference(reference);
+  return CATALOG_IMAGES.find((image) => image.repository === parsed?.repository && image.tag === parsed.tag)
+    ?.local;
+}
+
+/**
+ * Builds whatever catalog image is missing or out of date; a second run builds nothing. With
+ * `teamDirs`, a team's own images join it (team-catalog.ts), in the place of a stand-in of the
+ * same name and tag.
+ */
+export async function ensureCatalog(options: {
+  docker: Docker;
+  log: ImageLog;
+  teamDirs?: readonly string[];
+}): Promise<Catalog> {
+  const { docker, teamDirs = [] } = options;
   const results: EnsureImageResult[] = [];
   for (const suite of new Set(CATALOG.map((entry) => entry.debian))) {
     results.push(await ensureDebianImage({ ...options, suite }));
@@ -89,11 +113,21 @@ export async function ensureCatalog(options: { docker: Docker; log: ImageLog }):
     }
   }
 
+  const team = await ensureTeamImages({
+    ...options,
+    images: readTeamCatalogs(teamDirs),
+    catalogLocal,
+  });
+  results.push(...team.results);
+  const key = (image: { repository: string; tag: string }) => `${image.repository}:${image.tag}`;
+  const teamKeys = new Set(team.served.map(key));
+  const images = [...CATALOG_IMAGES.filter((image) => !teamKeys.has(key(image))), ...team.served];
+
   const hash = createHash('sha256');
-  for (const image of CATALOG_IMAGES) {
-    hash.update(`${image.repository}:${image.tag}=${(await inspectImage(docker, image.local))?.Id}\n`);
+  for (const image of images) {
+    hash.update(`${key(image)}=${(await inspectImage(docker, image.local))?.Id}\n`);
   }
-  return { images: [...CATALOG_IMAGES], hash: `sha256:${hash.digest('hex')}`, results };
+  return { images, hash: `sha256:${hash.digest('hex')}`, results };
 }
 
 function describeCatalog(entries: readonly CatalogEntry[]): string {

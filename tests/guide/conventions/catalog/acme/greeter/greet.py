@@ -1,0 +1,4 @@
+#!/usr/bin/env python3
+import sys
+
+print(f"Hello, {' '.join(sys.argv[1:])}, from acme/greeter")
