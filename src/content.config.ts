@@ -2,15 +2,25 @@ import { defineCollection } from 'astro:content';
 import { docsSchema } from '@astrojs/starlight/schema';
 import { glob } from 'astro/loaders';
 import { z } from 'astro/zod';
+import { isImageReference, MAX_IMAGES_PER_REQUEST } from '../sandbox-server/src/pulls/pulls.ts';
 
 // The guide lives in content/ at the top of the repository, where authors find it first.
 export const collections = {
   docs: defineCollection({
-    loader: glob({ base: './content', pattern: '**/[^_]*.{md,mdx}' }),
+    // catalog/ holds a team's own images, not pages (README, "A team's own images").
+    loader: glob({ base: './content', pattern: ['**/[^_]*.{md,mdx}', '!catalog/**'] }),
     // `setup`: commands a page needs before its first block, for the guide runner and Run with setup;
-    // `promptless`: its shell-script blocks with no prompt run line by line (src/blocks/page-blocks.ts).
+    // `promptless`: its shell-script blocks with no prompt run line by line (src/blocks/page-blocks.ts);
+    // `images`: pulled into the reader's sandbox while they read (POST /api/session/pulls).
     schema: docsSchema({
-      extend: z.object({ setup: z.array(z.string()).optional(), promptless: z.boolean().optional() }),
+      extend: z.object({
+        setup: z.array(z.string()).optional(),
+        promptless: z.boolean().optional(),
+        images: z
+          .array(z.string().refine(isImageReference, 'an image reference like python:3-slim'))
+          .max(MAX_IMAGES_PER_REQUEST)
+          .optional(),
+      }),
     }),
   }),
 };

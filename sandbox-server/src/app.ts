@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config/index.ts';
 import { ApiError } from './errors/index.ts';
 import type { Metrics } from './metrics/index.ts';
+import { pullRoutes } from './pulls/routes.ts';
 import { siteHeaders } from './requests/security-headers.ts';
 import type { SandboxDriver } from './sandboxes/driver.ts';
 import { sessionRoutes } from './sessions/routes.ts';
@@ -67,6 +68,7 @@ export function createApp({ config, sessions, driver, metrics, log, previewOrigi
 
   app.route('/api/session', sessionRoutes(sessions, config));
   app.route('/api/session', viewRoutes(sessions, driver, previewOrigin));
+  app.route('/api/session', pullRoutes(sessions, driver, config));
 
   const terminalRequest = (c: Context, opening = true) =>
     checkTerminalRequest(

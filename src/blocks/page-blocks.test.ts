@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { consoleBlocksOf, pageSetupOf } from './page-blocks.ts';
+import { consoleBlocksOf, pageSettingsOf, pageSetupOf } from './page-blocks.ts';
 
 const page = [
   '---',
@@ -101,5 +101,17 @@ describe('page blocks', () => {
   it('reads the page setup from the frontmatter', () => {
     expect(pageSetupOf(page)).toEqual(['docker pull busybox', 'mkdir -p ~/demo']);
     expect(pageSetupOf('---\ntitle: x\n---\n')).toEqual([]);
+  });
+
+  it('reads the images a page uses, as a block list or in brackets', () => {
+    expect(pageSettingsOf('---\ntitle: x\nimages:\n  - python:3-slim\n  - "redis"\n---\n').images).toEqual([
+      'python:3-slim',
+      'redis',
+    ]);
+    expect(pageSettingsOf("---\ntitle: x\nimages: [postgres:17, 'acme/api:1.4']\n---\n").images).toEqual([
+      'postgres:17',
+      'acme/api:1.4',
+    ]);
+    expect(pageSettingsOf('---\ntitle: x\n---\n').images).toEqual([]);
   });
 });

@@ -23,6 +23,8 @@ export type PageSettings = {
   setup: string[];
   /** Shell-script blocks with no prompt run line by line (`promptless: true`). */
   promptless: boolean;
+  /** Images pulled into the reader's sandbox while they read (`images:`). */
+  images: string[];
 };
 
 const FRONTMATTER = /^---\n([\s\S]*?)\n---(?:\n|$)/;
@@ -81,15 +83,29 @@ export function consoleBlocksOf(source: string, format: 'md' | 'mdx' = 'mdx'): P
 /** What the page's frontmatter says about running it; a page without frontmatter says nothing. */
 export function pageSettingsOf(source: string): PageSettings {
   const frontmatter = FRONTMATTER.exec(normalized(source))?.[1] ?? '';
-  const setup = /^setup:\s*\n((?:[ \t]+-.*\n?)+)/m.exec(frontmatter)?.[1] ?? '';
   return {
-    setup: setup
-      .split('\n')
-      .map((line) => /^\s+-\s+(.*)$/.exec(line)?.[1]?.trim() ?? '')
-      .filter(Boolean)
-      .map((item) => (/^(['"]).*\1$/.test(item) ? item.slice(1, -1) : item)),
+    setup: listOf(frontmatter, 'setup'),
     promptless: /^promptless:\s*true\s*$/m.test(frontmatter),
+    images: listOf(frontmatter, 'images'),
   };
+}
+
+/** A YAML list of plain strings, as a block (`- item` lines) or in brackets (`[a, b]`). */
+function listOf(frontmatter: string, key: string): string[] {
+  const unquoted = (item: string) => (/^(['"]).*\1$/.test(item) ? item.slice(1, -1) : item);
+  const flow = new RegExp(`^${key}:\\s*\\[(.*)\\]\\s*$`, 'm').exec(frontmatter)?.[1];
+  if (flow !== undefined) {
+    return flow
+      .split(',')
+      .map((item) => unquoted(item.trim()))
+      .filter(Boolean);
+  }
+  const block = new RegExp(`^${key}:\\s*\\n((?:[ \\t]+-.*\\n?)+)`, 'm').exec(frontmatter)?.[1] ?? '';
+  return block
+    .split('\n')
+    .map((line) => /^\s+-\s+(.*)$/.exec(line)?.[1]?.trim() ?? '')
+    .filter(Boolean)
+    .map(unquoted);
 }
 
 /** The commands a page's frontmatter lists under `setup:`, run before its first block. */

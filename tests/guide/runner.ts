@@ -4,7 +4,7 @@ import { createSession, endSession } from '../../sandbox-server/src/testing/serv
 import { TerminalClient } from '../../sandbox-server/src/testing/terminal-client.ts';
 import { type BlockMeta, stripTerminalCodes } from '../../src/blocks/block-meta.ts';
 import { BlockRun, type BlockVerdict } from '../../src/blocks/block-run.ts';
-import { consoleBlocksOf, type PageBlock, pageSetupOf } from '../../src/blocks/page-blocks.ts';
+import { consoleBlocksOf, type PageBlock, pageSettingsOf } from '../../src/blocks/page-blocks.ts';
 import { blockPlaceholders } from '../../src/blocks/placeholders.ts';
 
 export type BlockResult =
@@ -39,6 +39,8 @@ export async function pagesIn(contentDir: string): Promise<string[]> {
   const walk = async (dir: string) => {
     for (const entry of await readdir(dir, { withFileTypes: true })) {
       const full = path.join(dir, entry.name);
+      // catalog/ holds a team's own images, not pages.
+      if (entry.isDirectory() && full === path.join(contentDir, 'catalog')) continue;
       if (entry.isDirectory()) await walk(full);
       else if (/^[^_].*\.mdx?$/.test(entry.name)) found.push(full);
     }
@@ -91,9 +93,12 @@ export async function runPage(url: string, file: string): Promise<PageReport> {
     }
     return open;
   };
+  const settings = pageSettingsOf(source);
   try {
     const main = await terminal('main');
-    for (const command of pageSetupOf(source)) {
+    // As the page does for a reader: the images it uses are pulled while the blocks run.
+    if (settings.images.length > 0) await askPulls(url, session.cookie, settings.images);
+    for (const command of settings.setup) {
       const verdict = await runBlock(main, [command], {});
       if (!verdict.ok) {
         results.push({
@@ -148,11 +153,39 @@ export async function runPage(url: string, file: string): Promise<PageReport> {
             },
       );
     }
+    // Every image the page names must be one its readers can have: pulling it again waits for the
+    // background pull, or says why there is none.
+    const shell = terminals.get('main');
+    if (settings.images.length > 0 && shell && results.every((r) => r.status !== 'failed')) {
+      const command = `docker pull --quiet ${settings.images.join(' && docker pull --quiet ')}`;
+      const verdict = await runBlock(shell, [command], { timeout: 300 });
+      if (!verdict.ok) {
+        results.push({
+          page,
+          block: undefined,
+          status: 'failed',
+          command,
+          code: verdict.code,
+          problem: `an image the page names under images: cannot be pulled: ${problemOf(verdict)}`,
+          tail: tailOf(verdict.output || shell.output),
+        });
+      }
+    }
   } finally {
     for (const open of terminals.values()) open.ws.terminate();
     await endSession(url, session.cookie);
   }
   return { page, results, seconds: (performance.now() - started) / 1000 };
+}
+
+async function askPulls(url: string, cookie: string, images: string[]): Promise<void> {
+  const response = await fetch(`${url}/api/session/pulls`, {
+    method: 'POST',
+    headers: { cookie, origin: url, 'content-type': 'application/json' },
+    body: JSON.stringify({ images }),
+  });
+  if (response.status !== 202)
+    throw new Error(`POST /api/session/pulls: ${response.status} ${await response.text()}`);
 }
 
 /** Runs every page of some content folders against a Berth server, a few pages at a time. */

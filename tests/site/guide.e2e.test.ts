@@ -115,6 +115,18 @@ describe('the guide in a browser', () => {
     await page.locator('berth-dock[data-state="ready"]').waitFor({ timeout: 30_000 });
     await typeInTerminal(page, 'echo "after navigation:$BERTH_E2E"\n');
     await waitForTerminalText(page, /^after navigation:still-the-same-shell/m);
+
+    // A page's `images:` are pulled into the sandbox the reader brings to it, before any Run there.
+    await goto(page, '/creating-images/');
+    await page.locator('berth-dock[data-state="ready"]').waitFor({ timeout: 30_000 });
+    const tags = () =>
+      page.evaluate(async () => {
+        const answer = (await (await fetch('/api/session/images')).json()) as {
+          images?: { tags: string[] }[];
+        };
+        return (answer.images ?? []).flatMap((image) => image.tags);
+      });
+    await expect.poll(tags, { timeout: 60_000 }).toContain('httpd:2.4');
     expect(errors).toEqual([]);
   });
 

@@ -4,7 +4,7 @@ import { deleteCookie, setCookie } from 'hono/cookie';
 import type { Config } from '../config/index.ts';
 import { ApiError } from '../errors/index.ts';
 import { clientAddress, clientKey, trustedProxies } from './client-address.ts';
-import { isAllowedOrigin } from './origin.ts';
+import { siteOnly } from './origin.ts';
 import type { Sessions } from './sessions.ts';
 
 /** POST, GET and DELETE /api/session: a reader's session and its sandbox. */
@@ -13,76 +13,57 @@ export function sessionRoutes(sessions: Sessions, config: Config) {
   const view = (session: NonNullable<ReturnType<Sessions['fromCookie']>>) =>
     session.view(config.idleTimeoutSeconds);
 
-  return (
-    new Hono()
-      // A browser always sends Origin on these methods (or at least Sec-Fetch-Site): without either,
-      // or from a foreign origin, a request is not the site's own, and may not make or end a session.
-      .use('*', async (c, next) => {
-        if (c.req.method === 'POST' || c.req.method === 'DELETE') {
-          const origin = c.req.header('origin');
-          const sameOrigin =
-            origin === undefined
-              ? c.req.header('sec-fetch-site') === 'same-origin'
-              : isAllowedOrigin(origin, c.req.header('host'), config.allowedOrigins);
-          if (!sameOrigin) {
-            throw new ApiError(
-              'forbidden_origin',
-              'Sessions are made and ended only from the site itself; this request has no Origin, or another one.',
-            );
-          }
+  return new Hono()
+    .use('*', siteOnly(config, 'Sessions are made and ended'))
+    .post('/', async (c) => {
+      const text = await c.req.text();
+      if (text.trim() !== '') {
+        let body: unknown;
+        try {
+          body = JSON.parse(text);
+        } catch {
+          throw new ApiError('invalid_json', 'The request body is not valid JSON.');
         }
-        await next();
-      })
-      .post('/', async (c) => {
-        const text = await c.req.text();
-        if (text.trim() !== '') {
-          let body: unknown;
-          try {
-            body = JSON.parse(text);
-          } catch {
-            throw new ApiError('invalid_json', 'The request body is not valid JSON.');
-          }
-          if (
-            typeof body !== 'object' ||
-            body === null ||
-            Array.isArray(body) ||
-            Object.keys(body).length > 0
-          ) {
-            throw new ApiError('invalid_request', 'POST /api/session takes no options: send no body or {}.');
-          }
+        if (
+          typeof body !== 'object' ||
+          body === null ||
+          Array.isArray(body) ||
+          Object.keys(body).length > 0
+        ) {
+          throw new ApiError('invalid_request', 'POST /api/session takes no options: send no body or {}.');
         }
-        const existing = sessions.fromCookie(c.req.header('cookie'));
-        if (existing) return c.json(view(existing), 200);
-        const peer = getConnInfo(c).remote.address ?? 'unknown';
-        const client = clientKey(clientAddress(peer, c.req.header('x-forwarded-for'), proxies));
-        const { session, token } = await sessions.create(client);
-        setCookie(c, config.sessionCookie.name, token, {
-          path: config.basePath,
-          httpOnly: true,
-          sameSite: 'Lax',
-          // Behind a TLS proxy the request itself is http: the public URL says what readers use.
-          secure: config.sessionCookie.secure,
-          maxAge: config.lifetimeSeconds,
-        });
-        return c.json(view(session), 201);
-      })
-      .get('/', (c) => {
-        const session = sessions.fromCookie(c.req.header('cookie'));
-        if (!session) throw new ApiError('no_session', 'There is no live session for this browser.');
-        return c.json(view(session), 200);
-      })
-      .delete('/', async (c) => {
-        const session = sessions.fromCookie(c.req.header('cookie'));
-        if (!session) throw new ApiError('no_session', 'There is no live session for this browser.');
-        await sessions.end(session, 'deleted');
-        deleteCookie(c, config.sessionCookie.name, {
-          path: config.basePath,
-          secure: config.sessionCookie.secure,
-        });
-        return c.body(null, 204);
-      })
-      .all('/', () => {
-        throw new ApiError('method_not_allowed', 'Use POST, GET or DELETE on /api/session.');
-      })
-  );
+      }
+      const existing = sessions.fromCookie(c.req.header('cookie'));
+      if (existing) return c.json(view(existing), 200);
+      const peer = getConnInfo(c).remote.address ?? 'unknown';
+      const client = clientKey(clientAddress(peer, c.req.header('x-forwarded-for'), proxies));
+      const { session, token } = await sessions.create(client);
+      setCookie(c, config.sessionCookie.name, token, {
+        path: config.basePath,
+        httpOnly: true,
+        sameSite: 'Lax',
+        // Behind a TLS proxy the request itself is http: the public URL says what readers use.
+        secure: config.sessionCookie.secure,
+        maxAge: config.lifetimeSeconds,
+      });
+      return c.json(view(session), 201);
+    })
+    .get('/', (c) => {
+      const session = sessions.fromCookie(c.req.header('cookie'));
+      if (!session) throw new ApiError('no_session', 'There is no live session for this browser.');
+      return c.json(view(session), 200);
+    })
+    .delete('/', async (c) => {
+      const session = sessions.fromCookie(c.req.header('cookie'));
+      if (!session) throw new ApiError('no_session', 'There is no live session for this browser.');
+      await sessions.end(session, 'deleted');
+      deleteCookie(c, config.sessionCookie.name, {
+        path: config.basePath,
+        secure: config.sessionCookie.secure,
+      });
+      return c.body(null, 204);
+    })
+    .all('/', () => {
+      throw new ApiError('method_not_allowed', 'Use POST, GET or DELETE on /api/session.');
+    });
 }

@@ -23,6 +23,8 @@ export class Session {
     // All it may hold at once, and a few reopened after closing some.
     burst: MAX_OPEN_TERMINALS + 8,
   });
+  /** The images a page asked to pull into this sandbox (pulls/), each pulled once. */
+  readonly pullsAsked = new Set<string>();
   private readonly endController = new AbortController();
 
   constructor(

@@ -1,0 +1,76 @@
+import { ApiError } from '../errors/index.ts';
+import type { SandboxDriver } from '../sandboxes/driver.ts';
+
+/** Images one request may name: a page's `images:`, kept short. */
+export const MAX_IMAGES_PER_REQUEST = 8;
+/** Images one sandbox is asked to pull over its life: past it, asking again changes nothing. */
+export const MAX_PULLS_PER_SANDBOX = 32;
+
+/**
+ * An image reference as `docker pull` takes it: an optional registry host, a lower-case name,
+ * a tag, a digest. It starts with a letter or digit, so it can never be read as an option.
+ */
+const REFERENCE =
+  /^(?:[a-z0-9][a-z0-9.-]*(?::\d{1,5})?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
+
+export function isImageReference(text: string): boolean {
+  return text.length <= 255 && REFERENCE.test(text);
+}
+
+/** The images of a `POST /api/session/pulls` body, `{"images": [...]}`, or a clear refusal. */
+export function imagesOf(body: unknown): string[] {
+  const images = (body as { images?: unknown } | null)?.images;
+  if (
+    typeof body !== 'object' ||
+    body === null ||
+    Array.isArray(body) ||
+    Object.keys(body).some((key) => key !== 'images') ||
+    !Array.isArray(images) ||
+    images.length === 0 ||
+    images.length > MAX_IMAGES_PER_REQUEST
+  ) {
+    throw new ApiError(
+      'invalid_request',
+      `Send {"images": [...]} with 1 to ${MAX_IMAGES_PER_REQUEST} image references.`,
+    );
+  }
+  for (const image of images) {
+    if (typeof image !== 'string' || !isImageReference(image)) {
+      throw new ApiError(
+        'invalid_request',
+        `${JSON.stringify(image).slice(0, 80)} is not an image reference like python:3-slim.`,
+      );
+    }
+  }
+  return [...new Set(images as string[])];
+}
+
+/**
+ * Pulls into a reader's sandbox while they read: each image once per sandbox, in the background
+ * inside it, so a later `docker run` finds it there. Success or failure shows where a reader
+ * looks, in their own terminal, when they use the image; nothing here waits for the pull.
+ * Returns every image of the request now pulling or pulled.
+ */
+export async function startPulls(
+  driver: Pick<SandboxDriver, 'exec'>,
+  session: { id: string; pullsAsked: Set<string> },
+  images: string[],
+): Promise<string[]> {
+  const asked = session.pullsAsked;
+  const fresh = images.filter((image) => !asked.has(image)).slice(0, MAX_PULLS_PER_SANDBOX - asked.size);
+  if (fresh.length > 0) {
+    // setsid -f leaves the pulls running after the exec returns; their output goes nowhere, as
+    // the exec's pipes must close for it to return. One after another: the sandbox has one core.
+    await driver.exec(session.id, [
+      'setsid',
+      '-f',
+      'sh',
+      '-c',
+      'for image; do docker pull --quiet "$image" >/dev/null 2>&1; done',
+      'berth-pull',
+      ...fresh,
+    ]);
+    for (const image of fresh) asked.add(image);
+  }
+  return images.filter((image) => asked.has(image));
+}
