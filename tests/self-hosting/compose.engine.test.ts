@@ -34,6 +34,12 @@ const DEPLOYMENT = {
   BERTH_SESSIONS_PER_CLIENT: '10',
   // A team's own pages in place of the guide, built into the image.
   BERTH_CONTENT: 'tests/self-hosting/team-pages',
+  // The team images the tests' mirror serves (scripts/setup.sh): the deployment's `npm run mirror`
+  // then finds the engine's one mirror current, instead of swapping it under the other tests.
+  BERTH_CATALOG_DIRS: [
+    ...(existsSync(`${REPO}/content/catalog`) ? ['content/catalog'] : []),
+    'tests/guide/conventions/catalog',
+  ].join(','),
 };
 const TEAM_PAGES = `${REPO}/${DEPLOYMENT.BERTH_CONTENT}`;
 /** This machine's own CA certificates: its egress to npm goes through a TLS-inspecting proxy. */
