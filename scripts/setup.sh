@@ -63,12 +63,9 @@ fi
 npm run --silent images
 
 # 4. The registry mirror the sandboxes pull through: the catalog offline, Docker Hub online.
-#    For the tests, with the team images the guide runner's pages use (the runner asks for the
-#    same set, so it finds the mirror current).
-if [ "$purpose" = test ] && [ -z "${BERTH_CATALOG_DIRS:-}" ]; then
-  catalogs=tests/guide/conventions/catalog
-  if [ -d content/catalog ]; then catalogs=content/catalog,$catalogs; fi
-  BERTH_CATALOG_DIRS=$catalogs npm run --silent mirror
+#    For the tests, with the team images of the pages they run (sandbox-server/src/testing/mirror.ts).
+if [ "$purpose" = test ]; then
+  npx tsx sandbox-server/src/testing/mirror.ts
 else
   npm run --silent mirror
 fi

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SETTING_NAMES } from '../../sandbox-server/src/config/index.ts';
+import { TEST_CATALOG_DIRS } from '../../sandbox-server/src/testing/mirror.ts';
 import {
   createSession,
   docker,
@@ -36,10 +37,7 @@ const DEPLOYMENT = {
   BERTH_CONTENT: 'tests/self-hosting/team-pages',
   // The team images the tests' mirror serves (scripts/setup.sh): the deployment's `npm run mirror`
   // then finds the engine's one mirror current, instead of swapping it under the other tests.
-  BERTH_CATALOG_DIRS: [
-    ...(existsSync(`${REPO}/content/catalog`) ? ['content/catalog'] : []),
-    'tests/guide/conventions/catalog',
-  ].join(','),
+  BERTH_CATALOG_DIRS: TEST_CATALOG_DIRS.join(','),
 };
 const TEAM_PAGES = `${REPO}/${DEPLOYMENT.BERTH_CONTENT}`;
 /** This machine's own CA certificates: its egress to npm goes through a TLS-inspecting proxy. */

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../config/index.ts';
-import { CATALOG_NAMES, ensureCatalog } from '../images/index.ts';
+import { CATALOG_NAMES } from '../images/index.ts';
 import type { RunningServer } from '../server.ts';
-import { docker, readyTerminal, removeInstance, startTestServer } from '../testing/server.ts';
+import { ensureTestMirror } from '../testing/mirror.ts';
+import { readyTerminal, removeInstance, startTestServer } from '../testing/server.ts';
 import type { TerminalClient } from '../testing/terminal-client.ts';
-import { ensureMirror } from './seed.ts';
 
 let server: RunningServer & { instance: string };
 const terminals: TerminalClient[] = [];
@@ -16,10 +15,8 @@ async function sandboxShell(): Promise<TerminalClient> {
 }
 
 beforeAll(async () => {
-  // What `npm run images` and `npm run mirror` do; both are no-ops when already current.
-  const log = () => {};
-  const catalog = await ensureCatalog({ docker, log });
-  await ensureMirror({ docker, mode: 'offline', catalog, cacheBytes: loadConfig({}).mirrorCacheBytes, log });
+  // What `npm test`'s set-up does; a no-op when already current.
+  await ensureTestMirror();
   server = await startTestServer({ BERTH_SESSIONS_PER_CLIENT: '10' });
 });
 
@@ -78,9 +75,28 @@ describe('the registry mirror, offline', () => {
     const pull = await t.run('docker pull no-such-image-anywhere');
     expect(pull.code).not.toBe(0);
     expect(pull.output).toMatch(/no internet/i);
-    for (const name of ['hello-world', 'busybox', 'debian', 'nginx', 'python', 'redis', 'node'])
+    // The list is the mirror's own: the stand-ins with their tags, and the team's images.
+    for (const name of [
+      'hello-world',
+      'busybox',
+      'debian (',
+      'nginx',
+      'python (',
+      'postgres (',
+      'mysql (',
+      'acme/greeter (',
+    ])
       expect(pull.output).toContain(name);
     expect(CATALOG_NAMES).toContain('nginx');
+    // A version tutorials pin, of an image that is here under other tags: which tags, in a line.
+    const pinned = await t.run('docker run --rm python:3.12-slim python --version');
+    expect(pinned.code).toBe(125);
+    expect(pinned.output).toMatch(/python:3\.12-slim is not here: python is, tagged [^\n]*3-slim/);
+    const built = await t.run(
+      "mkdir -p /tmp/pinned && printf 'FROM node:18-alpine\\n' > /tmp/pinned/Dockerfile && docker build -q /tmp/pinned",
+    );
+    expect(built.code).not.toBe(0);
+    expect(built.output).toMatch(/node:18-alpine is not here: node is, tagged [^\n]*lts/);
     expect(pull.output).not.toMatch(/alpine and ubuntu/);
     // Tutorials' favourites that are not faked: said so, with why and what to use instead.
     const alpine = await t.run('docker run --rm -it alpine:3.20 sh');
