@@ -97,6 +97,13 @@ describe('the registry mirror, offline', () => {
     );
     expect(built.code).not.toBe(0);
     expect(built.output).toMatch(/node:18-alpine is not here: node is, tagged [^\n]*lts/);
+    // Compose's own output is left alone; when it fails, the images it could not have are named.
+    const compose = await t.run(
+      "mkdir -p /tmp/app && printf 'services:\\n  cache:\\n    image: redis:alpine\\n  db:\\n    image: postgres:17\\n' > /tmp/app/compose.yaml && docker compose -f /tmp/app/compose.yaml up -d",
+    );
+    expect(compose.code).not.toBe(0);
+    expect(compose.output).toMatch(/not available offline: redis:alpine\r?\n/);
+    expect(compose.output).toMatch(/redis:alpine is not here: redis is, tagged [^\n]*8/);
     expect(pull.output).not.toMatch(/alpine and ubuntu/);
     // Tutorials' favourites that are not faked: said so, with why and what to use instead.
     const alpine = await t.run('docker run --rm -it alpine:3.20 sh');
