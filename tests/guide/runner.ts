@@ -101,15 +101,7 @@ export async function runPage(url: string, file: string): Promise<PageReport> {
     for (const command of settings.setup) {
       const verdict = await runBlock(main, [command], {});
       if (!verdict.ok) {
-        results.push({
-          page,
-          block: undefined,
-          status: 'failed',
-          command,
-          code: verdict.code,
-          problem: `page setup failed: ${problemOf(verdict)}`,
-          tail: tailOf(verdict.output || main.output),
-        });
+        results.push(pageFailure(page, command, verdict, `page setup failed: ${problemOf(verdict)}`, main));
         return { page, results, seconds: (performance.now() - started) / 1000 };
       }
     }
@@ -160,15 +152,8 @@ export async function runPage(url: string, file: string): Promise<PageReport> {
       const command = `docker pull --quiet ${settings.images.join(' && docker pull --quiet ')}`;
       const verdict = await runBlock(shell, [command], { timeout: 300 });
       if (!verdict.ok) {
-        results.push({
-          page,
-          block: undefined,
-          status: 'failed',
-          command,
-          code: verdict.code,
-          problem: `an image the page names under images: cannot be pulled: ${problemOf(verdict)}`,
-          tail: tailOf(verdict.output || shell.output),
-        });
+        const problem = `an image the page names under images: cannot be pulled: ${problemOf(verdict)}`;
+        results.push(pageFailure(page, command, verdict, problem, shell));
       }
     }
   } finally {
@@ -176,6 +161,25 @@ export async function runPage(url: string, file: string): Promise<PageReport> {
     await endSession(url, session.cookie);
   }
   return { page, results, seconds: (performance.now() - started) / 1000 };
+}
+
+/** A failure of the page's own (its setup, its images), not of one of its blocks. */
+function pageFailure(
+  page: string,
+  command: string,
+  verdict: BlockVerdict & { outcome: 'ran' },
+  problem: string,
+  shell: TerminalClient,
+): BlockResult {
+  return {
+    page,
+    block: undefined,
+    status: 'failed',
+    command,
+    code: verdict.code,
+    problem,
+    tail: tailOf(verdict.output || shell.output),
+  };
 }
 
 async function askPulls(url: string, cookie: string, images: string[]): Promise<void> {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { imageRunner, poll } from '../testing/run-image.ts';
+import { imageRunner, poll, removeTestContainers } from '../testing/run-image.ts';
 import { inspectImage } from './build.ts';
 import { ensureCatalog } from './catalog.ts';
 
@@ -23,26 +23,7 @@ describe('the catalog’s databases', () => {
     await ensureCatalog({ docker, log: () => {} });
   });
 
-  afterAll(async () => {
-    const containers = await docker.listContainers({ all: true, filters: { name: [prefix] } });
-    await Promise.all(
-      containers.map((c) =>
-        docker
-          .getContainer(c.Id)
-          .remove({ force: true, v: true })
-          .catch(() => {}),
-      ),
-    );
-    const networks = await docker.listNetworks({ filters: { name: [prefix] } });
-    await Promise.all(
-      networks.map((n) =>
-        docker
-          .getNetwork(n.Id)
-          .remove()
-          .catch(() => {}),
-      ),
-    );
-  });
+  afterAll(() => removeTestContainers(docker, prefix));
 
   // Docker Hub's "How to use this image" for postgres: `docker run --name some-postgres -e
   // POSTGRES_PASSWORD=mysecretpassword -d postgres`, then psql from another container by name.

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { imageRunner, poll } from '../testing/run-image.ts';
+import { imageRunner, poll, removeTestContainers } from '../testing/run-image.ts';
 import { inspectImage } from './build.ts';
 import { CATALOG_IMAGES, ensureCatalog } from './catalog.ts';
 
@@ -18,21 +18,7 @@ describe('the catalog', () => {
     await ensureCatalog({ docker, log: () => {} });
   });
 
-  afterAll(async () => {
-    const containers = await docker.listContainers({ all: true, filters: { name: [prefix] } });
-    await Promise.all(
-      containers.map((c) =>
-        docker
-          .getContainer(c.Id)
-          .remove({ force: true })
-          .catch(() => {}),
-      ),
-    );
-    await docker
-      .getNetwork(prefix)
-      .remove()
-      .catch(() => {});
-  });
+  afterAll(() => removeTestContainers(docker, prefix));
 
   it('labels every image as a Berth stand-in built from Debian packages', async () => {
     for (const { local } of CATALOG_IMAGES) {

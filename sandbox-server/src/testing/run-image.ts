@@ -26,6 +26,28 @@ export function imageRunner(docker: Docker, prefix: string, labels: Record<strin
   };
 }
 
+/** Removes what image tests left under `prefix`: containers (with their anonymous volumes) and networks. */
+export async function removeTestContainers(docker: Docker, prefix: string): Promise<void> {
+  const containers = await docker.listContainers({ all: true, filters: { name: [prefix] } });
+  await Promise.all(
+    containers.map((c) =>
+      docker
+        .getContainer(c.Id)
+        .remove({ force: true, v: true })
+        .catch(() => {}),
+    ),
+  );
+  const networks = await docker.listNetworks({ filters: { name: [prefix] } });
+  await Promise.all(
+    networks.map((n) =>
+      docker
+        .getNetwork(n.Id)
+        .remove()
+        .catch(() => {}),
+    ),
+  );
+}
+
 /** Asks `check` every 100 ms until it says yes; past the timeout, fails naming what it waited for. */
 export async function poll(check: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
