@@ -4,8 +4,11 @@ import {
   ATTACH_NUDGE_MS,
   BlockRun,
   CONTINUATION_QUIET_MS,
+  PASSWORD_QUIET_MS,
   PROGRAM_PROMPT_QUIET_MS,
   PROMPT_GRACE_MS,
+  SECOND_INTERRUPT_MS,
+  SILENT_INTERRUPT_MS,
 } from './block-run.ts';
 
 // Terminal streams as bash with Berth's shell integration writes them (recorded from a sandbox,
@@ -279,6 +282,67 @@ describe('BlockRun', () => {
     expect(h.sent.at(-1)).toBe('\x03');
     await h.feed('^C\r\n', D(130), PROMPT);
     expect(h.verdict()).toMatchObject({ ok: true, code: 130 });
+  });
+
+  it('presses Ctrl-C for a command that follows until stopped, written without a ^C line', async () => {
+    const h = harness(['docker logs -f web']);
+    h.run.start();
+    await h.feed(C, '10.0.0.1 - - "GET / HTTP/1.1" 200\r\n');
+    await h.advance(PROGRAM_PROMPT_QUIET_MS);
+    expect(h.sent.at(-1)).toBe('\x03');
+    await h.feed('^C\r\n', D(130), PROMPT);
+    expect(h.verdict()).toMatchObject({ ok: true, code: 130 });
+  });
+
+  it('presses the Ctrl-C a block asks for even when the command shows nothing, after a while', async () => {
+    const h = harness(['docker logs -f --tail 5 web'], {}, undefined, [['\x03']]);
+    h.run.start();
+    await h.feed(C);
+    await h.advance(PROGRAM_PROMPT_QUIET_MS + SILENT_INTERRUPT_MS);
+    expect(h.sent).toHaveLength(1);
+    await h.advance(PROGRAM_PROMPT_QUIET_MS);
+    expect(h.sent.at(-1)).toBe('\x03');
+    await h.feed('^C\r\n', D(130), PROMPT);
+    expect(h.verdict()).toMatchObject({ ok: true, code: 130 });
+  });
+
+  it('stops a command at a password prompt the block does not answer, saying so, and the page goes on', async () => {
+    const h = harness(['docker login -u sammy']);
+    h.run.start();
+    await h.feed(C, 'Password: ');
+    await h.advance(PASSWORD_QUIET_MS - 1);
+    expect(h.sent).toHaveLength(1);
+    await h.advance(1);
+    expect(h.sent.at(-1)).toBe('\x03');
+    await h.feed('^C\r\n', D(130), PROMPT);
+    const verdict = h.verdict();
+    expect(verdict).toMatchObject({ ok: false, code: undefined });
+    expect(verdict?.outcome === 'ran' && verdict.reason).toMatch(
+      /asks for a password the block does not give/,
+    );
+    expect(h.run.atPrompt).toBe(true);
+  });
+
+  it('presses Ctrl-C again when the first left a program open (Node’s REPL), not at the shell’s prompt', async () => {
+    const h = harness(['docker run -it --rm node:20'], {}, 5000);
+    h.run.start();
+    await h.feed(C, 'Welcome to Node.js v20.19.2.\r\n> ');
+    await h.advance(5000);
+    expect(h.sent.filter((key) => key === '\x03')).toHaveLength(1);
+    await h.feed('\r\n(To exit, press Ctrl+C again or Ctrl+D or type .exit)\r\n> ');
+    await h.advance(SECOND_INTERRUPT_MS);
+    expect(h.sent.filter((key) => key === '\x03')).toHaveLength(2);
+    await h.feed('\r\n', D(0), PROMPT);
+    expect(h.verdict()).toMatchObject({ ok: false });
+    expect(h.run.atPrompt).toBe(true);
+
+    const atPrompt = harness(['sleep 600'], {}, 5000);
+    atPrompt.run.start();
+    await atPrompt.feed(C);
+    await atPrompt.advance(5000);
+    await atPrompt.feed('^C', D(130), PROMPT);
+    await atPrompt.advance(SECOND_INTERRUPT_MS);
+    expect(atPrompt.sent.filter((key) => key === '\x03')).toHaveLength(1);
   });
 
   it('leaves a program alone that exits after its last line', async () => {

@@ -13,7 +13,7 @@ import {
   normalizeOutput,
   stripTerminalCodes,
 } from './block-meta.ts';
-import { INTERRUPT, programEnding } from './console-block.ts';
+import { followsUntilInterrupted, INTERRUPT, programEnding } from './console-block.ts';
 
 /** `code` is the last command's exit code, when it ran to an end; `reason` says why it failed. */
 export type BlockVerdict =
@@ -51,11 +51,18 @@ export type BlockRunOptions = {
 export const CONTINUATION_QUIET_MS = 1_000;
 /** How long a verdict waits for the prompt to come back after the last command, so the next block types into it. */
 export const PROMPT_GRACE_MS = 3_000;
+/** After Berth stopped a command with Ctrl-C, how long before a second one if no prompt came back. */
+export const SECOND_INTERRUPT_MS = 1_000;
 /** `docker attach`, after which a reader presses Enter to see the prompt, this long after it started. */
 const ATTACH = /\bdocker\s+(?:container\s+)?attach\b/;
 export const ATTACH_NUDGE_MS = 1_000;
 /** A program's prompt is taken as shown once its output has paused this long on it. */
 export const PROGRAM_PROMPT_QUIET_MS = 300;
+/** A command stopped with Ctrl-C (a `^C` line) that shows nothing is stopped after this long anyway. */
+export const SILENT_INTERRUPT_MS = 2_000;
+/** A command waiting this long at a password prompt the block gives no answer for is waiting for nothing. */
+export const PASSWORD_QUIET_MS = 2_000;
+const PASSWORD_PROMPT = /(?:password|passphrase)[^\n]{0,40}:\s*$/i;
 /** The end of a program's prompt: `/ # `, `root@3f2a:/# `, `$ `, `>>> `, `mysql> `, `postgres=# `, `[y/N] `. */
 const PROGRAM_PROMPT_TAIL = /(?:^|\n)[^\n]{0,160}(?:[#$%>] |\[(?:y\/N|Y\/n|y\/n|yes\/no)\] ?)$/;
 
@@ -92,6 +99,11 @@ export class BlockRun {
   private echoPending = false;
   /** Whether the block's own ^C was sent: 130, bash's code for it, is then what was asked for. */
   private interrupted = false;
+  /** Whether a Ctrl-C the block asks for has waited its while for output that has not come. */
+  private waitedToInterrupt = false;
+  private passwordTimer: (() => void) | undefined;
+  /** Each command's program lines; a command that follows until stopped gets the Ctrl-C a reader would press. */
+  private readonly inputs: readonly (readonly string[])[];
   /** The keys Berth sent to a program the block left open after its lines (see programEnding). */
   private leftOpen: BlockEnding | undefined;
   private verdict: BlockVerdict | undefined;
@@ -107,6 +119,11 @@ export class BlockRun {
     private readonly options: BlockRunOptions = {},
   ) {
     this.setTimer = io.setTimer ?? hostTimer;
+    this.inputs = commands.map((command, index) => {
+      const given = options.inputs?.[index] ?? [];
+      const endedByMeta = index === commands.length - 1 && meta.ending !== undefined;
+      return given.length === 0 && !endedByMeta && followsUntilInterrupted(command) ? [INTERRUPT] : given;
+    });
     this.done = new Promise((resolve) => {
       this.resolve = resolve;
     });
@@ -171,6 +188,7 @@ export class BlockRun {
     this.sinceInput = '';
     this.echoPending = false;
     this.interrupted = false;
+    this.waitedToInterrupt = false;
     this.leftOpen = undefined;
     this.verdict = undefined;
     this.clearTimers();
@@ -191,6 +209,24 @@ export class BlockRun {
     this.sinceInput = (this.sinceInput + this.afterEcho(plain)).slice(-OUTPUT_KEPT);
     if (this.nextInput() !== undefined || this.leftOpenAtPrompt()) this.watchForProgramPrompt();
     else if (this.meta.until !== undefined && this.endsByReader()) this.checkUntil();
+    this.watchForPassword();
+  }
+
+  /**
+   * `docker login`, `su`, `sudo` with a password: a prompt for one that the block does not answer
+   * waits for an account the sandbox does not have. Stopped, and said so, once it has waited a moment.
+   */
+  private watchForPassword(): void {
+    this.passwordTimer?.();
+    this.passwordTimer = undefined;
+    if (this.nextInput() !== undefined || this.meta.until !== undefined) return;
+    if (!PASSWORD_PROMPT.test(this.sinceInput.slice(-200))) return;
+    this.passwordTimer = this.setTimer(PASSWORD_QUIET_MS, () => {
+      if (this.phase === 'running' && PASSWORD_PROMPT.test(this.sinceInput.slice(-200)))
+        this.stop(
+          'it asks for a password the block does not give (an account this sandbox has none of); stopped with Ctrl-C',
+        );
+    });
   }
 
   private mark(data: string): void {
@@ -257,7 +293,7 @@ export class BlockRun {
 
   /** Whether the program has had all its lines, and no `exit` among them or `then=` ends it: Berth will. */
   private leftOpenAtPrompt(): boolean {
-    const lines = this.options.inputs?.[this.index]?.length ?? 0;
+    const lines = this.inputs[this.index]?.length ?? 0;
     return (
       lines > 0 &&
       this.inputsSent === lines &&
@@ -268,7 +304,7 @@ export class BlockRun {
 
   /** The next line to type into the current command's program, if any is left. */
   private nextInput(): string | undefined {
-    return this.options.inputs?.[this.index]?.[this.inputsSent];
+    return this.inputs[this.index]?.[this.inputsSent];
   }
 
   /** Types the program's next line once its prompt shows and its output has paused. */
@@ -279,7 +315,12 @@ export class BlockRun {
       if (this.phase !== 'running') return;
       // Ctrl-C where the block shows ^C: once what it stops has shown some output, not at a prompt.
       if (input === INTERRUPT) {
-        if (!this.sinceInput.trim()) return;
+        // A server that logs nothing at start: pressed anyway, after a while.
+        if (!this.sinceInput.trim() && !this.waitedToInterrupt) {
+          this.waitedToInterrupt = true;
+          this.timers.push(this.setTimer(SILENT_INTERRUPT_MS, () => this.watchForProgramPrompt()));
+          return;
+        }
         this.inputsSent++;
         this.interrupted = true;
         this.sinceInput = '';
@@ -306,7 +347,7 @@ export class BlockRun {
   private checkUntil(): void {
     if (this.untilSeen) return;
     // After a program's lines, the pattern is looked for in what came after the last of them.
-    const seen = this.options.inputs?.[this.index]?.length ? this.sinceInput : this.commandOutput;
+    const seen = this.inputs[this.index]?.length ? this.sinceInput : this.commandOutput;
     if (!new RegExp(this.meta.until ?? '', 'm').test(seen)) return;
     this.untilSeen = true;
     this.endAfterDelay();
@@ -436,12 +477,20 @@ export class BlockRun {
     this.verdict = this.failed(undefined, reason);
     this.phase = 'ended';
     this.io.send('\x03');
+    // Node's REPL, among others, leaves on a second Ctrl-C; at the shell's prompt one more does nothing.
+    this.timers.push(
+      this.setTimer(SECOND_INTERRUPT_MS, () => {
+        if (!this.atPrompt) this.io.send('\x03');
+      }),
+    );
     this.timers.push(this.setTimer(PROMPT_GRACE_MS, () => this.promptBack()));
   }
 
   private clearTimers(): void {
     for (const cancel of this.timers) cancel();
     this.timers = [];
+    this.passwordTimer?.();
+    this.passwordTimer = undefined;
     this.inputTimer?.();
     this.inputTimer = undefined;
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseConsoleBlock } from './console-block.ts';
+import { followsUntilInterrupted, parseConsoleBlock } from './console-block.ts';
 
 describe('console blocks', () => {
   it('takes lines after either prompt as commands and the rest as output', () => {
@@ -76,6 +76,47 @@ describe('console blocks', () => {
       ].join('\n'),
     );
     expect(block.inputs).toEqual([['ping paul', '\x03'], ['\x03']]);
+  });
+
+  it('takes Node’s > prompt as input only after a command that opens a program', () => {
+    const block = parseConsoleBlock(
+      [
+        '$ docker run -it --rm node:20',
+        '> [1, 2].map(n => n * 2)',
+        '[ 2, 4 ]',
+        '> .exit',
+        '$ cat notes.md',
+        '> quoted',
+      ].join('\n'),
+    );
+    expect(block.inputs).toEqual([['[1, 2].map(n => n * 2)', '.exit'], []]);
+    expect(parseConsoleBlock(['$ node', '> 6 * 7', '42'].join('\n')).inputs).toEqual([['6 * 7']]);
+  });
+
+  it('knows the commands that run until the reader stops them', () => {
+    for (const command of [
+      'docker logs -f web',
+      'docker logs --follow --tail 5 web',
+      'docker container logs -ft web',
+      'docker compose logs -f',
+      'docker stats',
+      'docker events',
+      'tail -f /var/log/app.log',
+      'ping 8.8.8.8',
+      'docker exec box1 ping box2',
+      'watch docker ps',
+    ])
+      expect(followsUntilInterrupted(command), command).toBe(true);
+    for (const command of [
+      'docker logs web',
+      'docker logs --tail 5 web',
+      'docker stats --no-stream',
+      'docker events --since 1m --until 0s',
+      'tail -n 5 app.log',
+      'ping -c 2 box2',
+      'docker run --name follow-me nginx',
+    ])
+      expect(followsUntilInterrupted(command), command).toBe(false);
   });
 
   it('keeps # a root prompt after a command that opens nothing', () => {

@@ -60,6 +60,10 @@ const PROGRAM_PROMPT =
   /^(?:\/[^\s#]* # |[\w.-]+@[\w.-]+:[^\s]*[#$] |>>> |mysql> |MariaDB \[[^\]]*\]> |[\w-]+=[#>] |[\d.]+:\d+> |[^\n]*\[(?:y\/N|Y\/n|y\/n|yes\/no)\] ?)/;
 /** A bare `# ` is root's prompt on the reader's host, unless it follows a command that opens a shell. */
 const ROOT_PROMPT = /^# /;
+/** Node's REPL prompt, `> `: input only after a command that opens a program (bash's own `> ` is never written). */
+const NODE_PROMPT = /^> /;
+/** `node` with no script: its REPL. */
+const OPENS_NODE = /(?:^|\s)node\s*$/;
 /**
  * Commands that open a shell the reader types into, whose root prompt tutorials write as `# `:
  * Docker's interactive run, exec and start, attach, and a shell started with no script.
@@ -83,10 +87,26 @@ export function programEnding(command: string): 'detach' | 'eof' {
 export const INTERRUPT = '\x03';
 const INTERRUPT_LINE = /^\s*\^C\s*$/;
 
+/**
+ * Commands that show what happens until the reader stops them, which tutorials write without a
+ * `^C` line: following a container's logs, Docker's events and live stats, `tail -f`, `watch`, a
+ * `ping` with no count. Berth presses Ctrl-C for the reader, as for a `^C` line.
+ */
+const FOLLOWS =
+  /\bdocker\s+(?:(?:container|compose)\s+)?logs\b[^|;&]*\s(?:--follow|-[a-zA-Z]*f[a-zA-Z]*)\b|\bdocker\s+(?:container\s+)?stats\b(?![^|;&]*--no-stream)|\bdocker\s+(?:system\s+)?events\b(?![^|;&]*--until)|\btail\s+[^|;&]*-[a-zA-Z]*[fF]\b|^(?:sudo\s+)?watch\s|\bping\b(?![^|;&]*\s-[a-zA-Z]*c)/;
+
+export function followsUntilInterrupted(command: string): boolean {
+  return FOLLOWS.test(command);
+}
+
 /** Whether a block line is input to the program `command` opened, and what is typed. */
 function programInput(line: string, command: string | undefined): string | undefined {
   if (command === undefined) return undefined;
-  const prompt = PROGRAM_PROMPT.exec(line) ?? (OPENS_SHELL.test(command) ? ROOT_PROMPT.exec(line) : null);
+  const interactive = OPENS_SHELL.test(command);
+  const prompt =
+    PROGRAM_PROMPT.exec(line) ??
+    (interactive ? ROOT_PROMPT.exec(line) : null) ??
+    (interactive || OPENS_NODE.test(command) ? NODE_PROMPT.exec(line) : null);
   return prompt ? line.slice(prompt[0].length) : undefined;
 }
 

@@ -104,11 +104,29 @@ describe('the registry mirror, offline', () => {
     expect(compose.code).not.toBe(0);
     expect(compose.output).toMatch(/not available offline: redis:alpine\r?\n/);
     expect(compose.output).toMatch(/redis:alpine is not here: redis is, tagged [^\n]*8/);
+    // What needs Docker Hub itself says so; a login does not ask for a password to send nowhere.
+    const login = await t.run('docker login -u sammy');
+    expect(login.code).toBe(1);
+    expect(login.output).toMatch(/cannot log in to Docker Hub/);
+    expect(login.output).not.toMatch(/Password/);
+    const search = await t.run('docker search ubuntu');
+    expect(search.code).not.toBe(0);
+    expect(search.output).toMatch(/docker search and docker push need Docker Hub/);
     expect(pull.output).not.toMatch(/alpine and ubuntu/);
     // Tutorials' favourites that are not faked: said so, with why and what to use instead.
     const alpine = await t.run('docker run --rm -it alpine:3.20 sh');
     expect(alpine.code).not.toBe(0);
     expect(alpine.output).toMatch(/alpine and ubuntu are not among them[\s\S]*apk[\s\S]*Use debian/);
+  });
+
+  it('builds a Dockerfile whose first line names BuildKit’s frontend, with the classic builder', async () => {
+    const t = await sandboxShell();
+    const built = await t.run(
+      "mkdir -p /tmp/syntax && printf '# syntax=docker/dockerfile:1\\nFROM busybox\\nRUN echo built > /built\\n' > /tmp/syntax/Dockerfile && docker build -t syntax-demo /tmp/syntax",
+    );
+    expect(built.code, built.output).toBe(0);
+    expect(built.output).toMatch(/frontend from Docker Hub[\s\S]*classic\s+builder/);
+    expect((await t.run('docker run --rm syntax-demo cat /built')).output).toMatch(/^built\r?$/m);
   });
 
   it('serves python and redis as tutorials use them', async () => {
