@@ -104,7 +104,10 @@ describe('console blocks', () => {
       'tail -f /var/log/app.log',
       'ping 8.8.8.8',
       'docker exec box1 ping box2',
+      'docker exec -it box1 ping -W 1 box2',
+      'sudo tail -F /var/log/syslog',
       'watch docker ps',
+      'docker ps; watch -n 1 docker ps',
     ])
       expect(followsUntilInterrupted(command), command).toBe(true);
     for (const command of [
@@ -115,6 +118,10 @@ describe('console blocks', () => {
       'tail -n 5 app.log',
       'ping -c 2 box2',
       'docker run --name follow-me nginx',
+      'docker run -d --name apache_tail apache-server sh -c "apachectl start && tail -f /dev/null"',
+      "docker run -d busybox sh -c 'ping localhost'",
+      'until docker exec some-mysql mysqladmin ping -h 127.0.0.1 --silent; do sleep 1; done',
+      'docker logs web | grep -i ping',
     ])
       expect(followsUntilInterrupted(command), command).toBe(false);
   });

@@ -92,11 +92,24 @@ const INTERRUPT_LINE = /^\s*\^C\s*$/;
  * `^C` line: following a container's logs, Docker's events and live stats, `tail -f`, `watch`, a
  * `ping` with no count. Berth presses Ctrl-C for the reader, as for a `^C` line.
  */
-const FOLLOWS =
-  /\bdocker\s+(?:(?:container|compose)\s+)?logs\b[^|;&]*\s(?:--follow|-[a-zA-Z]*f[a-zA-Z]*)\b|\bdocker\s+(?:container\s+)?stats\b(?![^|;&]*--no-stream)|\bdocker\s+(?:system\s+)?events\b(?![^|;&]*--until)|\btail\s+[^|;&]*-[a-zA-Z]*[fF]\b|^(?:sudo\s+)?watch\s|\bping\b(?![^|;&]*\s-[a-zA-Z]*c)/;
+const AT_COMMAND = String.raw`(?:^|[;&|(]\s*|\bsudo\s+|\bdocker\s+(?:container\s+)?exec\s+(?:-\S+\s+)*[\w.-]+\s+)`;
+const FOLLOWS = new RegExp(
+  [
+    String.raw`\bdocker\s+(?:(?:container|compose)\s+)?logs\b[^|;&]*\s(?:--follow|-[a-zA-Z]*f[a-zA-Z]*)\b`,
+    String.raw`\bdocker\s+(?:container\s+)?stats\b(?![^|;&]*--no-stream)`,
+    String.raw`\bdocker\s+(?:system\s+)?events\b(?![^|;&]*--until)`,
+    String.raw`${AT_COMMAND}tail\s+[^|;&]*-[a-zA-Z]*[fF]\b`,
+    String.raw`${AT_COMMAND}watch\s`,
+    String.raw`${AT_COMMAND}ping\b(?![^|;&]*\s-[a-zA-Z]*c)`,
+  ].join('|'),
+);
 
+/**
+ * Whether `command` runs until stopped. Quoted text is left out: `sh -c "httpd && tail -f /dev/null"`
+ * given to `docker run -d` follows nothing here.
+ */
 export function followsUntilInterrupted(command: string): boolean {
-  return FOLLOWS.test(command);
+  return FOLLOWS.test(command.replace(/'[^']*'|"(?:[^"\\]|\\.)*"/g, "''"));
 }
 
 /** Whether a block line is input to the program `command` opened, and what is typed. */
