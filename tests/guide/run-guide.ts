@@ -1,11 +1,10 @@
 // `npm run test:guide [content-dir...]`: runs every runnable block of every page in fresh sandboxes;
 // by default the tests' pages: the guide and those written in other tutorials' conventions (./conventions).
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import Docker from 'dockerode';
 import { loadConfig } from '../../sandbox-server/src/config/index.ts';
 import { makeMirrorCurrent } from '../../sandbox-server/src/mirror/current.ts';
-import { TEST_PAGES } from '../../sandbox-server/src/testing/mirror.ts';
+import { catalogDirsOf, TEST_PAGES } from '../../sandbox-server/src/testing/mirror.ts';
 import { removeInstance, startTestServer } from '../../sandbox-server/src/testing/server.ts';
 import { formatPage, runGuide } from './runner.ts';
 
@@ -14,7 +13,7 @@ const contentDirs = (given.length > 0 ? given : TEST_PAGES).map((dir) => path.re
 const started = performance.now();
 // The pages' own images (a catalog/ folder beside them) must be in the mirror their sandboxes pull
 // from; for the tests' own pages that is the mirror the other tests share (testing/mirror.ts).
-const catalogDirs = contentDirs.map((dir) => path.join(dir, 'catalog')).filter((dir) => existsSync(dir));
+const catalogDirs = catalogDirsOf(contentDirs);
 console.log(
   await makeMirrorCurrent({
     docker: new Docker(),

@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 import type Docker from 'dockerode';
 import { type DebianSuite, debianImage, ensureDebianImage } from './base.ts';
 import { type EnsureImageResult, ensureImage, type ImageLog, inspectImage } from './build.ts';
-import { ensureTeamImages, readTeamCatalogs, splitReference } from './team-catalog.ts';
+import { splitReference } from './reference.ts';
+import { ensureTeamImages, readTeamCatalogs } from './team-catalog.ts';
 
 /** One image of the catalog: built here as `local`, served by the mirror as `repository:tag`. */
 export interface CatalogImage {

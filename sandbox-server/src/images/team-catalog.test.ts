@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readTeamCatalogs, resolveFroms, splitReference, TeamCatalogError } from './team-catalog.ts';
+import { splitReference } from './reference.ts';
+import { readTeamCatalogs, resolveFroms, TeamCatalogError } from './team-catalog.ts';
 
 const made: string[] = [];
 afterEach(() => {

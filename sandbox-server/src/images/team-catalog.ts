@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { type EnsureImageResult, ensureImage, type ImageLog, inspectImage } from './build.ts';
+import { isTag, splitReference } from './reference.ts';
 
 /**
  * A team's own images, from a `catalog/` folder beside its pages (README, "A team's own images"):
@@ -22,26 +23,6 @@ export interface TeamImage {
 }
 
 export class TeamCatalogError extends Error {}
-
-const NAME = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
-const TAG = /^[\w][\w.-]{0,127}$/;
-
-/** `python:3` → library/python, 3; `acme/api` → acme/api, latest; undefined when not a name Hub could serve. */
-export function splitReference(reference: string): { repository: string; tag: string } | undefined {
-  let ref = reference.replace(/^(?:docker\.io|index\.docker\.io|registry-1\.docker\.io)\//, '');
-  if (ref.includes('@')) return undefined;
-  const colon = ref.lastIndexOf(':');
-  let tag = 'latest';
-  if (colon > ref.lastIndexOf('/')) {
-    tag = ref.slice(colon + 1);
-    ref = ref.slice(0, colon);
-  }
-  // A first part with a dot or a port names another registry, which the mirror does not stand for.
-  const first = ref.split('/')[0] ?? '';
-  if (ref.includes('/') && /[.:]/.test(first)) return undefined;
-  if (!NAME.test(ref) || !TAG.test(tag)) return undefined;
-  return { repository: ref.includes('/') ? ref : `library/${ref}`, tag };
-}
 
 /**
  * Reads catalog folders; bad entries are errors naming the file and line, nothing is skipped,
@@ -88,7 +69,7 @@ function readTeamCatalog(dir: string): TeamImage[] {
     const tags = existsSync(tagsFile) ? linesOf(tagsFile) : [{ text: 'latest', line: 0 }];
     if (tags.length === 0) throw new TeamCatalogError(`${shown(tagsFile)}: names no tag`);
     for (const { text, line } of tags) {
-      if (!TAG.test(text)) throw new TeamCatalogError(`${shown(tagsFile)}:${line}: "${text}" is not a tag`);
+      if (!isTag(text)) throw new TeamCatalogError(`${shown(tagsFile)}:${line}: "${text}" is not a tag`);
       images.push({
         repository: parsed.repository,
         tag: text,

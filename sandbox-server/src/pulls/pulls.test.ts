@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { imagesOf, isImageReference, MAX_PULLS_PER_SANDBOX, startPulls } from './pulls.ts';
+import { isImageReference } from '../images/reference.ts';
+import { imagesOf, MAX_PULLS_PER_SANDBOX, startPulls } from './pulls.ts';
 
 describe('imagesOf', () => {
   it('takes the references docker pull takes, each once', () => {

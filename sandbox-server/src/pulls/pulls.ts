@@ -1,21 +1,11 @@
 import { ApiError } from '../errors/index.ts';
+import { isImageReference } from '../images/reference.ts';
 import type { SandboxDriver } from '../sandboxes/driver.ts';
 
 /** Images one request may name: a page's `images:`, kept short. */
 export const MAX_IMAGES_PER_REQUEST = 8;
 /** Images one sandbox is asked to pull over its life: past it, asking again changes nothing. */
 export const MAX_PULLS_PER_SANDBOX = 32;
-
-/**
- * An image reference as `docker pull` takes it: an optional registry host, a lower-case name,
- * a tag, a digest. It starts with a letter or digit, so it can never be read as an option.
- */
-const REFERENCE =
-  /^(?:[a-z0-9][a-z0-9.-]*(?::\d{1,5})?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
-
-export function isImageReference(text: string): boolean {
-  return text.length <= 255 && REFERENCE.test(text);
-}
 
 /** The images of a `POST /api/session/pulls` body, `{"images": [...]}`, or a clear refusal. */
 export function imagesOf(body: unknown): string[] {

@@ -14,10 +14,13 @@ const REPOSITORY = fileURLToPath(new URL('../../../', import.meta.url));
 /** The pages the tests run (the guide, and pages in other tutorials' conventions). */
 export const TEST_PAGES = ['content', 'tests/guide/conventions'];
 
-/** Their team images' folders, relative to the checkout: each pages folder's catalog/, when it has one. */
-export const TEST_CATALOG_DIRS = TEST_PAGES.map((dir) => `${dir}/catalog`).filter((dir) =>
-  existsSync(path.join(REPOSITORY, dir)),
-);
+/** The team images' folders of some pages folders: each one's catalog/, when it has one. */
+export function catalogDirsOf(pages: readonly string[], root = REPOSITORY): string[] {
+  return pages.map((dir) => path.join(dir, 'catalog')).filter((dir) => existsSync(path.resolve(root, dir)));
+}
+
+/** The tests' team images' folders, relative to the checkout. */
+export const TEST_CATALOG_DIRS = catalogDirsOf(TEST_PAGES);
 
 /** Makes the mirror what the tests need: the catalog offline, with TEST_CATALOG_DIRS. */
 export function ensureTestMirror(log: (line: string) => void = () => {}): Promise<string> {
