@@ -2,8 +2,8 @@ import { defineCollection } from 'astro:content';
 import { docsSchema } from '@astrojs/starlight/schema';
 import { glob } from 'astro/loaders';
 import { z } from 'astro/zod';
+import { MAX_IMAGES_PER_REQUEST } from '../sandbox-server/src/contract/index.ts';
 import { isImageReference } from '../sandbox-server/src/images/reference.ts';
-import { MAX_IMAGES_PER_REQUEST } from '../sandbox-server/src/pulls/pulls.ts';
 
 // The guide lives in content/ at the top of the repository, where authors find it first.
 export const collections = {

@@ -6,6 +6,7 @@ import { type Logger, pino } from 'pino';
 import { createApp } from './app.ts';
 import { toAppPath } from './base-path/index.ts';
 import type { Config } from './config/index.ts';
+import { CLOSE_GOING_AWAY } from './contract/terminal.ts';
 import { answerError } from './errors/answer-error.ts';
 import { ApiError } from './errors/index.ts';
 import { refuseUpgrade } from './errors/refuse-upgrade.ts';
@@ -20,7 +21,6 @@ import { DockerSandboxDriver } from './sandboxes/docker-driver.ts';
 import { applyFirewall, FirewallError, hostResolvers } from './sandboxes/firewall.ts';
 import { checkHostKernel } from './sandboxes/host-kernel.ts';
 import { Sessions } from './sessions/sessions.ts';
-import { CLOSE_GOING_AWAY } from './terminals/protocol.ts';
 import { TerminalSockets } from './terminals/sockets.ts';
 
 export type RunningServer = {

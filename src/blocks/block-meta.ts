@@ -3,7 +3,7 @@
  * ```` ```console exit=3 expect="inactive (dead)" ```` or ```` ```console until="root@" then="exit" ````.
  * Read by the site (to render the block) and by the guide runner (to test it); no Node or DOM here.
  */
-import { TERMINAL_NAME } from '../../sandbox-server/src/terminals/protocol.ts';
+import { TERMINAL_NAME } from '../../sandbox-server/src/contract/index.ts';
 
 export type BlockEnding = 'exit' | 'ctrl-c' | 'detach' | 'eof';
 

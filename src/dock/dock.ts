@@ -10,7 +10,7 @@
 import type { Terminal } from '@xterm/xterm';
 import '@xterm/xterm/css/xterm.css';
 import './dock.css';
-import type { PreviewPort } from '../../sandbox-server/src/preview/ports.ts';
+import type { PreviewPort } from '../../sandbox-server/src/contract/index.ts';
 import type { BlockMeta } from '../blocks/block-meta.ts';
 import {
   currentSession,

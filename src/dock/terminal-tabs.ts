@@ -2,7 +2,7 @@
  * The dock's tabs as data: which terminals are open, which one is shown, what the next one is
  * called, and where the arrow keys lead. No DOM here, so it is tested on its own.
  */
-import { TERMINAL_NAME } from '../../sandbox-server/src/terminals/protocol.ts';
+import { TERMINAL_NAME } from '../../sandbox-server/src/contract/index.ts';
 
 export const MAIN_TERMINAL = 'main';
 /** The server takes 32 terminal sockets per session, and a reader may have the site open twice. */

@@ -4,15 +4,25 @@
  */
 
 // The shapes are the server's own types: one definition for both ends.
-import type { ChangeKind, Container } from '../../sandbox-server/src/views/containers.ts';
-import type { Image, Layer } from '../../sandbox-server/src/views/images.ts';
-import type { Network } from '../../sandbox-server/src/views/network.ts';
+import type {
+  ChangeKind,
+  Container,
+  Image,
+  Layer,
+  Network,
+} from '../../sandbox-server/src/contract/index.ts';
 import { errorOf } from '../dock/session-api.ts';
 import { sitePath } from '../links/site-path.ts';
 
-export type { ChangeKind, Container, Endpoint, Port } from '../../sandbox-server/src/views/containers.ts';
-export type { Image, Layer } from '../../sandbox-server/src/views/images.ts';
-export type { Network } from '../../sandbox-server/src/views/network.ts';
+export type {
+  ChangeKind,
+  Container,
+  Endpoint,
+  Image,
+  Layer,
+  Network,
+  Port,
+} from '../../sandbox-server/src/contract/index.ts';
 
 export type NetworkView = { networks: Network[]; containers: Container[] };
 /** Layers in build order: index 0 is the bottom (base) layer. */

@@ -1,8 +1,5 @@
-import type { Container } from '../views/containers.ts';
+import type { Container, PreviewPort, PublishedPort } from '../contract/views.ts';
 import { previewUrl } from './preview-path.ts';
-
-export type PublishedPort = { port: number; container: string; containerPort: number };
-export type PreviewPort = PublishedPort & { url: string };
 
 /** Addresses the preview reaches through the sandbox's loopback; a port bound elsewhere is not offered. */
 const LOOPBACK_REACHABLE = new Set(['0.0.0.0', '127.0.0.1']);

@@ -1,9 +1,8 @@
+import { MAX_IMAGES_PER_REQUEST } from '../contract/session.ts';
 import { ApiError } from '../errors/index.ts';
 import { isImageReference } from '../images/reference.ts';
 import type { SandboxDriver } from '../sandboxes/driver.ts';
 
-/** Images one request may name: a page's `images:`, kept short. */
-export const MAX_IMAGES_PER_REQUEST = 8;
 /** Images one sandbox is asked to pull over its life: past it, asking again changes nothing. */
 export const MAX_PULLS_PER_SANDBOX = 32;
 

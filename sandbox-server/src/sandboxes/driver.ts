@@ -10,7 +10,9 @@ export type SandboxSpec = {
 
 export type SandboxRecord = SandboxSpec & { running: boolean };
 
-export type TerminalSize = { cols: number; rows: number };
+export type { TerminalSize } from '../contract/terminal.ts';
+
+import type { TerminalSize } from '../contract/terminal.ts';
 
 /** A terminal process attached over one connection: raw bytes both ways on `stream`. */
 export type TerminalStream = {

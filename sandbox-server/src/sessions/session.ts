@@ -1,7 +1,6 @@
 import { setMaxListeners } from 'node:events';
+import type { SessionState, SessionView } from '../contract/session.ts';
 import { WorkBudget } from './work-budget.ts';
-
-export type SessionState = 'starting' | 'ready';
 
 /** Terminal sockets one session may hold open at once: far more than a page needs, few enough to bound the work. */
 export const MAX_OPEN_TERMINALS = 32;
@@ -52,7 +51,7 @@ export class Session {
     this.lastInputAt = Date.now();
   }
 
-  view(idleTimeoutSeconds: number) {
+  view(idleTimeoutSeconds: number): SessionView {
     return { state: this.state, expiresAt: this.expiresAt.toISOString(), idleTimeoutSeconds };
   }
 }

@@ -1,9 +1,9 @@
 import type { Config } from '../config/index.ts';
+import { parseSize, TERMINAL_NAME, type TerminalSize } from '../contract/terminal.ts';
 import { ApiError } from '../errors/index.ts';
 import { isAllowedOrigin } from '../sessions/origin.ts';
 import { MAX_OPEN_TERMINALS, type Session } from '../sessions/session.ts';
 import type { Sessions } from '../sessions/sessions.ts';
-import { parseSize, TERMINAL_NAME, type TerminalSize } from './protocol.ts';
 
 export type TerminalRequest = { session: Session; name: string; size: TerminalSize };
 

@@ -3,13 +3,6 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import type { Config } from '../config/index.ts';
-import { ApiError } from '../errors/index.ts';
-import { refuseUpgrade } from '../errors/refuse-upgrade.ts';
-import type { Metrics } from '../metrics/index.ts';
-import type { SandboxDriver, TerminalStream } from '../sandboxes/driver.ts';
-import type { EndReason } from '../sessions/session.ts';
-import type { Sessions } from '../sessions/sessions.ts';
-import { OutputRate } from './output-rate.ts';
 import {
   CLOSE_INTERNAL,
   CLOSE_NORMAL,
@@ -18,7 +11,14 @@ import {
   parseClientMessage,
   type ServerMessage,
   type TerminalSize,
-} from './protocol.ts';
+} from '../contract/terminal.ts';
+import { ApiError } from '../errors/index.ts';
+import { refuseUpgrade } from '../errors/refuse-upgrade.ts';
+import type { Metrics } from '../metrics/index.ts';
+import type { SandboxDriver, TerminalStream } from '../sandboxes/driver.ts';
+import type { EndReason } from '../sessions/session.ts';
+import type { Sessions } from '../sessions/sessions.ts';
+import { OutputRate } from './output-rate.ts';
 import { checkTerminalRequest, type TerminalRequest } from './request.ts';
 
 export const TERMINAL_PATH = /^\/api\/session\/terminals\/([^/]*)$/;

@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import type { ServerMessage } from '../terminals/protocol.ts';
+import type { ServerMessage } from '../contract/terminal.ts';
 
 const MARK_C = /\x1b\]133;C(?:\x07|\x1b\\)/g;
 const MARK_D = /\x1b\]133;D;(-?\d+)(?:\x07|\x1b\\)/g;

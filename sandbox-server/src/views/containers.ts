@@ -1,35 +1,9 @@
 import { z } from 'zod';
+import { CHANGE_KINDS, type Container, type Port } from '../contract/views.ts';
 import { ApiError } from '../errors/index.ts';
 import type { SandboxDriver } from '../sandboxes/driver.ts';
 import { innerGet, okBody, unreadable } from './inner-engine.ts';
 import { containerPart, shortId } from './names.ts';
-
-export type Port = {
-  containerPort: number;
-  protocol: string;
-  hostIp: string | null;
-  hostPort: number | null;
-};
-
-export type Endpoint = {
-  network: string;
-  ipv4: string | null;
-  mac: string | null;
-  /** The container's side of the veth pair, e.g. eth0; filled in by the network view. */
-  interface: string | null;
-  /** The sandbox's side of the veth pair, e.g. veth776a282; filled in by the network view. */
-  veth: string | null;
-};
-
-export type Container = {
-  id: string;
-  name: string;
-  image: string;
-  state: string;
-  status: string;
-  ports: Port[];
-  endpoints: Endpoint[];
-};
 
 /** What Berth reads of `GET /containers/json`; the sandbox is the reader's, so every field is checked. */
 const ContainerSummary = z.object({
@@ -62,6 +36,8 @@ const ContainerSummary = z.object({
 });
 
 const ContainerList = z.array(ContainerSummary);
+
+export type { Container } from '../contract/views.ts';
 
 export const LIST_PATH = '/containers/json?all=1';
 
@@ -115,9 +91,6 @@ const Changes = z
   .transform((changes) => changes ?? []);
 const Inspect = z.object({ Id: z.string(), SizeRw: z.number().optional() });
 
-/** Docker's change kinds, in its numbering. */
-const CHANGE_KINDS = ['changed', 'added', 'deleted'] as const;
-export type ChangeKind = (typeof CHANGE_KINDS)[number];
 /** A container that rewrote /usr would list thousands; a drawing needs far fewer. */
 const MAX_CHANGES = 500;
 

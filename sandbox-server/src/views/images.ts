@@ -1,11 +1,9 @@
 import { z } from 'zod';
+import type { Image, Layer } from '../contract/views.ts';
 import { ApiError } from '../errors/index.ts';
 import type { SandboxDriver } from '../sandboxes/driver.ts';
 import { innerGet, okBody, unreadable } from './inner-engine.ts';
 import { imagePart, shortId } from './names.ts';
-
-export type Image = { id: string; tags: string[]; size: number; created: string };
-export type Layer = { instruction: string; size: number; created: string; comment: string };
 
 const ImageSummary = z.object({
   Id: z.string(),

@@ -1,18 +1,9 @@
 import { z } from 'zod';
+import type { Network } from '../contract/views.ts';
 import type { SandboxDriver } from '../sandboxes/driver.ts';
 import { type Container, LIST_PATH, parseContainers } from './containers.ts';
 import { innerGet, okBody, PRINT_SEPARATOR, SEPARATOR, unreadable } from './inner-engine.ts';
 import { shortId } from './names.ts';
-
-export type Network = {
-  id: string;
-  name: string;
-  driver: string;
-  /** The bridge's interface in the sandbox: docker0, br-<id>. */
-  bridge: string | null;
-  subnet: string | null;
-  gateway: string | null;
-};
 
 const NetworkList = z.array(
   z.object({

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PreviewPort } from '../preview/ports.ts';
+import type { Container, Image, Layer, Network, PreviewPort } from '../contract/index.ts';
 import { previewUrl } from '../preview/preview-path.ts';
 import type { RunningServer } from '../server.ts';
 import {
@@ -10,9 +10,6 @@ import {
   startTestServer,
 } from '../testing/server.ts';
 import { TerminalClient } from '../testing/terminal-client.ts';
-import type { Container } from './containers.ts';
-import type { Image, Layer } from './images.ts';
-import type { Network } from './network.ts';
 
 let server: RunningServer & { instance: string };
 let session: CreatedSession;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseClientMessage, parseSize, TERMINAL_NAME } from './protocol.ts';
+import { parseClientMessage, parseSize, TERMINAL_NAME } from './terminal.ts';
 
 describe('terminal protocol', () => {
   it('accepts the three client messages', () => {

@@ -1,5 +1,5 @@
 /**
- * The terminal WebSocket protocol, defined once for the server and the browser (no Node imports here).
+ * The terminal WebSocket protocol.
  * Binary frames carry raw terminal bytes both ways; text frames carry one JSON object each.
  */
 

@@ -1,0 +1,9 @@
+/** What POST and GET /api/session answer: the reader's session as the dock shows it. */
+export type SessionState = 'starting' | 'ready';
+export type SessionView = { state: SessionState; expiresAt: string; idleTimeoutSeconds: number };
+
+/** What POST /api/session/pulls answers (202): the images now being pulled, each once per sandbox. */
+export type PullsView = { pulling: string[] };
+
+/** Images one pulls request may name: a page's `images:`, kept short. */
+export const MAX_IMAGES_PER_REQUEST = 8;

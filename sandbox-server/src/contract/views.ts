@@ -1,0 +1,49 @@
+/** What the views API answers (GET /api/session/{containers,images,network,ports,…}), as the dock and the diagrams read it. */
+
+export type Port = {
+  containerPort: number;
+  protocol: string;
+  hostIp: string | null;
+  hostPort: number | null;
+};
+
+export type Endpoint = {
+  network: string;
+  ipv4: string | null;
+  mac: string | null;
+  /** The container's side of the veth pair, e.g. eth0; filled in by the network view. */
+  interface: string | null;
+  /** The sandbox's side of the veth pair, e.g. veth776a282; filled in by the network view. */
+  veth: string | null;
+};
+
+export type Container = {
+  id: string;
+  name: string;
+  image: string;
+  state: string;
+  status: string;
+  ports: Port[];
+  endpoints: Endpoint[];
+};
+
+/** Docker's change kinds, in its numbering. */
+export const CHANGE_KINDS = ['changed', 'added', 'deleted'] as const;
+export type ChangeKind = (typeof CHANGE_KINDS)[number];
+
+export type Image = { id: string; tags: string[]; size: number; created: string };
+export type Layer = { instruction: string; size: number; created: string; comment: string };
+
+export type Network = {
+  id: string;
+  name: string;
+  driver: string;
+  /** The bridge's interface in the sandbox: docker0, br-<id>. */
+  bridge: string | null;
+  subnet: string | null;
+  gateway: string | null;
+};
+
+/** A port a running container publishes where the preview reaches it. */
+export type PublishedPort = { port: number; container: string; containerPort: number };
+export type PreviewPort = PublishedPort & { url: string };
