@@ -5,5 +5,6 @@
  */
 export * from './errors.ts';
 export * from './session.ts';
+export * from './shell-marks.ts';
 export * from './terminal.ts';
 export * from './views.ts';
