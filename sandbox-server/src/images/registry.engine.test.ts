@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpStatus } from '../mirror/probe.ts';
 import { inspectImage } from './build.ts';
 import { ensureCatalog } from './catalog.ts';
-import { ensureRegistryImage, REGISTRY_IMAGE } from './registry-image.ts';
+import { REGISTRY_IMAGE } from './names.ts';
+import { ensureRegistryImage } from './registry-image.ts';
 
 const docker = new Docker();
 const name = `berth-registry-test-${randomUUID().slice(0, 8)}`;

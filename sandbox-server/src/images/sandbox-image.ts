@@ -3,9 +3,9 @@ import type Docker from 'dockerode';
 import { BASE_IMAGE, ensureBaseImage } from './base.ts';
 import { type EnsureImageResult, ensureImage, type ImageLog } from './build.ts';
 import { CATALOG_NAMES } from './catalog.ts';
+import { SANDBOX_IMAGE } from './names.ts';
 import { ensureReaderRoot } from './reader-root.ts';
 
-export const SANDBOX_IMAGE = 'berth/sandbox:latest';
 const SANDBOX_CONTEXT = fileURLToPath(new URL('./sandbox/', import.meta.url));
 
 /**

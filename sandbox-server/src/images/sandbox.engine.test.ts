@@ -11,8 +11,9 @@ import {
   readerIds,
   sandboxStorage,
 } from '../sandboxes/confinement.ts';
+import { SANDBOX_IMAGE } from './names.ts';
 import { ensureReaderRoot } from './reader-root.ts';
-import { ensureSandboxImage, SANDBOX_IMAGE } from './sandbox-image.ts';
+import { ensureSandboxImage } from './sandbox-image.ts';
 
 // The flag set the server uses (see ARCHITECTURE.md, "Facts verified on these machines"), and its way in.
 const docker = new Docker();

@@ -12,7 +12,6 @@ export const MIRROR_CONTAINER = 'berth-mirror';
 export const MIRROR_ALIAS = 'berth-mirror';
 export const MIRROR_VOLUME = 'berth-mirror-data';
 export const MIRROR_NETWORK = 'berth-mirror';
-export const REGISTRY_IMAGE = 'berth/registry:latest';
 
 export const mirrorLabel = {
   catalog: 'berth.mirror.catalog',

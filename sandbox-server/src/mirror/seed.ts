@@ -2,8 +2,8 @@ import { lookup } from 'node:dns/promises';
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { engineStatus, ignoreMissing } from '../errors/index.ts';
-import type { CatalogImage } from '../images/index.ts';
-import { MIRROR_CONTAINER, MIRROR_NETWORK, MIRROR_VOLUME, mirrorLabel, REGISTRY_IMAGE } from './mirror.ts';
+import { type CatalogImage, REGISTRY_IMAGE } from '../images/index.ts';
+import { MIRROR_CONTAINER, MIRROR_NETWORK, MIRROR_VOLUME, mirrorLabel } from './mirror.ts';
 import { httpStatus } from './probe.ts';
 
 type Log = (line: string) => void;
