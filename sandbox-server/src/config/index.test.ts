@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, formatBytes, loadConfig, parseBytes } from './index.ts';
 
@@ -64,6 +65,7 @@ describe('configuration', () => {
         .preview,
     ).toEqual({ port: 7000, origin: 'https://docs.example.com:8443' });
     expect(loadConfig({ PORT: '0' }).preview.port).toBe(0);
+    expect(() => loadConfig({ PORT: '65535' })).toThrow(/BERTH_PREVIEW_PORT: PORT is 65535/);
     expect(config.sandbox).toMatchObject({ memoryBytes: 512 * 1024 ** 2, cpus: 0.5, runtime: 'sysbox-runc' });
     expect(config.allowedOrigins).toEqual(['https://docs.example.com', 'http://localhost:4321']);
     expect(config.logLevel).toBe('info');
@@ -167,5 +169,17 @@ describe('configuration', () => {
     expect(formatBytes(parseBytes('512m'))).toBe('512 MiB');
     expect(formatBytes(parseBytes('1.5g'))).toBe('1.5 GiB');
     expect(formatBytes(100)).toBe('100 bytes');
+  });
+
+  it('imports nothing of the server above it, but the image names', () => {
+    const dir = new URL('./', import.meta.url);
+    const imports = readdirSync(dir)
+      .filter((file) => file.endsWith('.ts'))
+      .flatMap((file) => [
+        ...readFileSync(new URL(file, dir), 'utf8').matchAll(/^import .* from '([^']+)'/gm),
+      ])
+      .map((match) => match[1] ?? '')
+      .filter((from) => from.startsWith('../'));
+    expect(new Set(imports)).toEqual(new Set(['../images/names.ts']));
   });
 });

@@ -2,10 +2,11 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { EGRESS_POLICIES, type EgressPolicy } from '../sandboxes/firewall.ts';
-import { runtimeFlagRefusals } from '../sandboxes/runtime-flags.ts';
-import { isAddressOrRange } from '../sessions/client-address.ts';
-import { sessionCookie } from '../sessions/cookie.ts';
+import { SANDBOX_IMAGE } from '../images/names.ts';
+import { isAddressOrRange } from './address-range.ts';
+import { EGRESS_POLICIES } from './egress-policies.ts';
+import { runtimeFlagRefusals } from './runtime-flags.ts';
+import { sessionCookie } from './session-cookie.ts';
 
 /** Sizes as Docker writes them: `512m`, `1g`, `10m`, or plain bytes. */
 export function parseBytes(text: string): number {
@@ -57,8 +58,8 @@ const commaList = (entry: z.ZodType<string>, fallback = '') =>
 const repositoryDir = fileURLToPath(new URL('../../../', import.meta.url));
 const defaultSiteDir = path.join(repositoryDir, 'dist');
 
-/** Every setting, its environment variable and its default; the README lists the same table. */
-const schema = z.object({
+/** Every environment variable the server reads, and its default; the README lists the same table. */
+const variables = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   BERTH_PREVIEW_PORT: z.coerce.number().int().min(0).max(65535).optional(),
@@ -108,7 +109,7 @@ const schema = z.object({
   BERTH_ALLOWED_ORIGINS: commaList(
     z.string().url('each allowed origin must be a URL like https://docs.example.com'),
   ),
-  BERTH_SANDBOX_IMAGE: z.string().min(1).default('berth/sandbox:latest'),
+  BERTH_SANDBOX_IMAGE: z.string().min(1).default(SANDBOX_IMAGE),
   BERTH_RUNTIME: z
     .string()
     .regex(/^[a-z0-9][a-z0-9._-]*$/, 'a runtime name as `docker info` lists it, e.g. runc')
@@ -149,75 +150,103 @@ const schema = z.object({
 });
 
 /** The environment variables the server reads, as the schema names them. */
-export const SETTING_NAMES = Object.keys(schema.shape);
+export const SETTING_NAMES = Object.keys(variables.shape);
 
-export type Config = {
-  host: string;
-  port: number;
-  /**
-   * Port previews are served on their own origin, so a reader's app never runs with the site's:
-   * its scripts cannot read the API or open terminals (Origin differs), yet the session cookie,
-   * which is not bound to a port, still reaches it.
-   */
-  preview: {
-    port: number;
-    /** Where browsers reach the preview listener, when a proxy in front changes it; else same host, preview port. */
-    origin: string | undefined;
+/** The settings as the server uses them: each named once, from its variables. */
+const schema = variables.transform((v, ctx) => {
+  const publicUrl = v.BERTH_PUBLIC_URL === undefined ? undefined : new URL(v.BERTH_PUBLIC_URL);
+  const allowedOrigins = v.BERTH_ALLOWED_ORIGINS.map((origin) => new URL(origin).origin);
+  // Behind a proxy the request's Host may be the proxy's idea; the public URL says the site's.
+  if (allowedOrigins.length === 0 && publicUrl) allowedOrigins.push(publicUrl.origin);
+  const previewOrigin = v.BERTH_PREVIEW_ORIGIN === undefined ? undefined : new URL(v.BERTH_PREVIEW_ORIGIN);
+  const previewPort = v.BERTH_PREVIEW_PORT ?? (v.PORT === 0 ? 0 : v.PORT + 1);
+  if (previewPort > 65535) {
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      path: ['BERTH_PREVIEW_PORT'],
+      message: 'PORT is 65535, so set a preview port',
+    });
+    return z.NEVER;
+  }
+  return {
+    host: v.HOST,
+    port: v.PORT,
+    /**
+     * Port previews are served on their own origin, so a reader's app never runs with the site's:
+     * its scripts cannot read the API or open terminals (Origin differs), yet the session cookie,
+     * which is not bound to a port, still reaches it.
+     */
+    preview: {
+      port: previewPort,
+      /** Where browsers reach the preview listener, when a proxy in front changes it; else same host, preview port. */
+      origin: previewOrigin?.origin,
+    },
+    lifetimeSeconds: v.BERTH_LIFETIME_SECONDS,
+    idleTimeoutSeconds: v.BERTH_IDLE_TIMEOUT_SECONDS,
+    sandbox: {
+      image: v.BERTH_SANDBOX_IMAGE,
+      runtime: v.BERTH_RUNTIME,
+      /** HostConfig fields over Berth's own, for the runtime (see runtime-flags.ts). */
+      runtimeFlags: v.BERTH_RUNTIME_FLAGS,
+      memoryBytes: v.BERTH_SANDBOX_MEMORY,
+      cpus: v.BERTH_SANDBOX_CPUS,
+      pids: v.BERTH_SANDBOX_PIDS,
+      /** Disk a sandbox may hold (its files and its inner engine's); past it the sandbox is stopped. */
+      diskBytes: v.BERTH_SANDBOX_DISK,
+      logSizeBytes: v.BERTH_SANDBOX_LOG_SIZE,
+      /** A /16 that sandbox networks take their /24s from, so they never exhaust Docker's default pools. */
+      subnets: v.BERTH_SANDBOX_SUBNETS,
+    },
+    maxSandboxes: v.BERTH_MAX_SANDBOXES,
+    /** Sandboxes kept started ahead of readers; pooled and claimed together never pass maxSandboxes. */
+    poolSize: v.BERTH_POOL_SIZE,
+    sessionsPerClient: v.BERTH_SESSIONS_PER_CLIENT,
+    /** Sessions one client address may create per minute, live or already ended. */
+    sessionsPerMinute: v.BERTH_SESSIONS_PER_MINUTE,
+    /** Whether the server installs the host firewall rules that keep sandboxes off forbidden ranges (see sandboxes/firewall.ts). */
+    firewall: v.BERTH_FIREWALL === 'on',
+    /** Where sandboxes may connect beyond their own network (egress-policies.ts); enforced by the firewall. */
+    egress: { policy: v.BERTH_EGRESS, mirrors: v.BERTH_EGRESS_MIRRORS },
+    /** Peers whose X-Forwarded-For names the client; everyone else is their own client. */
+    trustedProxies: v.BERTH_TRUSTED_PROXIES,
+    /** Origins that may act on sessions; empty: the request's own host. */
+    allowedOrigins,
+    /**
+     * Host names the server answers to besides IP addresses and loopback names (see allowed-hosts.ts):
+     * BERTH_ALLOWED_HOSTS, and the hosts of the public URL, the preview origin and the allowed origins.
+     */
+    allowedHosts: [
+      ...v.BERTH_ALLOWED_HOSTS.map((host) => host.toLowerCase()),
+      ...[publicUrl, previewOrigin, ...allowedOrigins.map((origin) => new URL(origin))].flatMap((url) =>
+        url ? [url.hostname.toLowerCase()] : [],
+      ),
+    ],
+    /** The session cookie's name and whether it is Secure (see session-cookie.ts). */
+    sessionCookie: sessionCookie(publicUrl, v.BERTH_BASE_PATH),
+    /** Where readers reach the site, when a proxy in front of the server changes it (https, a host name). */
+    publicUrl,
+    /** Where the site and its API are served, `/` or a path like `/docs/`; the site is built for it too. */
+    basePath: v.BERTH_BASE_PATH,
+    /** Separates the resources of several Berth servers sharing one Docker engine. */
+    instance: v.BERTH_INSTANCE,
+    siteDir: v.BERTH_SITE_DIR,
+    /** offline: the catalog only; online: a pull-through cache of Docker Hub; auto: online when Hub answers. */
+    mirrorMode: v.BERTH_MIRROR_MODE,
+    mirrorCacheBytes: v.BERTH_MIRROR_CACHE,
+    /**
+     * Folders of a team's own images the offline mirror serves beside the catalog (images/team-catalog.ts);
+     * by default content/catalog/ when there is one. Relative to the checkout, where npm runs from any
+     * of its folders.
+     */
+    catalogDirs:
+      v.BERTH_CATALOG_DIRS.length > 0
+        ? v.BERTH_CATALOG_DIRS.map((dir) => path.resolve(repositoryDir, dir))
+        : [path.join(repositoryDir, 'content', 'catalog')].filter((dir) => existsSync(dir)),
+    logLevel: v.LOG_LEVEL,
   };
-  lifetimeSeconds: number;
-  idleTimeoutSeconds: number;
-  sandbox: {
-    image: string;
-    runtime: string;
-    /** HostConfig fields over Berth's own, for the runtime (see runtime-flags.ts). */
-    runtimeFlags: Record<string, unknown>;
-    memoryBytes: number;
-    cpus: number;
-    pids: number;
-    /** Disk a sandbox may hold (its files and its inner engine's); past it the sandbox is stopped. */
-    diskBytes: number;
-    logSizeBytes: number;
-    /** A /16 that sandbox networks take their /24s from, so they never exhaust Docker's default pools. */
-    subnets: string;
-  };
-  maxSandboxes: number;
-  /** Sandboxes kept started ahead of readers; pooled and claimed together never pass maxSandboxes. */
-  poolSize: number;
-  sessionsPerClient: number;
-  /** Sessions one client address may create per minute, live or already ended. */
-  sessionsPerMinute: number;
-  /** Whether the server installs the host firewall rules that keep sandboxes off forbidden ranges (see firewall.ts). */
-  firewall: boolean;
-  /** Where sandboxes may connect beyond their own network (see firewall.ts); enforced by the firewall. */
-  egress: { policy: EgressPolicy; mirrors: string[] };
-  /** Peers whose X-Forwarded-For names the client; everyone else is their own client. */
-  trustedProxies: string[];
-  /** Origins that may act on sessions; empty: the request's own host. */
-  allowedOrigins: string[];
-  /**
-   * Host names the server answers to besides IP addresses and loopback names (see allowed-hosts.ts):
-   * BERTH_ALLOWED_HOSTS, and the hosts of the public URL, the preview origin and the allowed origins.
-   */
-  allowedHosts: string[];
-  /** The session cookie's name and whether it is Secure (see sessions/cookie.ts). */
-  sessionCookie: { name: string; secure: boolean };
-  /** Where readers reach the site, when a proxy in front of the server changes it (https, a host name). */
-  publicUrl: URL | undefined;
-  /** Where the site and its API are served, `/` or a path like `/docs/`; the site is built for it too. */
-  basePath: string;
-  /** Separates the resources of several Berth servers sharing one Docker engine. */
-  instance: string;
-  siteDir: string;
-  /** offline: the catalog only; online: a pull-through cache of Docker Hub; auto: online when Hub answers. */
-  mirrorMode: 'auto' | 'offline' | 'online' | 'off';
-  mirrorCacheBytes: number;
-  /**
-   * Folders of a team's own images the offline mirror serves beside the catalog (images/team-catalog.ts);
-   * by default content/catalog/ when there is one.
-   */
-  catalogDirs: string[];
-  logLevel: z.infer<typeof schema>['LOG_LEVEL'];
-};
+});
+
+export type Config = z.output<typeof schema>;
 
 export class ConfigError extends Error {}
 
@@ -229,65 +258,5 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
-  const v = parsed.data;
-  const publicUrl = v.BERTH_PUBLIC_URL === undefined ? undefined : new URL(v.BERTH_PUBLIC_URL);
-  const allowedOrigins = v.BERTH_ALLOWED_ORIGINS.map((origin) => new URL(origin).origin);
-  // Behind a proxy the request's Host may be the proxy's idea; the public URL says the site's.
-  if (allowedOrigins.length === 0 && publicUrl) allowedOrigins.push(publicUrl.origin);
-  const previewOrigin = v.BERTH_PREVIEW_ORIGIN === undefined ? undefined : new URL(v.BERTH_PREVIEW_ORIGIN);
-  const allowedHosts = [
-    ...v.BERTH_ALLOWED_HOSTS.map((host) => host.toLowerCase()),
-    ...[publicUrl, previewOrigin, ...allowedOrigins.map((origin) => new URL(origin))].flatMap((url) =>
-      url ? [url.hostname.toLowerCase()] : [],
-    ),
-  ];
-  const previewPort = v.BERTH_PREVIEW_PORT ?? (v.PORT === 0 ? 0 : v.PORT + 1);
-  if (previewPort > 65535) {
-    throw new ConfigError(
-      'invalid configuration:\n  BERTH_PREVIEW_PORT: PORT is 65535, so set a preview port',
-    );
-  }
-  return {
-    host: v.HOST,
-    port: v.PORT,
-    preview: {
-      port: previewPort,
-      origin: previewOrigin?.origin,
-    },
-    lifetimeSeconds: v.BERTH_LIFETIME_SECONDS,
-    idleTimeoutSeconds: v.BERTH_IDLE_TIMEOUT_SECONDS,
-    sandbox: {
-      image: v.BERTH_SANDBOX_IMAGE,
-      runtime: v.BERTH_RUNTIME,
-      runtimeFlags: v.BERTH_RUNTIME_FLAGS,
-      memoryBytes: v.BERTH_SANDBOX_MEMORY,
-      cpus: v.BERTH_SANDBOX_CPUS,
-      pids: v.BERTH_SANDBOX_PIDS,
-      diskBytes: v.BERTH_SANDBOX_DISK,
-      logSizeBytes: v.BERTH_SANDBOX_LOG_SIZE,
-      subnets: v.BERTH_SANDBOX_SUBNETS,
-    },
-    maxSandboxes: v.BERTH_MAX_SANDBOXES,
-    poolSize: v.BERTH_POOL_SIZE,
-    sessionsPerClient: v.BERTH_SESSIONS_PER_CLIENT,
-    sessionsPerMinute: v.BERTH_SESSIONS_PER_MINUTE,
-    trustedProxies: v.BERTH_TRUSTED_PROXIES,
-    firewall: v.BERTH_FIREWALL === 'on',
-    egress: { policy: v.BERTH_EGRESS, mirrors: v.BERTH_EGRESS_MIRRORS },
-    allowedOrigins,
-    allowedHosts,
-    sessionCookie: sessionCookie(publicUrl, v.BERTH_BASE_PATH),
-    publicUrl,
-    basePath: v.BERTH_BASE_PATH,
-    instance: v.BERTH_INSTANCE,
-    siteDir: v.BERTH_SITE_DIR,
-    mirrorMode: v.BERTH_MIRROR_MODE,
-    mirrorCacheBytes: v.BERTH_MIRROR_CACHE,
-    // Relative to the checkout, where npm runs from any of its folders.
-    catalogDirs:
-      v.BERTH_CATALOG_DIRS.length > 0
-        ? v.BERTH_CATALOG_DIRS.map((dir) => path.resolve(repositoryDir, dir))
-        : [path.join(repositoryDir, 'content', 'catalog')].filter((dir) => existsSync(dir)),
-    logLevel: v.LOG_LEVEL,
-  };
+  return parsed.data;
 }

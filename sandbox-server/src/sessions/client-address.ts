@@ -18,15 +18,8 @@ export function trustedProxies(entries: readonly string[]): BlockList {
   return list;
 }
 
-/** Whether `entry` is an address or a CIDR range that trustedProxies() takes. */
-export function isAddressOrRange(entry: string): boolean {
-  const [address = '', bits, ...rest] = entry.split('/');
-  const family = isIP(address);
-  if (family === 0 || rest.length > 0) return false;
-  if (bits === undefined) return true;
-  const n = Number(bits);
-  return /^\d+$/.test(bits) && n <= (family === 4 ? 32 : 128);
-}
+// What trustedProxies() takes, as the config checks BERTH_TRUSTED_PROXIES.
+export { isAddressOrRange } from '../config/address-range.ts';
 
 const isTrusted = (address: string, trusted: BlockList) =>
   trusted.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4');

@@ -1,23 +1,11 @@
+import { COOKIE_NAME, SECURE_COOKIE_NAME } from '../config/session-cookie.ts';
 import { ApiError } from '../errors/index.ts';
-import { COOKIE_NAME } from './token.ts';
 
-/**
- * The session cookie's name under https at the site's root: a `__Host-` cookie is one a browser
- * keeps only if it is Secure, has Path=/ and names no Domain, so no other host can plant it.
- */
-export const SECURE_COOKIE_NAME = `__Host-${COOKIE_NAME}`;
+// Which name the cookie has is the config's to say (it follows the public URL and the base path).
+export { SECURE_COOKIE_NAME, sessionCookie } from '../config/session-cookie.ts';
 
 /** Every name a browser may hold a Berth session under; the preview passes neither on. */
 export const SESSION_COOKIE_NAMES: readonly string[] = [COOKIE_NAME, SECURE_COOKIE_NAME];
-
-/** The session cookie of a server reached at `publicUrl` (when set) and served under `basePath`. */
-export function sessionCookie(
-  publicUrl: URL | undefined,
-  basePath: string,
-): { name: string; secure: boolean } {
-  const secure = publicUrl?.protocol === 'https:';
-  return { name: secure && basePath === '/' ? SECURE_COOKIE_NAME : COOKIE_NAME, secure };
-}
 
 /**
  * A cookie's name as browsers read it (RFC 6265 §5.2): the text before the first `=` of the first
