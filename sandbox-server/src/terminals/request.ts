@@ -19,8 +19,8 @@ type RequestParts = {
 /** Checks a request for a terminal, in the order the contract gives: origin, session, then its own input. */
 export function checkTerminalRequest(
   parts: RequestParts,
-  sessions: Sessions,
-  config: Config,
+  sessions: Pick<Sessions, 'fromCookie'>,
+  config: Pick<Config, 'allowedOrigins'>,
   { opening } = { opening: true },
 ): TerminalRequest {
   if (!isAllowedOrigin(parts.origin, parts.host, config.allowedOrigins)) {

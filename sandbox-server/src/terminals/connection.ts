@@ -1,0 +1,184 @@
+import type { Logger } from 'pino';
+import type { RawData, WebSocket } from 'ws';
+import type { Config } from '../config/index.ts';
+import {
+  MAX_CLIENT_FRAME_BYTES,
+  parseClientMessage,
+  type ServerMessage,
+  type TerminalSize,
+} from '../contract/terminal.ts';
+import type { Metrics } from '../metrics/index.ts';
+import type { SandboxDriver, TerminalStream } from '../sandboxes/driver.ts';
+import type { EndReason, Session } from '../sessions/session.ts';
+import { ENDINGS, type Ending } from './closing.ts';
+import { FlowGate } from './flow-gate.ts';
+import { Heartbeat } from './heartbeat.ts';
+import { MessageRate } from './message-rate.ts';
+import { PendingInput } from './pending-input.ts';
+import type { TerminalRequest } from './request.ts';
+
+/** All a terminal connection needs of the sandbox: a terminal to attach to, and to end (routes.ts). */
+export type TerminalAccess = Pick<SandboxDriver, 'openTerminal' | 'closeTerminal'>;
+
+export type ConnectionDeps = {
+  access: TerminalAccess;
+  config: Pick<Config, 'idleTimeoutSeconds'>;
+  metrics: Pick<Metrics, 'terminalsOpen'>;
+  log: Logger;
+};
+
+/**
+ * One terminal WebSocket and the shell it reaches, after ttyd's `struct pss_tty`: everything one
+ * connection holds is a named part here, and each part is a module of its own.
+ */
+export class TerminalConnection {
+  readonly session: Session;
+  readonly name: string;
+  /** Settles once the socket has closed and the connection let go of everything. */
+  readonly closed: Promise<void>;
+  private size: TerminalSize;
+  private terminal: TerminalStream | undefined;
+  private detached: Promise<void> | undefined;
+  private isClosed = false;
+  private readonly flow = new FlowGate();
+  private readonly messages = new MessageRate();
+  private readonly input = new PendingInput();
+  private readonly heartbeat: Heartbeat;
+  private readonly log: Logger;
+
+  constructor(
+    private readonly ws: WebSocket,
+    request: TerminalRequest,
+    private readonly deps: ConnectionDeps,
+  ) {
+    this.session = request.session;
+    this.name = request.name;
+    this.size = request.size;
+    this.log = deps.log.child({ session: this.session.id, terminal: this.name });
+    this.heartbeat = new Heartbeat(ws);
+
+    this.session.openTerminals++;
+    deps.metrics.terminalsOpen.inc();
+    this.log.info({ event: 'terminal_opened' }, 'terminal opened');
+    this.session.ended.addEventListener('abort', this.onSessionEnded, { once: true });
+
+    this.closed = new Promise((resolve) => {
+      ws.on('close', () => {
+        this.onClose();
+        resolve();
+      });
+    });
+    ws.on('pong', () => this.heartbeat.pong());
+    ws.on('error', (error) => this.log.debug({ err: error }, 'terminal socket error'));
+    ws.on('message', (data: RawData, isBinary: boolean) =>
+      this.receive(Buffer.isBuffer(data) ? data : Buffer.from(data as ArrayBuffer), isBinary),
+    );
+  }
+
+  /** Waits for the sandbox and attaches the shell; a fault on the way closes the socket and is logged. */
+  start(): void {
+    this.attach().catch((error: unknown) => {
+      this.log.error({ err: error }, 'terminal failed');
+      this.end(ENDINGS.terminalFailed);
+    });
+  }
+
+  /** Closes the socket; resolves once the shell was let go of (it lives on in the sandbox). */
+  close(code: number, reason: string): Promise<void> {
+    const { ws } = this;
+    if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(code, reason);
+    return this.detach();
+  }
+
+  private end({ frame, close }: Ending): void {
+    if (frame) this.send(frame);
+    void this.close(close.code, close.reason);
+  }
+
+  private readonly onSessionEnded = () => {
+    const reason = this.session.ended.reason as EndReason;
+    this.end(ENDINGS.sessionEnded(reason, this.deps.config.idleTimeoutSeconds));
+  };
+
+  private send(message: ServerMessage): void {
+    if (this.ws.readyState === this.ws.OPEN) this.ws.send(JSON.stringify(message));
+  }
+
+  private detach(): Promise<void> {
+    this.detached ??= this.terminal?.detach();
+    return this.detached ?? Promise.resolve();
+  }
+
+  private onClose(): void {
+    this.isClosed = true;
+    this.heartbeat.stop();
+    this.flow.stop();
+    this.session.openTerminals--;
+    this.deps.metrics.terminalsOpen.dec();
+    this.session.ended.removeEventListener('abort', this.onSessionEnded);
+    void this.detach();
+    this.log.info({ event: 'terminal_closed' }, 'terminal closed');
+  }
+
+  private receive(bytes: Buffer, isBinary: boolean): void {
+    if (!this.messages.take()) {
+      this.end(ENDINGS.flood);
+      return;
+    }
+    if (bytes.length > MAX_CLIENT_FRAME_BYTES) {
+      this.end(ENDINGS.frameTooLarge);
+      return;
+    }
+    if (isBinary) {
+      this.session.touch();
+      this.input.write(bytes);
+      return;
+    }
+    const message = parseClientMessage(bytes.toString('utf8'));
+    // The one error that does not end the connection: the client sent something it can correct.
+    if (typeof message === 'string') this.send({ type: 'error', code: 'invalid_message', message });
+    else if (message.type === 'resize') {
+      this.size = { cols: message.cols, rows: message.rows };
+      void this.terminal?.resize(this.size);
+    } else this.flow.clientPaused(message.type === 'pause');
+  }
+
+  private async attach(): Promise<void> {
+    const { session, ws } = this;
+    if (session.state !== 'ready') this.send({ type: 'status', state: 'starting' });
+    try {
+      await session.ready;
+    } catch {
+      this.end(ENDINGS.sandboxFailed);
+      return;
+    }
+    if (this.isClosed) return;
+    const terminal = await this.deps.access.openTerminal(session.id, this.name, this.size);
+    this.terminal = terminal;
+    if (this.isClosed) {
+      void this.detach();
+      return;
+    }
+    const { stream } = terminal;
+    this.send({ type: 'status', state: 'ready' });
+
+    stream.on('data', (chunk: Buffer) => {
+      // The holder's first output means it has the terminal in raw mode: input is safe to send now.
+      this.input.attach((bytes) => stream.write(bytes));
+      if (ws.readyState !== ws.OPEN) return;
+      ws.send(chunk, { binary: true }, () => this.flow.drained(ws.bufferedAmount));
+      this.flow.sent(chunk.length, ws.bufferedAmount);
+    });
+    stream.on('error', (error) => this.log.debug({ err: error }, 'terminal stream error'));
+    stream.once('close', () => {
+      if (this.isClosed) return;
+      this.detached = Promise.resolve(); // the attach process ended by itself: nothing to detach
+      void terminal
+        .exitCode()
+        .catch(() => -1)
+        .then((code) => this.end(ENDINGS.shellExited(code)));
+    });
+    // After the 'data' listener: adding it sets the stream flowing, which only the gate may stop.
+    this.flow.attach(stream);
+  }
+}
