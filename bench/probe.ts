@@ -1,9 +1,31 @@
 import WebSocket from 'ws';
+import { firstShellMark, shellMarksIn } from '../sandbox-server/src/contract/index.ts';
 
-/** A command's end mark and the next prompt's end: the shell is ready for typing again. */
-const COMMAND_END = /\x1b\]133;D;(-?\d+)(?:\x07|\x1b\\)[\s\S]*?\x1b\]133;B(?:\x07|\x1b\\)/;
 /** Enough of the output's tail to hold a mark split across frames. */
 const TAIL_BYTES = 4096;
+
+/** What a wait found in the output's tail, and where it ends: that, and all before it, is then dropped. */
+type Found<T> = { value: T; end: number };
+
+/** A command's end mark and the next prompt's end after it: the shell is ready for typing again. */
+function commandEnd(tail: string): Found<number> | undefined {
+  const end = firstShellMark(tail, 'end');
+  if (end?.mark.exitCode === undefined) return undefined;
+  const prompt = firstShellMark(tail, 'input', end.end);
+  return prompt && { value: end.mark.exitCode, end: prompt.end };
+}
+
+/** A command's output mark followed by `start`, or by any output but another escape sequence. */
+function outputStart(start: string | undefined): (tail: string) => Found<void> | undefined {
+  return (tail) => {
+    for (const { mark, end } of shellMarksIn(tail)) {
+      if (mark.type !== 'output') continue;
+      if (start === undefined ? /^[^\x1b]/.test(tail.slice(end)) : tail.startsWith(start, end))
+        return { value: undefined, end: end + (start?.length ?? 1) };
+    }
+    return undefined;
+  };
+}
 
 /**
  * A terminal client for measuring: it counts bytes and keeps only the output's tail, so a flood of
@@ -41,23 +63,43 @@ export class TerminalProbe {
   }
 
   /** Resolves when the output's tail matches `pattern`, checked on every frame; what matched, and all before it, is then dropped. */
-  until(pattern: RegExp, timeoutMs = 120_000): Promise<RegExpExecArray> {
+  until(pattern: RegExp, timeoutMs?: number): Promise<RegExpExecArray> {
+    return this.find(
+      (tail) => {
+        const match = pattern.exec(tail);
+        return match ? { value: match, end: match.index + match[0].length } : undefined;
+      },
+      String(pattern),
+      timeoutMs,
+    );
+  }
+
+  /** Waits for a command's first output after its output mark: `start`, or anything but an escape sequence. */
+  async output(start?: string, timeoutMs?: number): Promise<void> {
+    await this.find(outputStart(start), `output ${JSON.stringify(start ?? 'of a command')}`, timeoutMs);
+  }
+
+  private find<T>(
+    look: (tail: string) => Found<T> | undefined,
+    what: string,
+    timeoutMs = 120_000,
+  ): Promise<T> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiter = undefined;
         reject(
           new Error(
-            `timed out waiting for ${pattern}; the output ends with ${JSON.stringify(this.tail.slice(-300))}`,
+            `timed out waiting for ${what}; the output ends with ${JSON.stringify(this.tail.slice(-300))}`,
           ),
         );
       }, timeoutMs);
       const check = () => {
-        const match = pattern.exec(this.tail);
-        if (!match) return;
+        const found = look(this.tail);
+        if (!found) return;
         clearTimeout(timer);
         this.waiter = undefined;
-        this.tail = this.tail.slice(match.index + match[0].length);
-        resolve(match);
+        this.tail = this.tail.slice(found.end);
+        resolve(found.value);
       };
       this.waiter = check;
       check();
@@ -73,7 +115,7 @@ export class TerminalProbe {
 
   /** Waits for the running command's end mark and the next prompt; resolves with its exit code. */
   async prompt(timeoutMs?: number): Promise<number> {
-    return Number((await this.until(COMMAND_END, timeoutMs))[1]);
+    return this.find(commandEnd, 'the end of a command and the next prompt', timeoutMs);
   }
 
   /** Lets output that is still coming (a redrawn line) arrive, then forgets it. */

@@ -92,7 +92,7 @@ export async function interactive(url: string, samples: number): Promise<Figure[
       const started = performance.now();
       // The output (42x, after the output-start mark) differs from the echoed command line (6*7).
       shell.type('echo $((6*7))x\r');
-      await shell.until(/\x1b\]133;C(?:\x07|\x1b\\)42x/);
+      await shell.output('42x');
       firstOutput.push(ms(started));
       await shell.prompt();
     }
@@ -293,7 +293,7 @@ export async function concurrentReaders(url: string, readers: number): Promise<F
         for (const command of READER_COMMANDS) {
           const started = performance.now();
           ready.shell.type(`${command}\r`);
-          await ready.shell.until(/\x1b\]133;C(?:\x07|\x1b\\)[^\x1b]/);
+          await ready.shell.output();
           toOutput.push(ms(started));
           const code = await ready.shell.prompt();
           if (code !== 0) throw new Error(`${command} exited ${code}`);

@@ -5,6 +5,7 @@
  * a last command the way the block says, and gives a verdict that is never ✓ for a command that
  * did not run and succeed.
  */
+import { type ShellMark, ShellMarkReader } from '../../sandbox-server/src/contract/index.ts';
 import {
   type BlockEnding,
   type BlockMeta,
@@ -66,9 +67,6 @@ const PASSWORD_PROMPT = /(?:password|passphrase)[^\n]{0,40}:\s*$/i;
 /** The end of a program's prompt: `/ # `, `root@3f2a:/# `, `$ `, `>>> `, `mysql> `, `postgres=# `, `[y/N] `. */
 const PROGRAM_PROMPT_TAIL = /(?:^|\n)[^\n]{0,160}(?:[#$%>] |\[(?:y\/N|Y\/n|y\/n|yes\/no)\] ?)$/;
 
-const MARK = /\x1b\]133;([^\x07\x1b]*)(?:\x07|\x1b\\)/g;
-/** An escape sequence cut off at the end of a chunk: kept for the next. */
-const PARTIAL_ESCAPE = /\x1b(?:\][^\x07\x1b]*(?:\x1b)?)?$/;
 const OUTPUT_KEPT = 256 * 1024;
 
 type Phase = 'idle' | 'typed' | 'running' | 'ended' | 'finished';
@@ -85,7 +83,7 @@ export class BlockRun {
   private resolve!: (verdict: BlockVerdict) => void;
   private phase: Phase = 'idle';
   private index = -1;
-  private carry = '';
+  private readonly marks = new ShellMarkReader();
   /** Everything since the current command was typed, as text, and since it started (its C mark). */
   private sinceTyped = '';
   private commandOutput = '';
@@ -147,20 +145,12 @@ export class BlockRun {
   /** Output of the terminal, as it arrives (decoded text). */
   feed(text: string): void {
     if (this.phase === 'idle' || this.phase === 'finished') return;
-    let data = this.carry + text;
-    const partial = PARTIAL_ESCAPE.exec(data);
-    this.carry = partial && partial[0].length < 512 ? partial[0] : '';
-    if (this.carry) data = data.slice(0, -this.carry.length);
-    let at = 0;
-    MARK.lastIndex = 0;
-    for (let mark = MARK.exec(data); mark; mark = MARK.exec(data)) {
-      this.text(data.slice(at, mark.index));
-      at = mark.index + mark[0].length;
-      this.mark(mark[1] ?? '');
+    for (const piece of this.marks.read(text)) {
+      if (typeof piece === 'string') this.text(piece);
+      else this.mark(piece);
       // A mark may have ended the run.
       if ((this.phase as Phase) === 'finished') return;
     }
-    this.text(data.slice(at));
   }
 
   /** Stops judging: the reader stopped it, or the terminal went away. */
@@ -229,20 +219,17 @@ export class BlockRun {
     });
   }
 
-  private mark(data: string): void {
-    const [kind, detail] = data.split(';');
-    if (kind === 'A' && detail === 'k=s') {
+  private mark(mark: ShellMark): void {
+    if (mark.type === 'continuation') {
       // bash's continuation prompt: fine while it reads the rest of a block's lines, a failure
       // when nothing more is coming (an unclosed quote, bracket or heredoc).
       if (this.phase === 'typed') this.watchContinuation();
-      return;
-    }
-    if (kind === 'C') {
+    } else if (mark.type === 'output') {
       this.stopWatchingContinuation();
       if (this.phase === 'typed') this.started();
-    } else if (kind === 'D') {
-      if (this.phase === 'running') this.ended(Number(detail));
-    } else if (kind === 'B') {
+    } else if (mark.type === 'end') {
+      if (this.phase === 'running') this.ended(mark.exitCode);
+    } else if (mark.type === 'input') {
       // The prompt is whole (A opened it): the shell reads a new line.
       this.stopWatchingContinuation();
       this.atPrompt = true;
@@ -365,10 +352,9 @@ export class BlockRun {
     else send();
   }
 
-  private ended(code: number): void {
+  private ended(exit: number | undefined): void {
     this.phase = 'ended';
     this.clearTimers();
-    const exit = Number.isInteger(code) ? code : undefined;
     if (exit === undefined) {
       this.verdict = this.failed(undefined, 'the shell reported no exit code');
     } else if (this.leftOpen) {

@@ -3,6 +3,8 @@
  * a command is running and when the prompt is back, without reading the screen. Judging a block's
  * run is BlockRun's (src/blocks/block-run.ts).
  */
+import type { ShellMark } from '../../sandbox-server/src/contract/index.ts';
+
 /** `ended`: the command has ended (D) and the next prompt (A) is on its way. */
 export type ShellState = 'unknown' | 'prompt' | 'running' | 'ended';
 
@@ -13,20 +15,16 @@ export class ShellMarks {
   lastExitCode: number | undefined;
   private waiters: Waiter[] = [];
 
-  /** Feeds the payload of one OSC 133 sequence, e.g. `B` or `D;1`. */
-  mark(data: string): void {
-    const [kind, code] = data.split(';');
-    // A continuation prompt (A;k=s): the shell still reads the line it was given, no prompt yet.
-    if (kind === 'A' && code === 'k=s') return;
-    if (kind === 'A' || kind === 'B') {
+  /** A continuation prompt is no prompt yet: the shell still reads the line it was given. */
+  mark(mark: ShellMark): void {
+    if (mark.type === 'prompt' || mark.type === 'input') {
       this.state = 'prompt';
       this.settle();
-    } else if (kind === 'C') {
+    } else if (mark.type === 'output') {
       this.state = 'running';
-    } else if (kind === 'D') {
+    } else if (mark.type === 'end') {
       this.state = 'ended';
-      const exit = Number(code);
-      this.lastExitCode = Number.isInteger(exit) ? exit : undefined;
+      this.lastExitCode = mark.exitCode;
     }
   }
 

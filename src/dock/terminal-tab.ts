@@ -7,7 +7,7 @@ import { FitAddon } from '@xterm/addon-fit';
 import { SearchAddon } from '@xterm/addon-search';
 import { WebLinksAddon } from '@xterm/addon-web-links';
 import { type ITheme, Terminal } from '@xterm/xterm';
-import type { ServerMessage } from '../../sandbox-server/src/contract/index.ts';
+import { parseShellMark, type ServerMessage } from '../../sandbox-server/src/contract/index.ts';
 import type { BlockMeta } from '../blocks/block-meta.ts';
 import { BlockRun, type BlockVerdict } from '../blocks/block-run.ts';
 import { sitePath } from '../links/site-path.ts';
@@ -80,9 +80,10 @@ export class TerminalTab {
     this.terminal.loadAddon(this.fit);
     this.terminal.loadAddon(this.search);
     this.terminal.loadAddon(new WebLinksAddon());
-    this.terminal.parser.registerOscHandler(133, (data) => {
-      this.marks.mark(data);
-      if (data.startsWith('D') && !this.replaying) this.host.commandEnded(name, this.marks.lastExitCode ?? 0);
+    this.terminal.parser.registerOscHandler(133, (payload) => {
+      const mark = parseShellMark(payload);
+      if (mark) this.marks.mark(mark);
+      if (mark?.type === 'end' && !this.replaying) this.host.commandEnded(name, mark.exitCode ?? 0);
       this.host.marked();
       return true;
     });

@@ -1,8 +1,6 @@
 import WebSocket from 'ws';
+import { firstShellMark } from '../contract/shell-marks.ts';
 import type { ServerMessage } from '../contract/terminal.ts';
-
-const MARK_C = /\x1b\]133;C(?:\x07|\x1b\\)/g;
-const MARK_D = /\x1b\]133;D;(-?\d+)(?:\x07|\x1b\\)/g;
 
 export type Closed = { code: number; reason: string };
 
@@ -102,7 +100,7 @@ export class TerminalClient {
       'ready',
       timeoutMs,
     );
-    await this.waitForText(/\x1b\]133;B/, timeoutMs);
+    await this.waitFor(() => firstShellMark(this.output, 'input') !== undefined, 'a prompt', timeoutMs);
   }
 
   /** Calls `listen` with each piece of output from now on; the function returned stops it. */
@@ -135,9 +133,8 @@ export class TerminalClient {
     const at = this.output.lastIndexOf(`: ${tag};`);
     if (at < 0) return undefined;
     const rest = this.output.slice(at);
-    MARK_C.lastIndex = 0;
-    const start = MARK_C.exec(rest);
-    return start ? rest.slice(start.index + start[0].length) : undefined;
+    const start = firstShellMark(rest, 'output');
+    return start ? rest.slice(start.end) : undefined;
   }
 
   /** Waits for a begun command's OSC 133 end mark: its exit code and output. */
@@ -147,10 +144,9 @@ export class TerminalClient {
       () => {
         const rest = this.outputOf(tag);
         if (rest === undefined) return false;
-        MARK_D.lastIndex = 0;
-        const end = MARK_D.exec(rest);
-        if (!end) return false;
-        result = { code: Number(end[1]), output: rest.slice(0, end.index) };
+        const end = firstShellMark(rest, 'end');
+        if (end?.mark.exitCode === undefined) return false;
+        result = { code: end.mark.exitCode, output: rest.slice(0, end.index) };
         return true;
       },
       `the end of command ${tag}`,
