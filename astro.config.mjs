@@ -1,10 +1,9 @@
 // @ts-check
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import starlight from '@astrojs/starlight';
 import { defineConfig } from 'astro/config';
 import { runnableBlocks } from './src/blocks/expressive-code.ts';
+import { pageFiles, pageSlug } from './src/content-pages.ts';
 import { rehypeBasePath } from './src/links/rehype-base-path.ts';
 
 /** Where the site is served: `/` or a path like `/docs/` (README, "Self-hosting"). */
@@ -23,19 +22,9 @@ const CHAPTERS = [
 ];
 
 function sidebarItems() {
-  /** @type {string[]} */
-  const slugs = [];
-  /** @param {string} dir @param {string} prefix */
-  const walk = (dir, prefix) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      // catalog/ holds a team's own images, not pages (README, "A team's own images").
-      if (entry.isDirectory() && !(prefix === '' && entry.name === 'catalog'))
-        walk(join(dir, entry.name), `${prefix}${entry.name}/`);
-      else if (/^[^_].*\.mdx?$/.test(entry.name)) slugs.push(`${prefix}${entry.name.replace(/\.mdx?$/, '')}`);
-    }
-  };
-  walk(fileURLToPath(new URL('./content', import.meta.url)), '');
-  const pages = slugs.filter((slug) => slug !== 'index').map((slug) => slug.replace(/\/index$/, ''));
+  const pages = pageFiles(fileURLToPath(new URL('./content', import.meta.url)))
+    .map(pageSlug)
+    .filter((slug) => slug !== '');
   return [
     ...CHAPTERS.filter((slug) => pages.includes(slug)),
     ...pages.filter((slug) => !CHAPTERS.includes(slug)).sort(),

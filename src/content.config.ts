@@ -4,12 +4,12 @@ import { glob } from 'astro/loaders';
 import { z } from 'astro/zod';
 import { MAX_IMAGES_PER_REQUEST } from '../sandbox-server/src/contract/index.ts';
 import { isImageReference } from '../sandbox-server/src/images/reference.ts';
+import { PAGE_PATTERNS } from './content-pages.ts';
 
 // The guide lives in content/ at the top of the repository, where authors find it first.
 export const collections = {
   docs: defineCollection({
-    // catalog/ holds a team's own images, not pages (README, "A team's own images").
-    loader: glob({ base: './content', pattern: ['**/[^_]*.{md,mdx}', '!catalog/**'] }),
+    loader: glob({ base: './content', pattern: PAGE_PATTERNS }),
     // `setup`: commands a page needs before its first block, for the guide runner and Run with setup;
     // `promptless`: its shell-script blocks with no prompt run line by line (src/blocks/page-blocks.ts);
     // `images`: pulled into the reader's sandbox while they read (POST /api/session/pulls).

@@ -1,4 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createSession, endSession } from '../../sandbox-server/src/testing/server.ts';
 import { TerminalClient } from '../../sandbox-server/src/testing/terminal-client.ts';
@@ -6,6 +6,7 @@ import { type BlockMeta, stripTerminalCodes } from '../../src/blocks/block-meta.
 import { BlockRun, type BlockVerdict } from '../../src/blocks/block-run.ts';
 import { consoleBlocksOf, type PageBlock, pageSettingsOf } from '../../src/blocks/page-blocks.ts';
 import { blockPlaceholders } from '../../src/blocks/placeholders.ts';
+import { pageFiles } from '../../src/content-pages.ts';
 
 export type BlockResult =
   | { page: string; block: PageBlock; status: 'skipped'; reason: string }
@@ -35,18 +36,7 @@ function tailOf(output: string, lines = 8): string {
 
 /** Every page in a content folder, as the site would render it. */
 export async function pagesIn(contentDir: string): Promise<string[]> {
-  const found: string[] = [];
-  const walk = async (dir: string) => {
-    for (const entry of await readdir(dir, { withFileTypes: true })) {
-      const full = path.join(dir, entry.name);
-      // catalog/ holds a team's own images, not pages.
-      if (entry.isDirectory() && full === path.join(contentDir, 'catalog')) continue;
-      if (entry.isDirectory()) await walk(full);
-      else if (/^[^_].*\.mdx?$/.test(entry.name)) found.push(full);
-    }
-  };
-  await walk(contentDir);
-  return found.sort();
+  return pageFiles(contentDir).map((file) => path.join(contentDir, file));
 }
 
 /** Runs commands in a shell at its prompt with the block runner the dock uses, and its verdict. */

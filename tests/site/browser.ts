@@ -1,10 +1,11 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Locator, Page, Request, Response } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
 import type { RunningServer } from '../../sandbox-server/src/server.ts';
 import { removeInstance, startTestServer } from '../../sandbox-server/src/testing/server.ts';
+import { pageFiles, pageSlug } from '../../src/content-pages.ts';
 import { launchChromium } from './chromium.ts';
 
 export { launchChromium };
@@ -33,12 +34,11 @@ export function useSite(): Site {
 
 const contentDir = new URL('../../content/', import.meta.url);
 
-/** Every page of the guide, as a path: one per file in content/. */
+/** Every page of the guide, as a path: one per page in content/. */
 export function guidePaths(): string[] {
-  return readdirSync(contentDir)
-    .filter((name) => /^[^_].*\.mdx?$/.test(name))
-    .map((name) => name.replace(/\.mdx?$/, ''))
-    .map((slug) => (slug === 'index' ? '/' : `/${slug}/`))
+  return pageFiles(fileURLToPath(contentDir))
+    .map(pageSlug)
+    .map((slug) => (slug === '' ? '/' : `/${slug}/`))
     .sort();
 }
 
