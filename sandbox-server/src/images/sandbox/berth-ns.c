@@ -44,8 +44,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* The host ids the server picks each sandbox's range of reader ids from (BERTH_ID_BASE, see
- * readerIds in src/sandboxes/confinement.ts): 65536 of them, from a multiple of 65536. */
+/* The host ids the server picks each sandbox's range of reader ids from (BERTH_ID_BASE): 65536
+ * of them, from a multiple of 65536. The server's readerIds (src/sandboxes/confinement.ts) is the
+ * source of these bounds; src/images/ns-bounds.test.ts holds them to it. */
 #define ID_COUNT 65536
 #define ID_BASE_MIN 1073741824UL
 #define ID_BASE_MAX (2147483648UL - ID_COUNT)
