@@ -11,6 +11,7 @@ import {
   readerIds,
   sandboxStorage,
 } from '../sandboxes/confinement.ts';
+import { FramedTerminal } from '../sandboxes/framed-terminal.ts';
 import { SANDBOX_IMAGE } from './names.ts';
 import { ensureReaderRoot } from './reader-root.ts';
 import { ensureSandboxImage } from './sandbox-image.ts';
@@ -135,6 +136,12 @@ describe('the sandbox image', () => {
     expect(local.stderr).not.toMatch(/no internet/);
   });
 
+  it('attaches only when asked for frames, which never belong on a TTY', async () => {
+    const plain = await exec(['berth-term', 'attach', 'plain', '100x30']);
+    expect(plain.exitCode).toBe(2);
+    expect(plain.stderr).toMatch(/^usage: berth-term attach NAME .* --framed$/m);
+  });
+
   it('keeps a shell and its jobs across a detach and replays its output', async () => {
     const id = randomUUID();
     const first = await startAttach('keep', id);
@@ -172,18 +179,26 @@ async function exec(cmd: string[], as: typeof READER | 'root' = READER) {
   return { stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), exitCode: ExitCode };
 }
 
-/** Attaches a terminal the way the server does: docker exec -t, stdin open, as reader. */
+/**
+ * Attaches a terminal the way the server does (sandboxes/docker-driver.ts): a TTY-less exec of
+ * `berth-term attach --framed` as reader, berth-term's frames spoken here.
+ */
 async function startAttach(terminal: string, id: string) {
   const execution = await container.exec({
-    Cmd: inside(['berth-term', 'attach', terminal, '100x30', '--id', id], READER),
+    Cmd: inside(['berth-term', 'attach', terminal, '100x30', '--id', id, '--framed'], READER),
     User: EXEC_USER,
     Env: ['TERM=xterm-256color', 'HOME=/home/reader'],
-    Tty: true,
     AttachStdin: true,
     AttachStdout: true,
     AttachStderr: true,
   });
-  const stream = (await execution.start({ hijack: true, stdin: true, Tty: true })) as Duplex;
+  let said = '';
+  const stream = new FramedTerminal(
+    (await execution.start({ hijack: true, stdin: true })) as Duplex,
+    (text) => {
+      said += text;
+    },
+  );
   let output = '';
   stream.on('data', (chunk: Buffer) => {
     output += chunk.toString('latin1');
@@ -195,8 +210,10 @@ async function startAttach(terminal: string, id: string) {
     get output() {
       return output;
     },
-    waitFor: (pattern: RegExp) => poll(() => pattern.test(output), `${pattern} in ${JSON.stringify(output)}`),
-    exitCode: async () => (await execution.inspect()).ExitCode,
+    waitFor: (pattern: RegExp) =>
+      poll(() => pattern.test(output), `${pattern} in ${JSON.stringify(output)} (stderr: ${said})`),
+    /** The shell's, from berth-term's last frame. */
+    exitCode: () => stream.exitCode,
   };
 }
 
@@ -210,7 +227,7 @@ async function attach(terminal: string, lines: string[]) {
     if (!line.startsWith('exit')) await session.waitFor(new RegExp(`(\x1b]133;B\x07[^]*){${prompts}}`));
   }
   await session.ended;
-  return { output: session.output, exitCode: await session.exitCode() };
+  return { output: session.output, exitCode: session.exitCode() };
 }
 
 async function waitForLogLine(target: Docker.Container, pattern: RegExp, timeoutMs: number) {

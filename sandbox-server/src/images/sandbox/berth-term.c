@@ -1,26 +1,26 @@
 /*
  * berth-term: keeps a reader's shell alive across disconnects and restores its screen.
  *
- *   berth-term attach NAME [COLSxROWS] [--id ID] [--framed]
+ *   berth-term attach NAME [COLSxROWS] [--id ID] --framed
  *   berth-term detach NAME ID
  *
- * The server runs this through `docker exec -t`, once per WebSocket. A detached master per
- * terminal owns the shell's PTY and listens on /run/berth/terminals/NAME.sock; each attach is a
- * client of it. Closing the WebSocket only ends the client, so the shell and its jobs live on,
- * and the next attach replays the recent output after a full reset so the screen comes back.
+ * A master per terminal, detached from whoever started it, owns the shell's PTY (bash -l, sized
+ * COLSxROWS by the attach that starts it) and listens on /run/berth/terminals/NAME.sock. The
+ * server runs `attach` in a TTY-less `docker exec`, once per WebSocket: it relays its stdin and
+ * stdout to the socket as they are, so the server speaks the socket's frames itself
+ * (src/sandboxes/frames.ts), and only the server writes them: a reader's keys arrive inside 'd'
+ * frames. No TTY on the exec means no second PTY and line discipline between shell and server,
+ * which cost a third of the CPU of a flood of output.
  *
- * Docker does not end an exec whose TTY stream was closed, so a client cannot tell that its
- * WebSocket is gone. The server names each attach (--id) and, when the WebSocket closes,
- * runs `detach` with that id, which has the master hang up on that client so it exits.
- *
- * With --framed, stdin and stdout carry the socket's frames unchanged and the server speaks the
- * protocol itself. It runs the exec without a TTY then: a second PTY between the shell and the
- * server, with its kernel line discipline, cost a third of the CPU of a flood of output.
+ * Closing the WebSocket only ends the attach, so the shell and its jobs live on, and the next
+ * attach gets a full reset and the recent output, so the screen comes back. Docker does not end
+ * an exec whose stream was closed, so the server names each attach (--id) and, when the
+ * WebSocket closes, runs `detach` with that id: the master hangs up on that attach, which exits.
  *
  * Socket frames: 1 byte type, 4 bytes big-endian length, payload.
- *   'd' bytes (both ways)   'w' cols,rows as 2+2 bytes BE (client to master)
- *   'x' exit code as 4 bytes BE (master to clients, last frame before the master exits)
- *   'h' the attach's id (client to master)   'k' id: hang up on the clients with that id
+ *   'd' bytes (both ways)   'w' cols,rows as 2+2 bytes BE (to the master)
+ *   'x' exit code as 4 bytes BE (from the master, last frame before it exits)
+ *   'h' the attach's id (to the master)   'k' id: hang up on the attaches with that id
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -30,7 +30,6 @@
 #include <pwd.h>
 #include <regex.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,10 +38,8 @@
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
-#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -121,13 +118,10 @@ static int flush_some(int fd, struct buf *b) {
   return 0;
 }
 
-static int signal_fd(int first, ...) { /* blocks the signals and returns an fd that reads them */
+static int signal_fd(int signo) { /* blocks the signal and returns an fd that reads it */
   sigset_t set;
   sigemptyset(&set);
-  va_list ap;
-  va_start(ap, first);
-  for (int s = first; s; s = va_arg(ap, int)) sigaddset(&set, s);
-  va_end(ap);
+  sigaddset(&set, signo);
   sigprocmask(SIG_BLOCK, &set, NULL);
   return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
@@ -375,7 +369,7 @@ static int master_spawn(const char *path, struct winsize ws, int lock) {
     signal(SIGHUP, SIG_IGN);
     int listener = sock_listen(path);
     /* Blocked before the shell exists, so an early exit cannot slip by unnoticed. */
-    int sig = signal_fd(SIGCHLD, 0);
+    int sig = signal_fd(SIGCHLD);
     if (listener < 0 || sig < 0) _exit(1);
     const char *home = getenv("HOME");
     struct passwd *pw = getpwuid(getuid());
@@ -412,84 +406,18 @@ static int master_spawn(const char *path, struct winsize ws, int lock) {
   return n == 1 ? 0 : -1;
 }
 
-/* ---- client: one per `docker exec`, relays its TTY to the master ---- */
-
-static struct termios saved_tio;
-static int tio_saved;
-static int exit_code = -1;
-
-static void restore_tty(void) {
-  if (tio_saved) tcsetattr(0, TCSAFLUSH, &saved_tio);
-}
+/* ---- attach: one per `docker exec`, relays its stdin and stdout to the master ---- */
 
 static void write_all(int fd, const char *d, size_t n) {
   while (n > 0) {
     ssize_t w = write(fd, d, n);
     if (w < 0 && errno == EINTR) continue;
-    if (w < 0) exit(0); /* our stdout is gone: the server closed the exec */
+    if (w < 0) exit(0); /* the other end is gone: the server closed the exec, or the master hung up */
     d += w, n -= (size_t)w;
   }
 }
 
-static void on_master_frame(char type, const char *d, uint32_t n, void *ctx) {
-  (void)ctx;
-  if (type == 'd') write_all(1, d, n);
-  if (type == 'x' && n == 4) exit_code = (int)get32(d);
-}
-
-/* Sends `given` if set, else the size of our own TTY, which the server sets by exec resize. */
-static void send_winsize(int sock, struct winsize given) {
-  struct winsize ws = given;
-  if ((!ws.ws_col || !ws.ws_row) && ioctl(0, TIOCGWINSZ, &ws) < 0) return;
-  if (!ws.ws_col || !ws.ws_row) return;
-  char d[4] = { (char)(ws.ws_col >> 8), (char)ws.ws_col, (char)(ws.ws_row >> 8), (char)ws.ws_row };
-  struct buf b = { 0 };
-  frame_add(&b, 'w', d, 4);
-  write_all(sock, b.p, b.len);
-  buf_free(&b);
-}
-
-/* `initial` is the size asked for on the command line: at attach it beats our TTY's, which may
- * not have been resized yet. Returns the exit code for the client. */
-static int client_loop(int sock, struct winsize initial) {
-  int sig = signal_fd(SIGWINCH, SIGHUP, SIGTERM, SIGINT, 0);
-  struct buf in = { 0 };
-  send_winsize(sock, initial);
-  for (;;) {
-    struct pollfd pfd[3] = { { .fd = 0, .events = POLLIN }, { .fd = sock, .events = POLLIN }, { .fd = sig, .events = POLLIN } };
-    if (poll(pfd, 3, -1) < 0) {
-      if (errno == EINTR) continue;
-      return 1;
-    }
-    if (pfd[2].revents) {
-      struct signalfd_siginfo si;
-      while (read(sig, &si, sizeof si) == sizeof si) {
-        if (si.ssi_signo != SIGWINCH) return 0; /* hung up or told to go: detach */
-        send_winsize(sock, (struct winsize){ 0 });
-      }
-    }
-    if (pfd[1].revents) {
-      char b[MAX_FRAME];
-      ssize_t n = read(sock, b, sizeof b);
-      if (n <= 0) return exit_code >= 0 ? exit_code : 1;
-      buf_add(&in, b, (size_t)n);
-      if (frames_take(&in, on_master_frame, NULL) < 0) return 1;
-      if (exit_code >= 0) return exit_code;
-    }
-    if (pfd[0].revents) {
-      char b[MAX_FRAME - HDR];
-      ssize_t n = read(0, b, sizeof b);
-      if (n <= 0) return 0; /* EOF, EIO or hangup: the exec stream is closed, so detach */
-      struct buf f = { 0 };
-      frame_add(&f, 'd', b, (uint32_t)n);
-      write_all(sock, f.p, f.len);
-      buf_free(&f);
-    }
-  }
-}
-
-/* --framed: relays bytes both ways as they are, until either side ends. The master checks every
- * frame, and only the server writes our stdin, so a reader's keys arrive inside 'd' frames. */
+/* Relays bytes both ways as they are, until either side ends: the master checks every frame. */
 static int relay_loop(int sock) {
   char b[MAX_FRAME];
   for (;;) {
@@ -525,7 +453,7 @@ static int detach(const char *path, const char *id) {
 }
 
 static int usage(void) {
-  fprintf(stderr, "usage: berth-term attach NAME [COLSxROWS] [--id ID] [--framed]\n"
+  fprintf(stderr, "usage: berth-term attach NAME [COLSxROWS] [--id ID] --framed\n"
                   "       berth-term detach NAME ID\n"
                   "  NAME matches ^[a-z0-9][a-z0-9-]{0,15}$, ID ^[A-Za-z0-9_-]{1,64}$\n");
   return 2;
@@ -554,7 +482,7 @@ int main(int argc, char **argv) {
   }
   if (strcmp(argv[1], "attach") != 0) return usage();
 
-  struct winsize ws = { .ws_col = 80, .ws_row = 24 }, asked = { 0 };
+  struct winsize ws = { 0 };
   const char *id = NULL;
   int framed = 0;
   for (int i = 3; i < argc; i++) {
@@ -564,25 +492,16 @@ int main(int argc, char **argv) {
       id = argv[++i];
     } else if (strcmp(argv[i], "--framed") == 0) {
       framed = 1;
-    } else if (!asked.ws_col && sscanf(argv[i], "%ux%u%c", &cols, &rows, &end) == 2 && cols && rows &&
+    } else if (!ws.ws_col && sscanf(argv[i], "%ux%u%c", &cols, &rows, &end) == 2 && cols && rows &&
                cols <= 1000 && rows <= 1000) {
-      asked.ws_col = (unsigned short)cols, asked.ws_row = (unsigned short)rows;
+      ws.ws_col = (unsigned short)cols, ws.ws_row = (unsigned short)rows;
     } else {
       return usage();
     }
   }
-  /* Raw at once, and without flushing: keys sent right after the exec started are already
-   * waiting, and the cooked TTY would otherwise echo them itself or hold them for a line. */
-  if (isatty(0) && tcgetattr(0, &saved_tio) == 0) {
-    struct termios raw = saved_tio;
-    cfmakeraw(&raw);
-    tcsetattr(0, TCSANOW, &raw);
-    tio_saved = 1;
-    atexit(restore_tty);
-  }
-  struct winsize own;
-  if (asked.ws_col) ws = asked;
-  else if (ioctl(0, TIOCGWINSZ, &own) == 0 && own.ws_col && own.ws_row) ws = own;
+  /* Frames are all an attach speaks: asked for by name, so they never land on someone's TTY. */
+  if (!framed) return usage();
+  if (!ws.ws_col) ws = (struct winsize){ .ws_col = 80, .ws_row = 24 };
 
   /* Two attaches racing to start the same terminal must end up with one shell. */
   int lock = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -605,5 +524,5 @@ int main(int argc, char **argv) {
     write_all(sock, f.p, f.len);
     buf_free(&f);
   }
-  return framed ? relay_loop(sock) : client_loop(sock, asked);
+  return relay_loop(sock);
 }
