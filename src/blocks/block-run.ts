@@ -1,32 +1,17 @@
 /**
  * Runs one console block in a shell and judges it: the one way Berth does, for the dock in the
  * browser and for the guide runner in Node alike (no DOM, no Node here). It types each command
- * once the previous one has ended, reads the shell's OSC 133 marks in the output it is fed, ends
- * a last command the way the block says, and gives a verdict that is never ✓ for a command that
- * did not run and succeed.
+ * once the previous one has ended, reads the shell's OSC 133 marks in the output it is fed, types
+ * a program's lines at its prompt (./program-lines.ts), ends a last command the way the block
+ * says, stops what waits for nothing, and gives a verdict (./block-verdict.ts) that is never ✓
+ * for a command that did not run and succeed.
  */
 import { type ShellMark, ShellMarkReader } from '../../sandbox-server/src/contract/index.ts';
-import {
-  type BlockEnding,
-  type BlockMeta,
-  ENDING_KEYS,
-  lastCodeExpected,
-  normalizeOutput,
-  stripTerminalCodes,
-} from './block-meta.ts';
-import { followsUntilInterrupted, INTERRUPT, programEnding } from './console-block.ts';
+import { type BlockMeta, ENDING_KEYS, stripTerminalCodes } from './block-meta.ts';
+import { type BlockVerdict, judgeEnd, verdictOf } from './block-verdict.ts';
+import { OUTPUT_KEPT, ProgramLines } from './program-lines.ts';
 
-/** `code` is the last command's exit code, when it ran to an end; `reason` says why it failed. */
-export type BlockVerdict =
-  | {
-      outcome: 'ran';
-      ok: boolean;
-      code: number | undefined;
-      command: string;
-      reason?: string;
-      output: string;
-    }
-  | { outcome: 'cancelled' };
+export type { BlockVerdict } from './block-verdict.ts';
 
 /** How a run reaches its terminal, and the time (the host's own clock unless a test gives one). */
 export type BlockIo = {
@@ -55,7 +40,6 @@ export const PROMPT_GRACE_MS = 3_000;
 /** After Berth stopped a command with Ctrl-C, how long before a second one if no prompt came back. */
 export const SECOND_INTERRUPT_MS = 1_000;
 /** `docker attach`, after which a reader presses Enter to see the prompt, this long after it started. */
-const ATTACH = /\bdocker\s+(?:container\s+)?attach\b/;
 export const ATTACH_NUDGE_MS = 1_000;
 /** A program's prompt is taken as shown once its output has paused this long on it. */
 export const PROGRAM_PROMPT_QUIET_MS = 300;
@@ -63,11 +47,6 @@ export const PROGRAM_PROMPT_QUIET_MS = 300;
 export const SILENT_INTERRUPT_MS = 2_000;
 /** A command waiting this long at a password prompt the block gives no answer for is waiting for nothing. */
 export const PASSWORD_QUIET_MS = 2_000;
-const PASSWORD_PROMPT = /(?:password|passphrase)[^\n]{0,40}:\s*$/i;
-/** The end of a program's prompt: `/ # `, `root@3f2a:/# `, `$ `, `>>> `, `mysql> `, `postgres=# `, `[y/N] `. */
-const PROGRAM_PROMPT_TAIL = /(?:^|\n)[^\n]{0,160}(?:[#$%>] |\[(?:y\/N|Y\/n|y\/n|yes\/no)\] ?)$/;
-
-const OUTPUT_KEPT = 256 * 1024;
 
 type Phase = 'idle' | 'typed' | 'running' | 'ended' | 'finished';
 
@@ -90,20 +69,10 @@ export class BlockRun {
   private allOutput = '';
   private keysSent = false;
   private untilSeen = false;
-  /** Lines of the current command's program typed so far, and its output since the last one. */
-  private inputsSent = 0;
-  private sinceInput = '';
+  /** The current command's program and the lines it is given. */
+  private program = new ProgramLines('', [], false);
   private inputTimer: (() => void) | undefined;
-  private echoPending = false;
-  /** Whether the block's own ^C was sent: 130, bash's code for it, is then what was asked for. */
-  private interrupted = false;
-  /** Whether a Ctrl-C the block asks for has waited its while for output that has not come. */
-  private waitedToInterrupt = false;
   private passwordTimer: (() => void) | undefined;
-  /** Each command's program lines; a command that follows until stopped gets the Ctrl-C a reader would press. */
-  private readonly inputs: readonly (readonly string[])[];
-  /** The keys Berth sent to a program the block left open after its lines (see programEnding). */
-  private leftOpen: BlockEnding | undefined;
   private verdict: BlockVerdict | undefined;
   private timers: Array<() => void> = [];
   private continuationTimer: (() => void) | undefined;
@@ -117,11 +86,6 @@ export class BlockRun {
     private readonly options: BlockRunOptions = {},
   ) {
     this.setTimer = io.setTimer ?? hostTimer;
-    this.inputs = commands.map((command, index) => {
-      const given = options.inputs?.[index] ?? [];
-      const endedByMeta = index === commands.length - 1 && meta.ending !== undefined;
-      return given.length === 0 && !endedByMeta && followsUntilInterrupted(command) ? [INTERRUPT] : given;
-    });
     this.done = new Promise((resolve) => {
       this.resolve = resolve;
     });
@@ -174,12 +138,8 @@ export class BlockRun {
     this.commandOutput = '';
     this.keysSent = false;
     this.untilSeen = false;
-    this.inputsSent = 0;
-    this.sinceInput = '';
-    this.echoPending = false;
-    this.interrupted = false;
-    this.waitedToInterrupt = false;
-    this.leftOpen = undefined;
+    const given = this.options.inputs?.[this.index] ?? [];
+    this.program = new ProgramLines(this.command, given, this.last && this.meta.ending !== undefined);
     this.verdict = undefined;
     this.clearTimers();
     const { timeoutMs } = this.options;
@@ -196,8 +156,8 @@ export class BlockRun {
     if (this.phase !== 'running') return;
     this.commandOutput = (this.commandOutput + plain).slice(-OUTPUT_KEPT);
     this.allOutput = (this.allOutput + plain).slice(-OUTPUT_KEPT);
-    this.sinceInput = (this.sinceInput + this.afterEcho(plain)).slice(-OUTPUT_KEPT);
-    if (this.nextInput() !== undefined || this.leftOpenAtPrompt()) this.watchForProgramPrompt();
+    this.program.hear(plain);
+    if (this.program.next !== undefined || this.program.leftOpenAtPrompt) this.watchForProgramPrompt();
     else if (this.meta.until !== undefined && this.endsByReader()) this.checkUntil();
     this.watchForPassword();
   }
@@ -209,10 +169,9 @@ export class BlockRun {
   private watchForPassword(): void {
     this.passwordTimer?.();
     this.passwordTimer = undefined;
-    if (this.nextInput() !== undefined || this.meta.until !== undefined) return;
-    if (!PASSWORD_PROMPT.test(this.sinceInput.slice(-200))) return;
+    if (this.meta.until !== undefined || !this.program.askingForPassword) return;
     this.passwordTimer = this.setTimer(PASSWORD_QUIET_MS, () => {
-      if (this.phase === 'running' && PASSWORD_PROMPT.test(this.sinceInput.slice(-200)))
+      if (this.phase === 'running' && this.program.askingForPassword)
         this.stop(
           'it asks for a password the block does not give (an account this sandbox has none of); stopped with Ctrl-C',
         );
@@ -240,23 +199,22 @@ export class BlockRun {
 
   /** Whether the reader's way of ending the command applies to this one: once its program has had its lines. */
   private endsByReader(): boolean {
-    return this.last && this.meta.ending !== undefined && !this.keysSent && this.nextInput() === undefined;
+    return this.last && this.meta.ending !== undefined && !this.keysSent && this.program.next === undefined;
   }
 
   private started(): void {
     this.phase = 'running';
-    if (this.nextInput() === undefined) {
+    if (this.program.next === undefined) {
       this.endAsTheReader();
       return;
     }
     this.watchForProgramPrompt();
     // An attached shell printed its prompt before anyone was attached: nothing shows until Enter,
     // which is what a reader presses (Docker's docs leave that line blank).
-    if (ATTACH.test(this.command))
+    if (this.program.attaches)
       this.timers.push(
         this.setTimer(ATTACH_NUDGE_MS, () => {
-          if (this.phase === 'running' && this.inputsSent === 0 && !PROGRAM_PROMPT_TAIL.test(this.sinceInput))
-            this.io.send('\r');
+          if (this.phase === 'running' && this.program.unseen) this.io.send('\r');
         }),
       );
   }
@@ -267,74 +225,26 @@ export class BlockRun {
     else this.checkUntil();
   }
 
-  /** Output past the echo of the line just typed into a program: the echo is not its answer. */
-  private afterEcho(plain: string): string {
-    if (!this.echoPending) return plain;
-    const end = plain.indexOf('\n');
-    if (end < 0) return '';
-    this.echoPending = false;
-    this.interrupted = false;
-    this.leftOpen = undefined;
-    return plain.slice(end + 1);
-  }
-
-  /** Whether the program has had all its lines, and no `exit` among them or `then=` ends it: Berth will. */
-  private leftOpenAtPrompt(): boolean {
-    const lines = this.inputs[this.index]?.length ?? 0;
-    return (
-      lines > 0 &&
-      this.inputsSent === lines &&
-      this.leftOpen === undefined &&
-      !(this.last && this.meta.ending !== undefined)
-    );
-  }
-
-  /** The next line to type into the current command's program, if any is left. */
-  private nextInput(): string | undefined {
-    return this.inputs[this.index]?.[this.inputsSent];
-  }
-
-  /** Types the program's next line once its prompt shows and its output has paused. */
+  /** Types what the program is due once its output has paused: see ProgramLines.step. */
   private watchForProgramPrompt(): void {
     this.inputTimer?.();
     this.inputTimer = this.setTimer(PROGRAM_PROMPT_QUIET_MS, () => {
-      const input = this.nextInput();
       if (this.phase !== 'running') return;
-      // Ctrl-C where the block shows ^C: once what it stops has shown some output, not at a prompt.
-      if (input === INTERRUPT) {
-        // A server that logs nothing at start: pressed anyway, after a while.
-        if (!this.sinceInput.trim() && !this.waitedToInterrupt) {
-          this.waitedToInterrupt = true;
-          this.timers.push(this.setTimer(SILENT_INTERRUPT_MS, () => this.watchForProgramPrompt()));
-          return;
-        }
-        this.inputsSent++;
-        this.interrupted = true;
-        this.sinceInput = '';
-        this.io.send(INTERRUPT);
-        if (this.nextInput() === undefined) this.endAsTheReader();
+      const step = this.program.step();
+      if (step === 'wait') {
+        this.timers.push(this.setTimer(SILENT_INTERRUPT_MS, () => this.watchForProgramPrompt()));
         return;
       }
-      if (!PROGRAM_PROMPT_TAIL.test(this.sinceInput)) return;
-      if (input === undefined) {
-        // Its prompt again after its last line: the block left it open, so it is ended Berth's way.
-        if (!this.leftOpenAtPrompt()) return;
-        this.leftOpen = programEnding(this.command);
-        this.io.send(ENDING_KEYS[this.leftOpen]);
-        return;
-      }
-      this.inputsSent++;
-      this.sinceInput = '';
-      this.echoPending = true;
-      this.io.send(`${input}\r`);
-      if (this.nextInput() === undefined) this.endAsTheReader();
+      if (!step) return;
+      this.io.send(step.keys);
+      if (step.linesDone) this.endAsTheReader();
     });
   }
 
   private checkUntil(): void {
     if (this.untilSeen) return;
     // After a program's lines, the pattern is looked for in what came after the last of them.
-    const seen = this.inputs[this.index]?.length ? this.sinceInput : this.commandOutput;
+    const seen = this.program.hasLines ? this.program.heard : this.commandOutput;
     if (!new RegExp(this.meta.until ?? '', 'm').test(seen)) return;
     this.untilSeen = true;
     this.endAfterDelay();
@@ -352,70 +262,22 @@ export class BlockRun {
     else send();
   }
 
-  private ended(exit: number | undefined): void {
+  private ended(code: number | undefined): void {
     this.phase = 'ended';
     this.clearTimers();
-    if (exit === undefined) {
-      this.verdict = this.failed(undefined, 'the shell reported no exit code');
-    } else if (this.leftOpen) {
-      const ok = this.endedAsLeft(exit);
-      if (!ok) this.verdict = this.failed(exit, `expected the ${this.leftOpen} Berth sent to end it`);
-      else if (this.last) this.verdict = this.passed(exit);
-    } else if (this.interrupted && exit === 130) {
-      if (this.last) this.verdict = this.passed(exit);
-    } else if (!this.last) {
-      if (exit !== 0) this.verdict = this.failed(exit, 'expected exit 0');
-    } else {
-      const ok = this.keysSent ? this.endedAsAsked(exit) : this.endedByItself(exit);
-      this.verdict = ok ? this.passed(exit) : this.failed(exit, this.whyNot());
-    }
+    const { leftOpen, interrupted } = this.program;
+    const { last, keysSent, commandOutput: output } = this;
+    const judgement = judgeEnd(this.meta, { code, last, leftOpen, interrupted, keysSent, output });
+    this.verdict = judgement && verdictOf(this.meta, judgement, this.command, this.allOutput);
     this.timers.push(this.setTimer(PROMPT_GRACE_MS, () => this.promptBack()));
   }
 
-  /**
-   * A command ended the block's way. Detached (Ctrl-P Ctrl-Q), `docker run -it` exits 0 and
-   * `docker attach` and `docker exec -it` exit 1 saying "read escape sequence": both are what the
-   * block asked for.
-   */
-  private endedAsAsked(code: number): boolean {
-    if (this.meta.ending === 'detach' && this.meta.exit === undefined) return this.detached(code);
-    return lastCodeExpected(this.meta, code);
-  }
-
-  private detached(code: number): boolean {
-    return code === 0 || (code === 1 && /read escape sequence/.test(this.commandOutput));
-  }
-
-  /** A program Berth ended after the block's lines: detached, or ended with its input. */
-  private endedAsLeft(code: number): boolean {
-    if (this.last && this.meta.exit !== undefined) return code === this.meta.exit;
-    return this.leftOpen === 'detach' ? this.detached(code) : code === 0;
-  }
-
-  /** A command the block would have ended, that ended first: judged by its own exit code. */
-  private endedByItself(code: number): boolean {
-    if (this.meta.ending === undefined) return lastCodeExpected(this.meta, code);
-    return code === (this.meta.exit ?? 0);
-  }
-
-  /** Why an exit code is not the one wanted; the code itself is shown beside it. */
-  private whyNot(): string {
-    if (this.meta.ending !== undefined && !this.keysSent && this.meta.until !== undefined)
-      return `ended before /${this.meta.until}/ appeared`;
-    return `expected exit ${this.meta.exit ?? 0}`;
-  }
-
   private passed(code: number): BlockVerdict {
-    if (
-      this.meta.expect !== undefined &&
-      !normalizeOutput(this.allOutput).includes(normalizeOutput(this.meta.expect))
-    )
-      return this.failed(code, `output lacks "${this.meta.expect}"`);
-    return { outcome: 'ran', ok: true, code, command: this.command, output: this.allOutput };
+    return verdictOf(this.meta, { ok: true, code }, this.command, this.allOutput);
   }
 
   private failed(code: number | undefined, reason: string): BlockVerdict {
-    return { outcome: 'ran', ok: false, code, command: this.command, reason, output: this.allOutput };
+    return verdictOf(this.meta, { ok: false, code, reason }, this.command, this.allOutput);
   }
 
   /** The prompt after a command's end: the next command, or the verdict. */
