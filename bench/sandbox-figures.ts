@@ -1,5 +1,5 @@
 import Docker from 'dockerode';
-import { label } from '../sandbox-server/src/sandboxes/labels.ts';
+import { label } from '../sandbox-server/src/sandboxes/docker/labels.ts';
 import {
   type CreatedSession,
   createSession,

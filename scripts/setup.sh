@@ -74,7 +74,7 @@ fi
 #    newer than the last build, or it was built for another base path.
 base_path=${BERTH_BASE_PATH:-/}
 if [ ! -f dist/index.html ] || [ "$(cat dist/.base-path 2>/dev/null || echo /)" != "$base_path" ] ||
-  [ -n "$(find src content astro.config.mjs package-lock.json sandbox-server/src/terminals/protocol.ts \
+  [ -n "$(find src content astro.config.mjs package-lock.json sandbox-server/src/contract \
     -newer dist/index.html -print -quit 2>/dev/null)" ]; then
   say 'building the site'
   npm run --silent build

@@ -6,6 +6,7 @@ import { bodyLimit } from 'hono/body-limit';
 import type { Logger } from 'pino';
 import type { Config } from './config/index.ts';
 import { ApiError } from './errors/index.ts';
+import { apiErrorOf } from './errors/sandbox-errors.ts';
 import type { Metrics } from './metrics/index.ts';
 import { pullRoutes } from './pulls/routes.ts';
 import { siteHeaders } from './requests/security-headers.ts';
@@ -30,9 +31,10 @@ export function createApp({ config, sessions, driver, metrics, log, previewOrigi
   const app = new Hono();
 
   app.onError((error, c) => {
-    if (error instanceof ApiError) {
-      if (error.retryAfterSeconds !== undefined) c.header('Retry-After', String(error.retryAfterSeconds));
-      return c.json(error.toBody(), error.status);
+    const answer = apiErrorOf(error);
+    if (answer) {
+      if (answer.retryAfterSeconds !== undefined) c.header('Retry-After', String(answer.retryAfterSeconds));
+      return c.json(answer.toBody(), answer.status);
     }
     log.error({ err: error, path: c.req.path }, 'request failed');
     return c.json(new ApiError('internal', 'Something went wrong on the server.').toBody(), 500);
@@ -55,7 +57,7 @@ export function createApp({ config, sessions, driver, metrics, log, previewOrigi
   );
 
   app.get('/healthz', async (c) => {
-    if (!(await driver.engineAnswers())) {
+    if (!(await driver.answers())) {
       throw new ApiError('engine_unavailable', 'The Docker engine is not answering.', 30);
     }
     return c.json({ status: 'ok' });

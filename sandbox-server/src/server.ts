@@ -12,14 +12,16 @@ import { ApiError } from './errors/index.ts';
 import { refuseUpgrade } from './errors/refuse-upgrade.ts';
 import { createMetrics } from './metrics/index.ts';
 import { startMirror } from './mirror/mirror.ts';
+import { mirrorHook } from './mirror/network-hook.ts';
 import { PreviewProxy, sandboxUpstream } from './preview/proxy.ts';
 import { isAllowedHost, unknownHost } from './requests/allowed-hosts.ts';
 import { createListener } from './requests/listener.ts';
 import { PREVIEW_HEADERS } from './requests/security-headers.ts';
 import { DnsForwarder } from './sandboxes/dns-forwarder.ts';
-import { DockerSandboxDriver } from './sandboxes/docker-driver.ts';
+import { dockerDriver } from './sandboxes/docker/index.ts';
 import { applyFirewall, FirewallError, hostResolvers } from './sandboxes/firewall.ts';
 import { checkHostKernel } from './sandboxes/host-kernel.ts';
+import { Reaper } from './sessions/reaper.ts';
 import { Sessions } from './sessions/sessions.ts';
 import { TerminalSockets } from './terminals/sockets.ts';
 
@@ -60,8 +62,16 @@ export async function startServer(config: Config, log = serverLog(config)): Prom
   const docker = new Docker();
   const metrics = createMetrics();
   const dns = config.egress.policy === 'mirrors' ? await startDnsForwarder(docker, config, log) : undefined;
-  const driver = new DockerSandboxDriver(docker, { ...config.sandbox, instance: config.instance }, log, dns);
+  const driver = dockerDriver({
+    docker,
+    instance: config.instance,
+    settings: config.sandbox,
+    log,
+    networkHooks: [mirrorHook(docker)],
+    dns,
+  });
   const sessions = new Sessions(driver, config, metrics, log);
+  const reaper = new Reaper(sessions, driver, config, metrics, log);
   if (config.mirrorMode !== 'off') {
     await startMirror(docker, log).catch((error: unknown) =>
       log.warn({ err: error }, 'could not start the mirror'),
@@ -73,7 +83,7 @@ export async function startServer(config: Config, log = serverLog(config)): Prom
     // The server still serves the site and says 503 for sandboxes; the reaper adopts once the engine answers.
     log.warn({ err: error }, 'could not adopt sandboxes yet: is the Docker engine running?');
   }
-  const stopReaping = sessions.startReaping();
+  const stopReaping = reaper.start();
   const terminals = new TerminalSockets(sessions, driver, config, metrics, log);
   // Previews are streamed by Node itself, bodies and all, on their own origin (see config.preview).
   const preview = new PreviewProxy(sessions, sandboxUpstream(driver), log);

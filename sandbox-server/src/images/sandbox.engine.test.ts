@@ -10,8 +10,8 @@ import {
   READER,
   readerIds,
   sandboxStorage,
-} from '../sandboxes/confinement.ts';
-import { FramedTerminal } from '../sandboxes/framed-terminal.ts';
+} from '../sandboxes/docker/confinement.ts';
+import { FramedTerminal } from '../sandboxes/docker/framed-terminal.ts';
 import { SANDBOX_IMAGE } from './names.ts';
 import { ensureReaderRoot } from './reader-root.ts';
 import { ensureSandboxImage } from './sandbox-image.ts';

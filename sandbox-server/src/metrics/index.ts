@@ -36,6 +36,12 @@ export function createMetrics() {
       labelNames: ['reason'] as const,
       registers: [registry],
     }),
+    sandboxCpuSeconds: new Histogram({
+      name: 'berth_sandbox_cpu_seconds',
+      help: 'CPU time one sandbox used over its life, its start included; observed when it is removed.',
+      buckets: [1, 3, 10, 30, 100, 300, 1000, 3000],
+      registers: [registry],
+    }),
     sandboxDiskBytes: new Gauge({
       name: 'berth_sandbox_disk_bytes',
       help: 'Disk the ready sandboxes use together, each on a file system of its own (BERTH_SANDBOX_DISK each at most).',

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { label } from '../sandboxes/labels.ts';
+import { label } from '../sandboxes/docker/labels.ts';
 import type { RunningServer } from '../server.ts';
 import {
   createSession,
@@ -105,44 +105,6 @@ describe('the warm pool', () => {
     expect(after.pooled).not.toContain(pooled.id);
     const metrics = await (await fetch(`${pooledServer.url}/metrics`)).text();
     expect(metrics).toMatch(/berth_sessions_created_total\{from="pool"\} 1/);
-  });
-
-  it('never holds more sandboxes than the server maximum, and refills once one ends', async () => {
-    const { url, instance } = await server({ BERTH_POOL_SIZE: '2', BERTH_MAX_SANDBOXES: '2' });
-    await poolReady(url, 2);
-    const first = await createSession(url);
-    const second = await createSession(url);
-    expect([first.body.state, second.body.state]).toEqual(['ready', 'ready']);
-    const refused = await createSession(url);
-    expect(refused.status).toBe(503);
-    expect(refused.body).toMatchObject({ error: { code: 'at_capacity' } });
-    const full = await sandboxes(instance);
-    expect(full).toMatchObject({ all: 2, pooled: [] });
-
-    const deleted = await fetch(`${url}/api/session`, {
-      method: 'DELETE',
-      headers: { cookie: first.cookie, origin: url },
-    });
-    expect(deleted.status).toBe(204);
-    await poolReady(url, 1);
-    expect((await sandboxes(instance)).all).toBe(2);
-  });
-
-  it('reaps a sandbox taken from the pool like any other, counting idle time from the take', async () => {
-    const { url } = await server({ BERTH_POOL_SIZE: '1', BERTH_IDLE_TIMEOUT_SECONDS: '5' });
-    await poolReady(url, 1);
-    // Sitting in the pool longer than the idle timeout does not count against the reader.
-    await new Promise((resolve) => setTimeout(resolve, 6000));
-    const taken = await createSession(url);
-    expect(taken.body.state).toBe('ready');
-    expect((await fetch(`${url}/api/session`, { headers: { cookie: taken.cookie } })).status).toBe(200);
-    await eventually(
-      async () => (await resourcesOf(taken.id)).containers === 0,
-      'the idle sandbox to be removed',
-      60_000,
-    );
-    const metrics = await (await fetch(`${url}/metrics`)).text();
-    expect(metrics).toMatch(/berth_sandboxes_reaped_total\{reason="idle"\} 1/);
   });
 
   it('after kill -9, a restart adopts taken sandboxes with their expiry and removes untaken ones', async () => {

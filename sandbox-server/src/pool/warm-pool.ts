@@ -1,11 +1,12 @@
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics/index.ts';
-import type { SandboxDriver } from '../sandboxes/driver.ts';
+import type { SandboxLifecycle } from '../sandboxes/driver.ts';
 import { newToken } from '../sessions/token.ts';
 
 /**
- * A sandbox started before any reader asked. Its id is already the hash of `token`, so the session
- * that takes it is an ordinary session from then on: same names, same reaping, same adoption.
+ * A sandbox started before any reader asked, with no owner. Its id is already the hash of `token`,
+ * so the session that takes it (and records itself as its owner) is an ordinary session from then
+ * on: same names, same reaping, same adoption.
  */
 export type PooledSandbox = {
   id: string;
@@ -33,7 +34,7 @@ export class WarmPool {
   private wake: (() => void) | undefined;
 
   constructor(
-    private readonly driver: SandboxDriver,
+    private readonly driver: SandboxLifecycle,
     private readonly size: number,
     /** How many more sandboxes the server may hold now, not counting the pool's own. */
     private readonly room: () => number,
@@ -66,11 +67,18 @@ export class WarmPool {
     this.filling = true;
     void this.refill().finally(() => {
       this.filling = false;
+      // A sandbox taken between the loop's last look and here asked for a refill that was ignored.
+      if (this.short()) this.fill();
     });
   }
 
+  /** Whether the pool holds fewer than it should, and the server has room for one more. */
+  private short(): boolean {
+    return !this.closed && this.waiting.length < this.size && this.room() - this.waiting.length > 0;
+  }
+
   private async refill(): Promise<void> {
-    while (!this.closed && this.waiting.length < this.size && this.room() - this.waiting.length > 0) {
+    while (this.short()) {
       const pooled = this.startOne();
       try {
         await pooled.ready;
@@ -104,7 +112,11 @@ export class WarmPool {
     const cancel = new AbortController();
     const pooled: PooledSandbox = { id, token, ready: Promise.resolve(), isReady: false, cancel };
     const startedAt = performance.now();
-    pooled.ready = this.driver.startPooled(id, cancel.signal).then(() => {
+    // No reader waits on it, so nothing else checked just now that a start can succeed.
+    const started = this.driver
+      .preflight()
+      .then(() => this.driver.start(id, undefined, { signal: cancel.signal }));
+    pooled.ready = started.then(() => {
       pooled.isReady = true;
       this.recount();
       const seconds = (performance.now() - startedAt) / 1000;

@@ -11,8 +11,9 @@ import type { Logger } from 'pino';
 import { answerError } from '../errors/answer-error.ts';
 import { ApiError } from '../errors/index.ts';
 import { refuseUpgrade } from '../errors/refuse-upgrade.ts';
+import { apiErrorOf } from '../errors/sandbox-errors.ts';
 import { PREVIEW_HEADERS } from '../requests/security-headers.ts';
-import type { SandboxDriver } from '../sandboxes/driver.ts';
+import type { SandboxAccess } from '../sandboxes/driver.ts';
 import type { Sessions } from '../sessions/sessions.ts';
 import { listContainers } from '../views/containers.ts';
 import {
@@ -40,7 +41,7 @@ export type PreviewUpstream = {
 };
 
 /** The sandbox as the preview's upstream: ports read from its own Docker engine. */
-export function sandboxUpstream(driver: SandboxDriver): PreviewUpstream {
+export function sandboxUpstream(driver: SandboxAccess): PreviewUpstream {
   return {
     publishedPorts: (sessionId) =>
       listContainers(driver, sessionId).then(
@@ -292,7 +293,8 @@ export class PreviewProxy {
   }
 
   private asApiError(error: unknown): ApiError {
-    if (error instanceof ApiError) return error;
+    const known = apiErrorOf(error);
+    if (known) return known;
     this.log.warn({ err: error }, 'preview failed');
     return new ApiError('preview_unreachable', 'Your sandbox did not answer the preview.');
   }

@@ -1,7 +1,7 @@
 import { MAX_IMAGES_PER_REQUEST } from '../contract/session.ts';
 import { ApiError } from '../errors/index.ts';
 import { isImageReference } from '../images/reference.ts';
-import type { SandboxDriver } from '../sandboxes/driver.ts';
+import type { SandboxAccess } from '../sandboxes/driver.ts';
 
 /** Images one sandbox is asked to pull over its life: past it, asking again changes nothing. */
 export const MAX_PULLS_PER_SANDBOX = 32;
@@ -41,7 +41,7 @@ export function imagesOf(body: unknown): string[] {
  * Returns every image of the request now pulling or pulled.
  */
 export async function startPulls(
-  driver: Pick<SandboxDriver, 'exec'>,
+  driver: Pick<SandboxAccess, 'exec'>,
   session: { id: string; pullsAsked: Set<string> },
   images: string[],
 ): Promise<string[]> {

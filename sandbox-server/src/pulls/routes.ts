@@ -1,28 +1,39 @@
 import { Hono } from 'hono';
+import { createMiddleware } from 'hono/factory';
 import type { Config } from '../config/index.ts';
+import type { PullsView } from '../contract/session.ts';
 import { ApiError } from '../errors/index.ts';
-import type { SandboxDriver } from '../sandboxes/driver.ts';
+import type { SandboxAccess } from '../sandboxes/driver.ts';
+import { type SessionEnv, session } from '../sessions/middleware.ts';
 import { siteOnly } from '../sessions/origin.ts';
 import type { Sessions } from '../sessions/sessions.ts';
 import { imagesOf, startPulls } from './pulls.ts';
 
+/** The images a pulls request names, as `c.var.images`, or a clear refusal. */
+const askedImages = createMiddleware<{ Variables: { images: string[] } }>(async (c, next) => {
+  let body: unknown;
+  try {
+    body = JSON.parse(await c.req.text());
+  } catch {
+    throw new ApiError('invalid_json', 'The request body is not valid JSON.');
+  }
+  c.set('images', imagesOf(body));
+  await next();
+});
+
 /** POST /api/session/pulls: the images a page uses, pulled into the reader's sandbox while they read. */
-export function pullRoutes(sessions: Sessions, driver: SandboxDriver, config: Config) {
-  return new Hono()
-    .use('/pulls', siteOnly(config, 'Images are pulled'))
-    .post('/pulls', async (c) => {
-      let body: unknown;
-      try {
-        body = JSON.parse(await c.req.text());
-      } catch {
-        throw new ApiError('invalid_json', 'The request body is not valid JSON.');
-      }
-      const images = imagesOf(body);
-      const session = sessions.readyFromCookie(c.req.header('cookie'));
-      const pulling = await session.execs.run(() => startPulls(driver, session, images));
-      return c.json({ pulling }, 202);
-    })
-    .all('/pulls', () => {
-      throw new ApiError('method_not_allowed', 'Use POST on /api/session/pulls.');
-    });
+export function pullRoutes(sessions: Sessions, driver: SandboxAccess, config: Config) {
+  return (
+    new Hono<SessionEnv>()
+      .use('/pulls', siteOnly(config, 'Images are pulled'))
+      // The body is checked before the session, as the contract orders the errors.
+      .post('/pulls', askedImages, session(sessions, { ready: true }), async (c) => {
+        const { session, images } = c.var;
+        const pulling = await session.execs.run(() => startPulls(driver, session, images));
+        return c.json({ pulling } satisfies PullsView, 202);
+      })
+      .all('/pulls', () => {
+        throw new ApiError('method_not_allowed', 'Use POST on /api/session/pulls.');
+      })
+  );
 }

@@ -1,18 +1,46 @@
 import type { Duplex } from 'node:stream';
+import type { TerminalSize } from '../contract/terminal.ts';
 
-/** What a sandbox is created for; the driver stores it with the sandbox so a restarted server can find it. */
-export type SandboxSpec = {
-  sessionId: string;
-  clientAddress: string;
-  createdAt: Date;
-  expiresAt: Date;
+/**
+ * What a sandbox driver is: a small lifecycle (after JupyterHub's Spawner: start, stop, poll and
+ * the state to adopt), with access to a sandbox and metering of it beside it. Sessions, the pool,
+ * the terminals and the views know only these; `docker/` fills them with containers on one
+ * Docker engine, and `testing/fake-driver.ts` with nothing at all.
+ */
+
+/** Who a sandbox is for. A sandbox started for the warm pool has none until a session takes it. */
+export type SandboxOwner = { clientAddress: string; createdAt: Date; expiresAt: Date };
+
+/** A sandbox as the driver finds it: enough for a restarted server to take its session back. */
+export type SandboxRecord = SandboxOwner & { sessionId: string; running: boolean };
+
+/** How far a start has come, for the log and whoever waits on it. */
+export type StartStep = 'queued' | 'creating' | 'booting' | 'ready';
+
+export type StartOptions = {
+  /** Aborting it stops the start, which then rejects; what it made is left for stop(). */
+  signal: AbortSignal;
+  progress?: (step: StartStep) => void;
 };
 
-export type SandboxRecord = SandboxSpec & { running: boolean };
-
-export type { TerminalSize } from '../contract/terminal.ts';
-
-import type { TerminalSize } from '../contract/terminal.ts';
+export interface SandboxLifecycle {
+  /** Whether the driver's backend (the engine) answers now, within a few seconds. */
+  answers(): Promise<boolean>;
+  /** Throws a SandboxError when no sandbox could be started now (engine down, image missing). */
+  preflight(): Promise<void>;
+  /** Creates the sandbox and resolves once the reader's Docker engine in it answers. */
+  start(sessionId: string, owner: SandboxOwner | undefined, options: StartOptions): Promise<void>;
+  /** Records the owner of a sandbox started without one; list() reports it from then on. */
+  own(sessionId: string, owner: SandboxOwner): Promise<void>;
+  /** Waits until an existing (adopted) sandbox is ready again, or the signal aborts. */
+  ready(sessionId: string, options: StartOptions): Promise<void>;
+  /** Removes the sandbox and everything it made; one already gone is no error. */
+  stop(sessionId: string): Promise<void>;
+  /** The owned sandboxes of this server, running or not; sandboxes without an owner are not listed. */
+  list(): Promise<SandboxRecord[]>;
+  /** Removes everything this server made whose session is not in `keep`; returns how many sessions. */
+  sweep(keep: ReadonlySet<string>): Promise<number>;
+}
 
 /** A terminal process attached over one connection: raw bytes both ways on `stream`. */
 export type TerminalStream = {
@@ -24,50 +52,54 @@ export type TerminalStream = {
   detach(): Promise<void>;
 };
 
-/**
- * The sandbox lifecycle, kept this small (after JupyterHub's Spawner) so a second driver —
- * Kubernetes pods, a microVM runtime — fits behind it.
- */
-export interface SandboxDriver {
-  /** Throws an ApiError when no sandbox could be started now (engine down, image missing). */
-  preflight(): Promise<void>;
-  /**
-   * Creates the sandbox and resolves once its Docker engine answers. When `signal` aborts it stops
-   * creating and rejects, leaving what it made for stop() to remove.
-   */
-  start(spec: SandboxSpec, signal: AbortSignal): Promise<void>;
-  /**
-   * Starts a sandbox for the warm pool, like start() but before any reader asked: its session is
-   * recorded by claim() when one does. Unclaimed, it is not listed, so the next sweep removes it.
-   */
-  startPooled(sessionId: string, signal: AbortSignal): Promise<void>;
-  /** Records that a reader's session took the pooled sandbox `spec.sessionId`; list() reports it from then on. */
-  claim(spec: SandboxSpec): Promise<void>;
-  /** Waits until an existing (e.g. re-adopted) sandbox is ready, or `signal` aborts. */
-  waitReady(sessionId: string, signal: AbortSignal): Promise<void>;
-  /** Removes the sandbox and everything it made; a sandbox already gone is no error. */
-  stop(sessionId: string): Promise<void>;
-  /** The sandboxes of this server's sessions, as the engine sees them (unclaimed pooled ones are not). */
-  list(): Promise<SandboxRecord[]>;
-  /** Removes every resource this server owns whose session is not in `keep`; returns how many sessions. */
-  sweep(keep: ReadonlySet<string>): Promise<number>;
+export interface SandboxAccess {
+  /** Attaches to the terminal `name`, starting its shell the first time. */
   openTerminal(sessionId: string, name: string, size: TerminalSize): Promise<TerminalStream>;
   /** Ends a terminal's shell and everything running in it; a terminal that never was is no error. */
   closeTerminal(sessionId: string, name: string): Promise<void>;
   /**
    * Runs a program in the sandbox as its root, with no shell in between: `argv` is passed as it is.
-   * Resolves with its standard output, which is the sandbox's to choose, so callers treat it as
-   * untrusted input. Throws `sandbox_unavailable` when the sandbox does not answer in time.
+   * Resolves with its standard output (the first MiB), which is the sandbox's to choose, so callers
+   * treat it as untrusted input. Throws a SandboxError `unresponsive` when it does not answer in time.
    */
   exec(sessionId: string, argv: string[]): Promise<string>;
   /** A TCP connection to `port` on the sandbox's own loopback, made from inside the sandbox. */
   connect(sessionId: string, port: number): Promise<Duplex>;
+}
+
+export interface SandboxMetering {
   /**
-   * Bytes of its disk the sandbox uses now: its own files and its inner engine's (images,
-   * containers, volumes), on a file system of its own whose size the kernel enforces, measured
-   * from outside in one look of at most a few seconds. Undefined when this server cannot see the
-   * engine's storage.
+   * Bytes of its disk the sandbox uses now (its files and its inner engine's), measured in one
+   * bounded look. Undefined when this server cannot see the sandboxes' storage.
    */
   diskUsage(sessionId: string): Promise<number | undefined>;
-  engineAnswers(): Promise<boolean>;
+  /** CPU time the sandbox has used since it started, in seconds; undefined when it cannot be seen. */
+  cpuSeconds(sessionId: string): Promise<number | undefined>;
+}
+
+export type SandboxDriver = SandboxLifecycle & SandboxAccess & SandboxMetering;
+
+/**
+ * Why a driver could not do what it was asked, in its own terms; the routes say it to the reader
+ * (errors/sandbox-errors.ts). `message` is for the log, except for `image_missing`, whose message
+ * names the image and the fix for the operator.
+ */
+export type SandboxErrorKind =
+  /** The backend does not answer. */
+  | 'engine_unavailable'
+  /** The sandbox image is not there to start from. */
+  | 'image_missing'
+  /** The backend has no room for another sandbox (networks, addresses). */
+  | 'no_room'
+  /** The sandbox did not answer in time: stopped, gone, or too busy. */
+  | 'unresponsive';
+
+export class SandboxError extends Error {
+  constructor(
+    readonly kind: SandboxErrorKind,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'SandboxError';
+  }
 }

@@ -4,16 +4,17 @@ import { deleteCookie, setCookie } from 'hono/cookie';
 import type { Config } from '../config/index.ts';
 import { ApiError } from '../errors/index.ts';
 import { clientAddress, clientKey, trustedProxies } from './client-address.ts';
+import { type SessionEnv, session } from './middleware.ts';
 import { siteOnly } from './origin.ts';
+import type { Session } from './session.ts';
 import type { Sessions } from './sessions.ts';
 
 /** POST, GET and DELETE /api/session: a reader's session and its sandbox. */
 export function sessionRoutes(sessions: Sessions, config: Config) {
   const proxies = trustedProxies(config.trustedProxies);
-  const view = (session: NonNullable<ReturnType<Sessions['fromCookie']>>) =>
-    session.view(config.idleTimeoutSeconds);
+  const view = (session: Session) => session.view(config.idleTimeoutSeconds);
 
-  return new Hono()
+  return new Hono<SessionEnv>()
     .use('*', siteOnly(config, 'Sessions are made and ended'))
     .post('/', async (c) => {
       const text = await c.req.text();
@@ -37,8 +38,8 @@ export function sessionRoutes(sessions: Sessions, config: Config) {
       if (existing) return c.json(view(existing), 200);
       const peer = getConnInfo(c).remote.address ?? 'unknown';
       const client = clientKey(clientAddress(peer, c.req.header('x-forwarded-for'), proxies));
-      const { session, token } = await sessions.create(client);
-      setCookie(c, config.sessionCookie.name, token, {
+      const created = await sessions.create(client);
+      setCookie(c, config.sessionCookie.name, created.token, {
         path: config.basePath,
         httpOnly: true,
         sameSite: 'Lax',
@@ -46,17 +47,11 @@ export function sessionRoutes(sessions: Sessions, config: Config) {
         secure: config.sessionCookie.secure,
         maxAge: config.lifetimeSeconds,
       });
-      return c.json(view(session), 201);
+      return c.json(view(created.session), 201);
     })
-    .get('/', (c) => {
-      const session = sessions.fromCookie(c.req.header('cookie'));
-      if (!session) throw new ApiError('no_session', 'There is no live session for this browser.');
-      return c.json(view(session), 200);
-    })
-    .delete('/', async (c) => {
-      const session = sessions.fromCookie(c.req.header('cookie'));
-      if (!session) throw new ApiError('no_session', 'There is no live session for this browser.');
-      await sessions.end(session, 'deleted');
+    .get('/', session(sessions, { ready: false }), (c) => c.json(view(c.var.session), 200))
+    .delete('/', session(sessions, { ready: false }), async (c) => {
+      await sessions.end(c.var.session, 'deleted');
       deleteCookie(c, config.sessionCookie.name, {
         path: config.basePath,
         secure: config.sessionCookie.secure,

@@ -3,16 +3,11 @@ import type { Config } from '../config/index.ts';
 import { ApiError } from '../errors/index.ts';
 import type { Metrics } from '../metrics/index.ts';
 import { type PooledSandbox, WarmPool } from '../pool/warm-pool.ts';
-import type { SandboxDriver } from '../sandboxes/driver.ts';
+import type { SandboxLifecycle, SandboxMetering, SandboxOwner, StartStep } from '../sandboxes/driver.ts';
 import { sessionToken } from './cookie.ts';
 import { CreationRate } from './creation-rate.ts';
 import { type EndReason, Session } from './session.ts';
 import { newToken, sessionIdFor } from './token.ts';
-
-/** How often a sweep for leaked resources runs, in reaper ticks. */
-const SWEEP_EVERY_TICKS = 12;
-const DISK_UNSEEN =
-  "sandbox disk use cannot be measured for the metrics: this server does not see the Docker engine's storage (run it on the engine's host, as root); the kernel still holds each sandbox to BERTH_SANDBOX_DISK";
 
 /**
  * The live sessions and their sandboxes. The Docker engine is the source of truth: what this
@@ -21,15 +16,13 @@ const DISK_UNSEEN =
 export class Sessions {
   private readonly byId = new Map<string, Session>();
   private readonly ending = new Map<string, Promise<void>>();
-  private adopted = false;
-  private ticks = 0;
-  /** Set once the engine's storage proved invisible from here; said once in the log. */
-  private diskUnseen = false;
+  /** Whether adopt() has run: until the engine answers once, the sandboxes it holds are unknown. */
+  adopted = false;
   private readonly pool: WarmPool;
   private readonly creations: CreationRate;
 
   constructor(
-    private readonly driver: SandboxDriver,
+    private readonly driver: SandboxLifecycle & SandboxMetering,
     private readonly config: Config,
     private readonly metrics: Metrics,
     private readonly log: Logger,
@@ -51,10 +44,16 @@ export class Sessions {
     return id === undefined ? undefined : this.byId.get(id);
   }
 
-  /** That session once its sandbox can answer: `no_session` without one, `sandbox_starting` before. */
-  readyFromCookie(cookieHeader: string | undefined): Session {
+  /** That session, or `no_session`. */
+  liveFromCookie(cookieHeader: string | undefined): Session {
     const session = this.fromCookie(cookieHeader);
     if (!session) throw new ApiError('no_session', 'There is no live session for this browser.');
+    return session;
+  }
+
+  /** That session once its sandbox can answer: `no_session` without one, `sandbox_starting` before. */
+  readyFromCookie(cookieHeader: string | undefined): Session {
+    const session = this.liveFromCookie(cookieHeader);
     if (session.state !== 'ready') {
       throw new ApiError('sandbox_starting', 'Your sandbox is still starting; ask again in a moment.');
     }
@@ -99,16 +98,18 @@ export class Sessions {
     this.byId.set(id, session);
     this.recount();
     this.pool.fill();
-    const spec = { sessionId: id, clientAddress, createdAt: session.createdAt, expiresAt: session.expiresAt };
+    const owner: SandboxOwner = { clientAddress, createdAt: session.createdAt, expiresAt: session.expiresAt };
     const from = pooled ? 'pool' : 'cold';
     try {
       if (pooled) {
         this.follow(session, this.claim(session, pooled), from);
         // The session's own expiry and client are recorded before its reader hears of it.
-        await this.driver.claim(spec);
+        await this.driver.own(id, owner);
       } else {
         await this.driver.preflight();
-        this.follow(session, this.driver.start(spec, session.ended), from);
+        const progress = (step: StartStep) =>
+          this.log.debug({ session: id, event: 'sandbox_start_step', step }, `sandbox start: ${step}`);
+        this.follow(session, this.driver.start(id, owner, { signal: session.ended, progress }), from);
       }
     } catch (error) {
       if (pooled) await this.end(session, 'failed');
@@ -171,11 +172,20 @@ export class Sessions {
     }
     // A start still under way is cancelled by session.end() above; it must settle before removal,
     // or it could create something after stop() has looked.
+    let cpuSeconds: number | undefined;
     const done = session.ready
       .catch(() => {})
-      .then(() => this.driver.stop(session.id))
+      .then(async () => {
+        cpuSeconds = await this.driver.cpuSeconds(session.id).catch(() => undefined);
+        if (cpuSeconds !== undefined) this.metrics.sandboxCpuSeconds.observe(cpuSeconds);
+        await this.driver.stop(session.id);
+      })
       .then(
-        () => this.log.info({ session: session.id, event: 'sandbox_removed', reason }, 'sandbox removed'),
+        () =>
+          this.log.info(
+            { session: session.id, event: 'sandbox_removed', reason, cpuSeconds },
+            'sandbox removed',
+          ),
         // The periodic sweep removes whatever is left, so a failure here loses nothing.
         (error: unknown) =>
           this.log.warn({ session: session.id, err: error }, 'sandbox removal failed; sweep will retry'),
@@ -192,7 +202,7 @@ export class Sessions {
       if (this.byId.has(record.sessionId) || this.ending.has(record.sessionId)) continue;
       if (!record.running || record.expiresAt.getTime() <= now) continue; // swept below
       const session = new Session(record.sessionId, record.clientAddress, record.createdAt, record.expiresAt);
-      session.ready = this.driver.waitReady(session.id, session.ended).then(() => {
+      session.ready = this.driver.ready(session.id, { signal: session.ended }).then(() => {
         session.state = 'ready';
         this.recount();
       });
@@ -211,7 +221,7 @@ export class Sessions {
   }
 
   /** Removes resources of sessions this server does not hold: expired while it was down, or leaked. */
-  private async sweep(): Promise<void> {
+  async sweep(): Promise<void> {
     const keep = new Set([...this.byId.keys(), ...this.ending.keys(), ...this.pool.ids()]);
     const removed = await this.driver.sweep(keep);
     if (removed > 0) {
@@ -220,57 +230,9 @@ export class Sessions {
     }
   }
 
-  /** One pass of the reaper: ends idle and expired sessions. */
-  async reap(now = Date.now()): Promise<void> {
-    if (!this.adopted) {
-      // The engine was down when the server started; adopt as soon as it answers.
-      if (!(await this.driver.engineAnswers())) return;
-      await this.adopt();
-    }
-    const idleMs = this.config.idleTimeoutSeconds * 1000;
-    const endings: Promise<void>[] = [];
-    for (const session of this.all()) {
-      if (now >= session.expiresAt.getTime()) endings.push(this.end(session, 'expired'));
-      else if (now - session.lastInputAt >= idleMs) endings.push(this.end(session, 'idle'));
-    }
-    await Promise.allSettled(endings);
-    await this.measureDisks();
+  /** Forgets creations older than the rate's window. */
+  pruneCreations(): void {
     this.creations.prune();
-    if (++this.ticks % SWEEP_EVERY_TICKS === 0) await this.sweep();
-  }
-
-  /**
-   * Measures what every ready sandbox holds of its disk, for the metrics: the kernel enforces the
-   * size. All look at once, and the driver bounds each look, so no sandbox holds up the reaper.
-   */
-  private async measureDisks(): Promise<void> {
-    if (this.diskUnseen) return;
-    const ready = this.all().filter((session) => session.state === 'ready' && !session.ended.aborted);
-    const used = await Promise.allSettled(ready.map((session) => this.driver.diskUsage(session.id)));
-    if (used.some((result) => result.status === 'fulfilled' && result.value === undefined)) {
-      this.log.warn({ event: 'disk_unwatched' }, DISK_UNSEEN);
-      this.diskUnseen = true;
-      return;
-    }
-    const bytes = used.map((result) => (result.status === 'fulfilled' ? (result.value ?? 0) : 0));
-    this.metrics.sandboxDiskBytes.set(bytes.reduce((sum, value) => sum + value, 0));
-  }
-
-  /** Runs the reaper often enough for the shortest timeout to be honoured within a tenth of it. */
-  startReaping(): () => void {
-    const shortest = Math.min(this.config.idleTimeoutSeconds, this.config.lifetimeSeconds) * 1000;
-    const interval = Math.min(10_000, Math.max(250, shortest / 10));
-    let running = false;
-    const timer = setInterval(() => {
-      if (running) return;
-      running = true;
-      this.reap()
-        .catch((error: unknown) => this.log.warn({ err: error }, 'reaper pass failed'))
-        .finally(() => {
-          running = false;
-        });
-    }, interval);
-    return () => clearInterval(timer);
   }
 
   /** Removes the warm pool's sandboxes and stops refilling it: for shutdown. */

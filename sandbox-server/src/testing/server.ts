@@ -4,9 +4,10 @@ import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
 import { type Logger, pino } from 'pino';
 import { loadConfig } from '../config/index.ts';
+import { mirrorHook } from '../mirror/network-hook.ts';
 import { DnsForwarder } from '../sandboxes/dns-forwarder.ts';
-import { DockerSandboxDriver } from '../sandboxes/docker-driver.ts';
-import { label } from '../sandboxes/labels.ts';
+import { dockerDriver } from '../sandboxes/docker/index.ts';
+import { label } from '../sandboxes/docker/labels.ts';
 import { type RunningServer, startServer } from '../server.ts';
 import { COOKIE_NAME, sessionIdFor } from '../sessions/token.ts';
 import { TerminalClient } from './terminal-client.ts';
@@ -152,12 +153,14 @@ export async function removeInstance(instance: string): Promise<void> {
     names: [],
     resolvers: [],
   }));
-  const driver = new DockerSandboxDriver(
+  const driver = dockerDriver({
     docker,
-    { ...config.sandbox, instance },
-    pino({ level: 'silent' }),
+    instance,
+    settings: config.sandbox,
+    log: pino({ level: 'silent' }),
+    networkHooks: [mirrorHook(docker)],
     dns,
-  );
+  });
   await driver.sweep(new Set());
   await dns.remove();
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { CHANGE_KINDS, type Container, type Port } from '../contract/views.ts';
 import { ApiError } from '../errors/index.ts';
-import type { SandboxDriver } from '../sandboxes/driver.ts';
+import type { SandboxAccess } from '../sandboxes/driver.ts';
 import { innerGet, okBody, unreadable } from './inner-engine.ts';
 import { containerPart, shortId } from './names.ts';
 
@@ -80,7 +80,7 @@ function uniquePorts(ports: z.infer<typeof ContainerSummary>['Ports']): Port[] {
   return [...seen.values()].sort((a, b) => (a.hostPort ?? 0) - (b.hostPort ?? 0));
 }
 
-export async function listContainers(driver: SandboxDriver, sessionId: string): Promise<Container[]> {
+export async function listContainers(driver: SandboxAccess, sessionId: string): Promise<Container[]> {
   const [answer] = await innerGet(driver, sessionId, [LIST_PATH]);
   return parseContainers(okBody(answer));
 }
@@ -95,7 +95,7 @@ const Inspect = z.object({ Id: z.string(), SizeRw: z.number().optional() });
 const MAX_CHANGES = 500;
 
 /** `docker diff` and the size of the container's read-write layer. */
-export async function containerChanges(driver: SandboxDriver, sessionId: string, ref: string) {
+export async function containerChanges(driver: SandboxAccess, sessionId: string, ref: string) {
   const part = containerPart(ref);
   const [inspect, changes, list] = await innerGet(driver, sessionId, [
     `/containers/${part}/json?size=1`,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import type { Image, Layer } from '../contract/views.ts';
+import type { Image } from '../contract/views.ts';
 import { ApiError } from '../errors/index.ts';
-import type { SandboxDriver } from '../sandboxes/driver.ts';
+import type { SandboxAccess } from '../sandboxes/driver.ts';
 import { innerGet, okBody, unreadable } from './inner-engine.ts';
 import { imagePart, shortId } from './names.ts';
 
@@ -30,7 +30,7 @@ const realTags = (tags: string[] | null) => (tags ?? []).filter((tag) => tag !==
 const isoFromSeconds = (seconds: number) => new Date(seconds * 1000).toISOString();
 
 /** The reader's images, newest first, as `docker images` lists them. */
-export async function listImages(driver: SandboxDriver, sessionId: string): Promise<Image[]> {
+export async function listImages(driver: SandboxAccess, sessionId: string): Promise<Image[]> {
   const [answer] = await innerGet(driver, sessionId, ['/images/json']);
   const parsed = z.array(ImageSummary).safeParse(okBody(answer));
   if (!parsed.success) throw unreadable();
@@ -45,7 +45,7 @@ export async function listImages(driver: SandboxDriver, sessionId: string): Prom
 }
 
 /** An image and its layers in build order, the base first: `docker history` read bottom up. */
-export async function imageLayers(driver: SandboxDriver, sessionId: string, ref: string) {
+export async function imageLayers(driver: SandboxAccess, sessionId: string, ref: string) {
   const part = imagePart(ref);
   const [inspect, history] = await innerGet(driver, sessionId, [
     `/images/${part}/json`,

@@ -1,5 +1,5 @@
 import { ApiError } from '../errors/index.ts';
-import type { SandboxDriver } from '../sandboxes/driver.ts';
+import type { SandboxAccess } from '../sandboxes/driver.ts';
 
 export type InnerAnswer = { status: number; body: unknown };
 
@@ -20,7 +20,7 @@ const BATCH_SCRIPT =
 
 /** Asks the sandbox's own Docker engine; answers come back in the order of `paths`. */
 export async function innerGet(
-  driver: SandboxDriver,
+  driver: SandboxAccess,
   sessionId: string,
   paths: string[],
 ): Promise<InnerAnswer[]> {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Network } from '../contract/views.ts';
-import type { SandboxDriver } from '../sandboxes/driver.ts';
+import type { SandboxAccess } from '../sandboxes/driver.ts';
 import { type Container, LIST_PATH, parseContainers } from './containers.ts';
 import { innerGet, okBody, PRINT_SEPARATOR, SEPARATOR, unreadable } from './inner-engine.ts';
 import { shortId } from './names.ts';
@@ -42,7 +42,7 @@ const LINKS_SCRIPT =
 
 /** The reader's networks and containers, each container endpoint with its veth pair. */
 export async function networkView(
-  driver: SandboxDriver,
+  driver: SandboxAccess,
   sessionId: string,
 ): Promise<{ networks: Network[]; containers: Container[] }> {
   const [containerAnswer, networkAnswer] = await innerGet(driver, sessionId, [LIST_PATH, '/networks']);

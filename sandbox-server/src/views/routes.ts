@@ -1,6 +1,7 @@
 import { type Context, Hono } from 'hono';
 import { previewPorts } from '../preview/ports.ts';
-import type { SandboxDriver } from '../sandboxes/driver.ts';
+import type { SandboxAccess } from '../sandboxes/driver.ts';
+import { type SessionEnv, session } from '../sessions/middleware.ts';
 import type { Sessions } from '../sessions/sessions.ts';
 import { containerChanges, listContainers } from './containers.ts';
 import { imageLayers, listImages } from './images.ts';
@@ -12,23 +13,26 @@ import { networkView } from './network.ts';
  */
 export function viewRoutes(
   sessions: Sessions,
-  driver: SandboxDriver,
+  driver: SandboxAccess,
   previewOrigin: (requestUrl: string) => string,
 ) {
-  /** The request's ready session, and a view of its sandbox read within the session's budget. */
-  const read = async <T>(c: Context, view: (sessionId: string) => Promise<T>) => {
-    const session = sessions.readyFromCookie(c.req.header('cookie'));
+  /** A view of the request's sandbox, read within its session's budget. */
+  const read = async <T>(c: Context<SessionEnv>, view: (sessionId: string) => Promise<T>) => {
+    const { session } = c.var;
     return c.json(await session.execs.run(() => view(session.id)));
   };
-  return new Hono()
-    .get('/network', (c) => read(c, (id) => networkView(driver, id)))
-    .get('/containers', (c) => read(c, async (id) => ({ containers: await listContainers(driver, id) })))
-    .get('/containers/:name/changes', (c) =>
+  const ready = session(sessions, { ready: true });
+  return new Hono<SessionEnv>()
+    .get('/network', ready, (c) => read(c, (id) => networkView(driver, id)))
+    .get('/containers', ready, (c) =>
+      read(c, async (id) => ({ containers: await listContainers(driver, id) })),
+    )
+    .get('/containers/:name/changes', ready, (c) =>
       read(c, (id) => containerChanges(driver, id, c.req.param('name'))),
     )
-    .get('/images', (c) => read(c, async (id) => ({ images: await listImages(driver, id) })))
-    .get('/images/:ref/layers', (c) => read(c, (id) => imageLayers(driver, id, c.req.param('ref'))))
-    .get('/ports', (c) =>
+    .get('/images', ready, (c) => read(c, async (id) => ({ images: await listImages(driver, id) })))
+    .get('/images/:ref/layers', ready, (c) => read(c, (id) => imageLayers(driver, id, c.req.param('ref'))))
+    .get('/ports', ready, (c) =>
       read(c, async (id) => ({
         ports: previewPorts(await listContainers(driver, id), id, previewOrigin(c.req.url)),
       })),

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../server.ts';
-import { readyTerminal, removeInstance, startTestServer } from '../testing/server.ts';
-import type { TerminalClient } from '../testing/terminal-client.ts';
+import type { RunningServer } from '../../server.ts';
+import { readyTerminal, removeInstance, startTestServer } from '../../testing/server.ts';
+import type { TerminalClient } from '../../testing/terminal-client.ts';
 
 let server: RunningServer & { instance: string };
 let terminal: TerminalClient;

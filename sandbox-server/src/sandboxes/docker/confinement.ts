@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import { readerRootMount } from '../images/reader-root.ts';
+import { readerRootMount } from '../../images/reader-root.ts';
 import { sandboxSeccompProfile } from './seccomp.ts';
 
 /**

@@ -1,0 +1,42 @@
+import type { SandboxOwner, SandboxRecord } from '../driver.ts';
+
+type Spec = Omit<SandboxRecord, 'running'>;
+
+/** Labels on every container, network and volume a Berth server creates. */
+export const label = {
+  instance: 'berth.instance',
+  session: 'berth.session',
+  client: 'berth.client',
+  created: 'berth.created',
+  expires: 'berth.expires',
+  /** On a sandbox started without an owner (for the warm pool): its reader is not known yet. */
+  pooled: 'berth.pooled',
+  /** On the volume that records the owner of such a sandbox later (labels cannot change). */
+  claim: 'berth.claim',
+} as const;
+
+/** The labels of a sandbox's resources; without an owner, it is marked as waiting for one. */
+export function labelsFor(
+  instance: string,
+  sessionId: string,
+  owner: SandboxOwner | undefined,
+): Record<string, string> {
+  const labels = { [label.instance]: instance, [label.session]: sessionId };
+  if (!owner) return { ...labels, [label.pooled]: 'true' };
+  return {
+    ...labels,
+    [label.client]: owner.clientAddress,
+    [label.created]: owner.createdAt.toISOString(),
+    [label.expires]: owner.expiresAt.toISOString(),
+  };
+}
+
+/** Reads a spec back from labels; undefined when they are not a whole, valid set. */
+export function specFromLabels(labels: Record<string, string> | undefined): Spec | undefined {
+  const sessionId = labels?.[label.session];
+  const createdAt = new Date(labels?.[label.created] ?? '');
+  const expiresAt = new Date(labels?.[label.expires] ?? '');
+  if (!sessionId || !/^[0-9a-f]{64}$/.test(sessionId)) return undefined;
+  if (Number.isNaN(createdAt.getTime()) || Number.isNaN(expiresAt.getTime())) return undefined;
+  return { sessionId, clientAddress: labels?.[label.client] ?? '', createdAt, expiresAt };
+}

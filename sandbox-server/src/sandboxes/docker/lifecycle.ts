@@ -1,0 +1,239 @@
+import type { Logger } from 'pino';
+import { engineStatus, ignoreMissing } from '../../errors/index.ts';
+import { inspectImage } from '../../images/build.ts';
+import { ensureReaderRoot } from '../../images/reader-root.ts';
+import type { DnsForwarder } from '../dns-forwarder.ts';
+import {
+  SandboxError,
+  type SandboxLifecycle,
+  type SandboxOwner,
+  type SandboxRecord,
+  type StartOptions,
+} from '../driver.ts';
+import { hostResolvers } from '../firewall.ts';
+import { type SandboxSettings, sandboxContainer } from './container-spec.ts';
+import { type Engine, engineAnswers, namesOf, ownFilter, removeContainer } from './engine.ts';
+import { label, labelsFor, specFromLabels } from './labels.ts';
+import { untilReady } from './readiness.ts';
+import { StartGate } from './start-gate.ts';
+import { Subnets } from './subnets.ts';
+
+/** Sandboxes starting at once on the engine; the rest wait their turn (see StartGate). */
+const STARTS_AT_ONCE = 3;
+
+/**
+ * Something the wiring attaches to every sandbox's network before the sandbox starts, and takes
+ * off before the network is removed: the registry mirror. The driver knows nothing else of it.
+ */
+export type NetworkHook = {
+  attach(network: string): Promise<void>;
+  detach(network: string): Promise<void>;
+};
+
+export type LifecycleParts = {
+  engine: Engine;
+  settings: SandboxSettings;
+  log: Logger;
+  networkHooks: NetworkHook[];
+  /** Under the `mirrors` egress policy, the only DNS a sandbox reaches; else the host's resolvers. */
+  dns: DnsForwarder | undefined;
+  /** Called when a sandbox is removed, so what was measured of it is forgotten. */
+  onStopped: (sessionId: string) => void;
+};
+
+/** Sandboxes as containers, each with its own bridge network and a volume for its disk. */
+export class DockerLifecycle implements SandboxLifecycle {
+  private readonly starts = new StartGate(STARTS_AT_ONCE);
+  private readonly subnets: Subnets;
+  /** The reader's root of each sandbox image this process has started (image id → volume). */
+  private readonly readerRoots = new Map<string, Promise<string>>();
+
+  constructor(private readonly parts: LifecycleParts) {
+    this.subnets = new Subnets(parts.engine, parts.settings.subnets);
+  }
+
+  answers(): Promise<boolean> {
+    return engineAnswers(this.parts.engine);
+  }
+
+  async preflight(): Promise<void> {
+    if (!(await this.answers()))
+      throw new SandboxError('engine_unavailable', 'the engine does not answer a ping');
+    try {
+      await this.parts.engine.docker.getImage(this.parts.settings.image).inspect();
+    } catch (error) {
+      if (engineStatus(error) === 404) throw this.imageMissing();
+      throw new SandboxError(
+        'engine_unavailable',
+        `inspecting the sandbox image: ${(error as Error).message}`,
+      );
+    }
+  }
+
+  private imageMissing(): SandboxError {
+    return new SandboxError(
+      'image_missing',
+      `The sandbox image ${this.parts.settings.image} is not built on this server; run \`npm run images\`.`,
+    );
+  }
+
+  async start(sessionId: string, owner: SandboxOwner | undefined, options: StartOptions): Promise<void> {
+    options.progress?.('queued');
+    const labels = labelsFor(this.parts.engine.instance, sessionId, owner);
+    await this.starts.run(options.signal, () => this.create(sessionId, labels, options));
+    options.progress?.('ready');
+  }
+
+  async own(sessionId: string, owner: SandboxOwner): Promise<void> {
+    const { engine, log } = this.parts;
+    try {
+      await engine.docker.createVolume({
+        Name: namesOf(engine, sessionId).claim,
+        Labels: { ...labelsFor(engine.instance, sessionId, owner), [label.claim]: 'true' },
+      });
+    } catch (error) {
+      log.warn({ err: error, session: sessionId }, 'could not record the owner of a sandbox');
+      throw new SandboxError('engine_unavailable', `recording the owner: ${(error as Error).message}`);
+    }
+  }
+
+  private async create(sessionId: string, labels: Record<string, string>, options: StartOptions) {
+    const { engine, settings, log } = this.parts;
+    const { signal } = options;
+    const names = namesOf(engine, sessionId);
+    options.progress?.('creating');
+    try {
+      const readerRoot = await this.readerRoot();
+      signal.throwIfAborted();
+      const subnet = await this.subnets.createNetwork(names.network, labels);
+      // Before the container starts, so what the hooks attach is there from its first moment.
+      for (const hook of this.parts.networkHooks) await hook.attach(names.network);
+      signal.throwIfAborted();
+      await engine.docker.createVolume({ Name: names.volume, Labels: labels });
+      signal.throwIfAborted();
+      const container = await engine.docker.createContainer(
+        sandboxContainer(settings, {
+          name: names.container,
+          network: names.network,
+          subnet,
+          volume: names.volume,
+          readerRoot,
+          resolvers: await this.resolversFor(names.network, subnet),
+          labels,
+        }),
+      );
+      signal.throwIfAborted();
+      await container.start();
+      options.progress?.('booting');
+      await untilReady(engine, sessionId, options);
+    } catch (error) {
+      await this.stop(sessionId).catch((cleanupError) =>
+        log.warn({ err: cleanupError, session: sessionId }, 'cleanup after failed start failed'),
+      );
+      throw error;
+    }
+  }
+
+  /** The resolvers a sandbox on `network` (its /24 `subnet`) is given, the forwarder attached first. */
+  private async resolversFor(network: string, subnet: string): Promise<string[]> {
+    if (this.parts.dns) return [await this.parts.dns.connect(network, subnet)];
+    return hostResolvers();
+  }
+
+  /**
+   * The volume of the sandbox image's files, filled once per image (npm run images fills it for
+   * Berth's own; another image is filled at its first start).
+   */
+  private async readerRoot(): Promise<string> {
+    const { engine, settings, log } = this.parts;
+    const image = await inspectImage(engine.docker, settings.image);
+    if (!image) throw this.imageMissing();
+    let volume = this.readerRoots.get(image.Id);
+    if (!volume) {
+      volume = ensureReaderRoot({
+        docker: engine.docker,
+        image: settings.image,
+        log: (line) => log.info(line),
+      }).then((result) => result.ref);
+      volume.catch(() => this.readerRoots.delete(image.Id));
+      this.readerRoots.set(image.Id, volume);
+    }
+    return volume;
+  }
+
+  async ready(sessionId: string, options: StartOptions): Promise<void> {
+    options.signal.throwIfAborted();
+    // An adopted sandbox may have lost what the hooks attach or the forwarder, if either was made
+    // again while this server was down; the forwarder comes back at the address the sandbox was given.
+    const { network } = namesOf(this.parts.engine, sessionId);
+    for (const hook of this.parts.networkHooks) await hook.attach(network);
+    if (this.parts.dns) {
+      const subnet = await this.subnets.subnetOf(network);
+      if (subnet) await this.parts.dns.connect(network, subnet);
+    }
+    await untilReady(this.parts.engine, sessionId, options);
+    options.progress?.('ready');
+  }
+
+  async stop(sessionId: string): Promise<void> {
+    const { engine } = this.parts;
+    this.parts.onStopped(sessionId);
+    const names = namesOf(engine, sessionId);
+    await removeContainer(engine, names.container);
+    await this.removeNetwork(names.network);
+    await ignoreMissing(() => engine.docker.getVolume(names.volume).remove());
+    await ignoreMissing(() => engine.docker.getVolume(names.claim).remove());
+  }
+
+  private async removeNetwork(idOrName: string): Promise<void> {
+    for (const hook of this.parts.networkHooks) await hook.detach(idOrName);
+    await this.parts.dns?.disconnect(idOrName);
+    await ignoreMissing(() => this.parts.engine.docker.getNetwork(idOrName).remove());
+  }
+
+  async list(): Promise<SandboxRecord[]> {
+    const { docker } = this.parts.engine;
+    const filters = ownFilter(this.parts.engine);
+    const [containers, volumes] = await Promise.all([
+      docker.listContainers({ all: true, filters }),
+      docker.listVolumes({ filters }),
+    ]);
+    const owners = new Map<string, Omit<SandboxRecord, 'running'>>();
+    for (const volume of volumes.Volumes ?? []) {
+      const spec = volume.Labels?.[label.claim] === 'true' ? specFromLabels(volume.Labels) : undefined;
+      if (spec) owners.set(spec.sessionId, spec);
+    }
+    const records: SandboxRecord[] = [];
+    for (const container of containers) {
+      const labels = container.Labels;
+      const spec =
+        labels?.[label.pooled] === 'true' ? owners.get(labels[label.session] ?? '') : specFromLabels(labels);
+      if (spec) records.push({ ...spec, running: container.State === 'running' });
+    }
+    return records;
+  }
+
+  async sweep(keep: ReadonlySet<string>): Promise<number> {
+    const { engine } = this.parts;
+    const filters = ownFilter(engine);
+    const [containers, networks, volumes] = await Promise.all([
+      engine.docker.listContainers({ all: true, filters }),
+      engine.docker.listNetworks({ filters }),
+      engine.docker.listVolumes({ filters }),
+    ]);
+    const removed = new Set<string>();
+    const isOrphan = (labels: Record<string, string> | undefined) => {
+      const session = labels?.[label.session] ?? '';
+      if (keep.has(session)) return false;
+      removed.add(session);
+      return true;
+    };
+    // Containers first: a network or volume still in use cannot be removed.
+    for (const c of containers.filter((c) => isOrphan(c.Labels))) await removeContainer(engine, c.Id);
+    for (const n of networks.filter((n) => isOrphan(n.Labels))) await this.removeNetwork(n.Id);
+    for (const v of (volumes.Volumes ?? []).filter((v) => isOrphan(v.Labels))) {
+      await ignoreMissing(() => engine.docker.getVolume(v.Name).remove());
+    }
+    return removed.size;
+  }
+}

@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import type { TerminalSize } from '../../contract/terminal.ts';
+import type { TerminalStream } from '../driver.ts';
+import { EXEC_USER, inside, READER } from './confinement.ts';
+import { containerOf, type Engine } from './engine.ts';
+import { execBounded } from './exec.ts';
+import { FramedTerminal } from './framed-terminal.ts';
+import { StderrBudget } from './stderr-budget.ts';
+
+const TERMINAL_HOME = '/home/reader';
+/** What one terminal attach's stderr may put in the server's log (see StderrBudget). */
+const STDERR_LOG_BYTES = 4096;
+
+/** Attaches to the berth-term master of terminal `name`, which starts its shell the first time. */
+export async function attachTerminal(
+  engine: Engine,
+  log: Logger,
+  sessionId: string,
+  name: string,
+  size: TerminalSize,
+): Promise<TerminalStream> {
+  const container = containerOf(engine, sessionId);
+  // Docker does not end an exec when its stream closes, so each attach is named, to be detached by name.
+  const attachId = randomUUID();
+  // No TTY: the shell's PTY is berth-term's, and the server speaks berth-term's frames itself.
+  const exec = await container.exec({
+    Cmd: inside(
+      ['berth-term', 'attach', name, `${size.cols}x${size.rows}`, '--id', attachId, '--framed'],
+      READER,
+    ),
+    AttachStdin: true,
+    AttachStdout: true,
+    AttachStderr: true,
+    Tty: false,
+    User: EXEC_USER,
+    Env: ['TERM=xterm-256color', 'LANG=C.UTF-8', `HOME=${TERMINAL_HOME}`],
+  });
+  const socket = (await exec.start({ hijack: true, stdin: true })) as Duplex;
+  const said = new StderrBudget(STDERR_LOG_BYTES, (text) =>
+    log.warn({ session: sessionId, terminal: name, stderr: text }, 'berth-term said'),
+  );
+  const stream = new FramedTerminal(socket, (text) => said.take(text));
+  stream.once('close', () => {
+    if (said.unlogged > 0) {
+      log.warn(
+        { session: sessionId, terminal: name, unlogged: said.unlogged },
+        'berth-term said more than is logged',
+      );
+    }
+  });
+  const resize = async ({ cols, rows }: TerminalSize) => stream.resize(cols, rows);
+  await resize(size);
+  const exitCode = async () => {
+    if (stream.exitCode !== undefined) return stream.exitCode;
+    const deadline = Date.now() + 5_000;
+    for (;;) {
+      const info = await exec.inspect();
+      if (!info.Running || Date.now() > deadline) return info.ExitCode ?? -1;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+  const detach = async () => {
+    stream.destroy();
+    try {
+      const detacher = await container.exec({
+        Cmd: inside(['berth-term', 'detach', name, attachId], READER),
+        User: EXEC_USER,
+        AttachStdout: true,
+        AttachStderr: true,
+      });
+      const output = (await detacher.start({ hijack: true, stdin: false })) as Duplex;
+      output.resume();
+      await new Promise((resolve) => output.once('close', resolve));
+    } catch (error) {
+      // The sandbox may be gone already, which detaches everything.
+      log.debug({ err: error, session: sessionId, terminal: name }, 'detach failed');
+    }
+  };
+  return { stream, resize, exitCode, detach };
+}
+
+/** Ends a terminal's shell and its jobs. */
+export async function closeTerminal(engine: Engine, sessionId: string, name: string): Promise<void> {
+  // The master ignores hang-ups but not TERM; its PTY closing hangs up the shell and its jobs.
+  // `name` is a checked terminal name, and pkill takes it as an argument, not through a shell.
+  await execBounded(engine, sessionId, ['pkill', '-TERM', '-x', '-f', `berth-term master ${name}`]);
+}
