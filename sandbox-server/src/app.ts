@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { serveStatic } from '@hono/node-server/serve-static';
-import { type Context, Hono } from 'hono';
+import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Logger } from 'pino';
 import type { Config } from './config/index.ts';
@@ -13,7 +13,7 @@ import { siteHeaders } from './requests/security-headers.ts';
 import type { SandboxDriver } from './sandboxes/driver.ts';
 import { sessionRoutes } from './sessions/routes.ts';
 import type { Sessions } from './sessions/sessions.ts';
-import { checkTerminalRequest } from './terminals/request.ts';
+import { terminalRoutes } from './terminals/routes.ts';
 import { viewRoutes } from './views/routes.ts';
 
 type Deps = {
@@ -72,33 +72,7 @@ export function createApp({ config, sessions, driver, metrics, log, previewOrigi
   app.route('/api/session', viewRoutes(sessions, driver, previewOrigin));
   app.route('/api/session', pullRoutes(sessions, driver, config));
 
-  const terminalRequest = (c: Context, opening = true) =>
-    checkTerminalRequest(
-      {
-        name: c.req.param('name') ?? '',
-        cols: c.req.query('cols'),
-        rows: c.req.query('rows'),
-        origin: c.req.header('origin'),
-        host: c.req.header('host'),
-        cookie: c.req.header('cookie'),
-      },
-      sessions,
-      config,
-      { opening },
-    );
-
-  // Closing a tab: the shell and what runs in it end, so the name starts afresh next time.
-  app.delete('/api/session/terminals/:name', async (c) => {
-    const { session, name } = terminalRequest(c, false);
-    await session.execs.run(() => driver.closeTerminal(session.id, name));
-    return c.body(null, 204);
-  });
-
-  // Reached only by requests that did not ask to upgrade: the same checks, then "use a WebSocket".
-  app.all('/api/session/terminals/:name', (c) => {
-    terminalRequest(c);
-    throw new ApiError('upgrade_required', 'Terminals are WebSockets: send an Upgrade: websocket request.');
-  });
+  app.route('/api/session', terminalRoutes(sessions, driver, config));
 
   app.all('/api/*', () => {
     throw new ApiError('not_found', 'There is no such API.');

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { readerIds } from '../sandboxes/confinement.ts';
+import { readerIds } from '../sandboxes/docker/confinement.ts';
 
 // The server picks each sandbox's host ids (sandboxes/confinement.ts); berth-ns, in the image,
 // refuses any outside the bounds it was compiled with. The server is the source: these tests hold

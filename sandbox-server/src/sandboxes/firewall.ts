@@ -3,6 +3,7 @@ import { lookup } from 'node:dns/promises';
 import { access, readFile } from 'node:fs/promises';
 import { isIPv4 } from 'node:net';
 import { promisify } from 'node:util';
+import type { EgressPolicy } from '../config/egress-policies.ts';
 
 const run = promisify(execFile);
 
@@ -62,13 +63,6 @@ export function ipv6Rules(subnet: string): string {
   );
 }
 
-/**
- * Where sandboxes may go beyond the forbidden ranges: `open` anywhere; `mirrors` only Debian's
- * package mirror (http and https; the registry mirror sits on each sandbox's own network, so
- * every policy has it); `none` nowhere, not even DNS.
- */
-export type EgressPolicy = 'open' | 'mirrors' | 'none';
-export const EGRESS_POLICIES = ['open', 'mirrors', 'none'] as const;
 const MIRROR_PORTS = '80,443';
 
 /**

@@ -1,7 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 
-/** The cookie that carries a reader's session token. */
-export const COOKIE_NAME = 'berth_session';
+export { COOKIE_NAME } from '../config/session-cookie.ts';
 
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 

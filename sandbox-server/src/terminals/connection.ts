@@ -8,7 +8,7 @@ import {
   type TerminalSize,
 } from '../contract/terminal.ts';
 import type { Metrics } from '../metrics/index.ts';
-import type { SandboxDriver, TerminalStream } from '../sandboxes/driver.ts';
+import type { SandboxAccess, TerminalStream } from '../sandboxes/driver.ts';
 import type { EndReason, Session } from '../sessions/session.ts';
 import { ENDINGS, type Ending } from './closing.ts';
 import { FlowGate } from './flow-gate.ts';
@@ -18,7 +18,7 @@ import { PendingInput } from './pending-input.ts';
 import type { TerminalRequest } from './request.ts';
 
 /** All a terminal connection needs of the sandbox: a terminal to attach to, and to end (routes.ts). */
-export type TerminalAccess = Pick<SandboxDriver, 'openTerminal' | 'closeTerminal'>;
+export type TerminalAccess = Pick<SandboxAccess, 'openTerminal' | 'closeTerminal'>;
 
 export type ConnectionDeps = {
   access: TerminalAccess;

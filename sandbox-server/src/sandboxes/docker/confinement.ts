@@ -55,9 +55,11 @@ export function sandboxStorage(options: { volume: string; bytes: number; readerR
   };
 }
 
-/** The first host uid berth-ns takes for the owner of a reader's user namespace (berth-ns.c: OWNER_MIN). */
+// The source of the readers' host ids: berth-ns.c checks what it is given against the same bounds,
+// and images/ns-bounds.test.ts holds the two together.
+/** The first host uid berth-ns takes for the owner of a reader's user namespace. */
 const NAMESPACE_OWNER_BASE = 1_000_000_000;
-/** Where the readers' id ranges start, and how many ids each has (berth-ns.c: ID_BASE_MIN, ID_COUNT). */
+/** Where the readers' id ranges start, and how many ids each has. */
 const ID_RANGES_BASE = 2 ** 30;
 const ID_COUNT = 65_536;
 /** How many ranges fit below 2^31, where some programs take a uid for a negative number. */
