@@ -1,7 +1,8 @@
 /**
  * The two framings on a terminal's exec stream: Docker multiplexes a TTY-less exec's stdout and
  * stderr in 8-byte-headed frames, and inside stdout berth-term speaks its own 5-byte-headed
- * frames (see berth-term.c). Both are a type byte and a big-endian u32 length at the header's end.
+ * frames (see images/sandbox/berth-term/berth-term.c). Both are a type byte and a big-endian u32
+ * length at the header's end.
  */
 export type Frame = { type: number; payload: Buffer };
 

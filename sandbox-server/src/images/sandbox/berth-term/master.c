@@ -1,26 +1,8 @@
 /*
- * berth-term: keeps a reader's shell alive across disconnects and restores its screen.
- *
- *   berth-term attach NAME [COLSxROWS] [--id ID] --framed
- *   berth-term detach NAME ID
- *
- * A master per terminal, detached from whoever started it, owns the shell's PTY (bash -l, sized
- * COLSxROWS by the attach that starts it) and listens on /run/berth/terminals/NAME.sock. The
- * server runs `attach` in a TTY-less `docker exec`, once per WebSocket: it relays its stdin and
- * stdout to the socket as they are, so the server speaks the socket's frames itself
- * (src/sandboxes/frames.ts), and only the server writes them: a reader's keys arrive inside 'd'
- * frames. No TTY on the exec means no second PTY and line discipline between shell and server,
- * which cost a third of the CPU of a flood of output.
- *
- * Closing the WebSocket only ends the attach, so the shell and its jobs live on, and the next
- * attach gets a full reset and the recent output, so the screen comes back. Docker does not end
- * an exec whose stream was closed, so the server names each attach (--id) and, when the
- * WebSocket closes, runs `detach` with that id: the master hangs up on that attach, which exits.
- *
- * Socket frames: 1 byte type, 4 bytes big-endian length, payload.
- *   'd' bytes (both ways)   'w' cols,rows as 2+2 bytes BE (to the master)
- *   'x' exit code as 4 bytes BE (from the master, last frame before it exits)
- *   'h' the attach's id (to the master)   'k' id: hang up on the attaches with that id
+ * The master of one terminal (see berth-term.c's header for the design): owns the shell's PTY,
+ * the replay buffer that restores a screen on attach, and up to MAX_CLIENTS clients on the
+ * terminal's socket, and runs until the shell exits. Separate from berth-term.c because it is a
+ * process of its own, with its own state; attach and detach only talk to it through the socket.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -28,13 +10,11 @@
 #include <poll.h>
 #include <pty.h>
 #include <pwd.h>
-#include <regex.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -43,80 +23,20 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SOCK_DIR "/run/berth/terminals"
+#include "frames.h"
+#include "master.h"
+
 #define REPLAY_SIZE (256 * 1024)
 #define LINE_SEARCH 4096 /* how far into a wrapped replay buffer to look for a line start */
 #define MAX_BACKLOG (1024 * 1024) /* per client; past it the client gets a fresh screen */
-#define MAX_FRAME (64 * 1024)
 #define MAX_CLIENTS 40 /* above the server's 32 sockets per session, with room for detach calls */
-#define HDR 5
 
-struct buf { char *p; size_t off, len, cap; }; /* pending bytes are p[off..len) */
 struct client {
   int fd, gone;
   char id[65];
   struct buf in, out;
   size_t front_left; /* bytes of out's first frame not yet sent, so out can be cut at a frame edge */
 };
-
-static size_t buf_size(const struct buf *b) { return b->len - b->off; }
-
-static void buf_add(struct buf *b, const void *data, size_t n) {
-  if (b->off > 0 && b->len + n > b->cap) { /* reuse the consumed front before growing */
-    memmove(b->p, b->p + b->off, b->len - b->off);
-    b->len -= b->off;
-    b->off = 0;
-  }
-  if (b->len + n > b->cap) {
-    size_t cap = b->cap ? b->cap : 4096;
-    while (cap < b->len + n) cap *= 2;
-    if (!(b->p = realloc(b->p, cap))) { perror("berth-term: realloc"); exit(1); }
-    b->cap = cap;
-  }
-  memcpy(b->p + b->len, data, n);
-  b->len += n;
-}
-
-static void buf_drop(struct buf *b, size_t n) {
-  b->off += n;
-  if (b->off == b->len) b->off = b->len = 0;
-}
-
-static void buf_free(struct buf *b) { free(b->p); memset(b, 0, sizeof *b); }
-
-static uint32_t get32(const char *p) {
-  const unsigned char *u = (const unsigned char *)p;
-  return (uint32_t)u[0] << 24 | (uint32_t)u[1] << 16 | (uint32_t)u[2] << 8 | u[3];
-}
-
-static void frame_add(struct buf *b, char type, const void *data, uint32_t n) {
-  char h[HDR] = { type, (char)(n >> 24), (char)(n >> 16), (char)(n >> 8), (char)n };
-  buf_add(b, h, HDR);
-  buf_add(b, data, n);
-}
-
-/* Calls on_frame for every complete frame in b; returns -1 on a malformed frame. */
-static int frames_take(struct buf *b, void (*on_frame)(char, const char *, uint32_t, void *), void *ctx) {
-  while (buf_size(b) >= HDR) {
-    const char *h = b->p + b->off;
-    uint32_t n = get32(h + 1);
-    if (n > MAX_FRAME) return -1;
-    if (buf_size(b) < HDR + n) break;
-    on_frame(h[0], h + HDR, n, ctx);
-    buf_drop(b, HDR + n);
-  }
-  return 0;
-}
-
-/* Writes what the fd takes now; returns -1 when the peer is gone. */
-static int flush_some(int fd, struct buf *b) {
-  while (buf_size(b) > 0) {
-    ssize_t n = write(fd, b->p + b->off, buf_size(b));
-    if (n < 0) return errno == EAGAIN || errno == EINTR ? 0 : -1;
-    buf_drop(b, (size_t)n);
-  }
-  return 0;
-}
 
 static int signal_fd(int signo) { /* blocks the signal and returns an fd that reads it */
   sigset_t set;
@@ -126,16 +46,12 @@ static int signal_fd(int signo) { /* blocks the signal and returns an fd that re
   return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
-/* ---- master: owns the PTY, the replay buffer and the clients ---- */
-
 static char replay[REPLAY_SIZE];
 static uint64_t replay_total; /* bytes ever written; replay_total % REPLAY_SIZE is the next slot */
 static struct client clients[MAX_CLIENTS];
 static int nclients;
 static int pty = -1;
 static struct buf pty_in; /* reader input not yet taken by the PTY */
-static char *title;       /* our argv, which ps shows; the master renames itself there */
-static size_t title_room;
 
 static void replay_add(const char *d, size_t n) {
   for (size_t i = 0; i < n;) {
@@ -335,18 +251,9 @@ static int sock_listen(const char *path) {
   return fd;
 }
 
-static int sock_connect(const char *path) {
-  struct sockaddr_un a = { .sun_family = AF_UNIX };
-  snprintf(a.sun_path, sizeof a.sun_path, "%s", path);
-  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof a) == 0) return fd;
-  if (fd >= 0) close(fd);
-  return -1;
-}
-
 /* Forks the master, detached from the client's terminal and session so that it outlives the
  * `docker exec` that started it. Returns once the master listens, or -1. */
-static int master_spawn(const char *path, struct winsize ws, int lock) {
+int master_spawn(const char *path, struct winsize ws, int lock, char *title, size_t title_room) {
   int ready[2];
   if (pipe2(ready, O_CLOEXEC) < 0) return -1;
   pid_t pid = fork();
@@ -404,125 +311,4 @@ static int master_spawn(const char *path, struct winsize ws, int lock) {
   ssize_t n = read(ready[0], &ok, 1);
   close(ready[0]);
   return n == 1 ? 0 : -1;
-}
-
-/* ---- attach: one per `docker exec`, relays its stdin and stdout to the master ---- */
-
-static void write_all(int fd, const char *d, size_t n) {
-  while (n > 0) {
-    ssize_t w = write(fd, d, n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w < 0) exit(0); /* the other end is gone: the server closed the exec, or the master hung up */
-    d += w, n -= (size_t)w;
-  }
-}
-
-/* Relays bytes both ways as they are, until either side ends: the master checks every frame. */
-static int relay_loop(int sock) {
-  char b[MAX_FRAME];
-  for (;;) {
-    struct pollfd pfd[2] = { { .fd = 0, .events = POLLIN }, { .fd = sock, .events = POLLIN } };
-    if (poll(pfd, 2, -1) < 0) {
-      if (errno == EINTR) continue;
-      return 1;
-    }
-    if (pfd[1].revents) {
-      ssize_t n = read(sock, b, sizeof b);
-      if (n <= 0) return 0; /* the master is done: its 'x' frame, if any, is already out */
-      write_all(1, b, (size_t)n);
-    }
-    if (pfd[0].revents) {
-      ssize_t n = read(0, b, sizeof b);
-      if (n <= 0) return 0; /* the exec's stdin closed: the server let go, so detach */
-      write_all(sock, b, (size_t)n);
-    }
-  }
-}
-
-/* Hangs up on the clients attached with `id`; returns once the master has done so. */
-static int detach(const char *path, const char *id) {
-  int sock = sock_connect(path);
-  if (sock < 0) return 0; /* no such terminal: nobody to detach */
-  struct buf f = { 0 };
-  frame_add(&f, 'k', id, (uint32_t)strlen(id));
-  write_all(sock, f.p, f.len);
-  buf_free(&f);
-  char b[MAX_FRAME];
-  while (read(sock, b, sizeof b) > 0) {} /* the master hangs up on us too, once it is done */
-  return 0;
-}
-
-static int usage(void) {
-  fprintf(stderr, "usage: berth-term attach NAME [COLSxROWS] [--id ID] --framed\n"
-                  "       berth-term detach NAME ID\n"
-                  "  NAME matches ^[a-z0-9][a-z0-9-]{0,15}$, ID ^[A-Za-z0-9_-]{1,64}$\n");
-  return 2;
-}
-
-static int matches(const char *pattern, const char *s) {
-  regex_t re;
-  if (regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB) != 0) return 0;
-  int ok = regexec(&re, s, 0, NULL, 0) == 0;
-  regfree(&re);
-  return ok;
-}
-
-int main(int argc, char **argv) {
-  if (argc < 3 || !matches("^[a-z0-9][a-z0-9-]{0,15}$", argv[2])) return usage();
-  title = argv[0];
-  title_room = (size_t)(argv[argc - 1] + strlen(argv[argc - 1]) - argv[0]);
-  const char *id_pattern = "^[A-Za-z0-9_-]{1,64}$";
-  char path[108], lock_path[108];
-  snprintf(path, sizeof path, SOCK_DIR "/%s.sock", argv[2]);
-  snprintf(lock_path, sizeof lock_path, SOCK_DIR "/%s.lock", argv[2]);
-  signal(SIGPIPE, SIG_IGN);
-  if (strcmp(argv[1], "detach") == 0) {
-    if (argc != 4 || !matches(id_pattern, argv[3])) return usage();
-    return detach(path, argv[3]);
-  }
-  if (strcmp(argv[1], "attach") != 0) return usage();
-
-  struct winsize ws = { 0 };
-  const char *id = NULL;
-  int framed = 0;
-  for (int i = 3; i < argc; i++) {
-    unsigned cols, rows;
-    char end;
-    if (strcmp(argv[i], "--id") == 0 && i + 1 < argc && matches(id_pattern, argv[i + 1])) {
-      id = argv[++i];
-    } else if (strcmp(argv[i], "--framed") == 0) {
-      framed = 1;
-    } else if (!ws.ws_col && sscanf(argv[i], "%ux%u%c", &cols, &rows, &end) == 2 && cols && rows &&
-               cols <= 1000 && rows <= 1000) {
-      ws.ws_col = (unsigned short)cols, ws.ws_row = (unsigned short)rows;
-    } else {
-      return usage();
-    }
-  }
-  /* Frames are all an attach speaks: asked for by name, so they never land on someone's TTY. */
-  if (!framed) return usage();
-  if (!ws.ws_col) ws = (struct winsize){ .ws_col = 80, .ws_row = 24 };
-
-  /* Two attaches racing to start the same terminal must end up with one shell. */
-  int lock = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (lock < 0 || flock(lock, LOCK_EX) < 0) {
-    fprintf(stderr, "berth-term: %s: %s\n", lock_path, strerror(errno));
-    return 1;
-  }
-  int sock = sock_connect(path);
-  if (sock < 0) {
-    unlink(path); /* a master that died without cleaning up leaves its socket behind */
-    if (master_spawn(path, ws, lock) < 0 || (sock = sock_connect(path)) < 0) {
-      fprintf(stderr, "berth-term: could not start terminal %s\n", argv[2]);
-      return 1;
-    }
-  }
-  close(lock);
-  if (id) {
-    struct buf f = { 0 };
-    frame_add(&f, 'h', id, (uint32_t)strlen(id));
-    write_all(sock, f.p, f.len);
-    buf_free(&f);
-  }
-  return relay_loop(sock);
 }
