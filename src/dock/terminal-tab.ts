@@ -11,6 +11,7 @@ import { parseShellMark, type ServerMessage } from '../../sandbox-server/src/con
 import type { BlockMeta } from '../blocks/block-meta.ts';
 import { BlockRun, type BlockVerdict } from '../blocks/block-run.ts';
 import { sitePath } from '../links/site-path.ts';
+import { cloneTemplate, partOf } from './dock-markup.ts';
 import { currentSession, type SessionView } from './session-api.ts';
 import { ShellMarks } from './shell-marks.ts';
 import { MAIN_TERMINAL } from './terminal-tabs.ts';
@@ -42,10 +43,10 @@ const REPLAY_QUIET_MS = 150;
 export class TerminalTab {
   readonly terminal: Terminal;
   readonly marks = new ShellMarks();
-  readonly tab = document.createElement('button');
+  readonly tab: HTMLButtonElement;
   /** Mouse users' close button; keyboard users press Delete on the tab. `main` has none. */
   readonly closer: HTMLButtonElement | undefined;
-  readonly panel = document.createElement('div');
+  readonly panel: HTMLElement;
   private readonly fit = new FitAddon();
   private readonly search = new SearchAddon();
   private readonly encoder = new TextEncoder();
@@ -91,31 +92,23 @@ export class TerminalTab {
     this.terminal.onBinary((data) => this.send(Uint8Array.from(data, (c) => c.charCodeAt(0))));
     this.terminal.onResize(({ cols, rows }) => this.control({ type: 'resize', cols, rows }));
 
+    const markup = cloneTemplate('berth-dock-tab');
     const id = `berth-terminal-${name}`;
-    this.tab.type = 'button';
+    this.tab = partOf<HTMLButtonElement>(markup, '.berth-dock-tab');
     this.tab.id = `${id}-tab`;
-    this.tab.className = 'berth-dock-tab';
     this.tab.textContent = name;
     this.tab.dataset.terminal = name;
-    this.tab.setAttribute('role', 'tab');
     this.tab.setAttribute('aria-controls', id);
+    this.panel = partOf(markup, '.berth-dock-panel');
     this.panel.id = id;
-    this.panel.className = 'berth-dock-panel';
-    this.panel.setAttribute('role', 'tabpanel');
     this.panel.setAttribute('aria-labelledby', this.tab.id);
     if (name !== MAIN_TERMINAL) {
       this.tab.setAttribute('aria-keyshortcuts', 'Delete');
       this.tab.title = `Terminal ${name} (Delete closes it)`;
-      // Hidden from assistive technology and out of the tab order: a tab list may hold only tabs.
-      const closer = document.createElement('button');
-      closer.type = 'button';
-      closer.className = 'berth-dock-tab-close';
-      closer.textContent = '×';
-      closer.title = `Close terminal ${name}`;
-      closer.tabIndex = -1;
-      closer.dataset.close = name;
-      closer.setAttribute('aria-hidden', 'true');
-      this.closer = closer;
+      // Dock.astro keeps it out of the tab order and the accessibility tree: a tab list holds only tabs.
+      this.closer = partOf<HTMLButtonElement>(markup, '.berth-dock-tab-close');
+      this.closer.title = `Close terminal ${name}`;
+      this.closer.dataset.close = name;
     }
     this.setShown(false);
   }

@@ -1,0 +1,61 @@
+/**
+ * The session's state where the reader sees it: the dock's `data-state`, the status line (with
+ * the seconds a start has taken so far), the progress bar, and a failure's notice.
+ */
+import {
+  type DockState,
+  type FailureNotice,
+  isFailed,
+  type Session,
+  showsProgress,
+  startingText,
+  statusText,
+} from './session-state.ts';
+
+export type StatusParts = {
+  dock: HTMLElement;
+  status: HTMLElement;
+  progress: HTMLProgressElement;
+  /** The failure's notice: a paragraph and the button that starts again. */
+  notice: HTMLElement;
+  text: HTMLElement;
+  retry: HTMLButtonElement;
+};
+
+const TICK_MS = 200;
+
+export class SessionStatus {
+  readonly #parts: StatusParts;
+  #shown: DockState | undefined;
+  #ticker: number | undefined;
+
+  constructor(parts: StatusParts) {
+    this.#parts = parts;
+  }
+
+  show(session: Session): void {
+    const { dock, status, progress, notice } = this.#parts;
+    const { state } = session;
+    dock.dataset.state = state;
+    progress.hidden = !showsProgress(state);
+    if (!isFailed(state)) notice.hidden = true;
+    // A start said again (each terminal's socket says it) goes on counting from the first.
+    if (state !== 'starting' || this.#shown !== 'starting') {
+      window.clearInterval(this.#ticker);
+      status.textContent = statusText(session);
+    }
+    if (state === 'starting' && this.#shown !== 'starting') {
+      const startedAt = performance.now();
+      this.#ticker = window.setInterval(() => {
+        status.textContent = startingText((performance.now() - startedAt) / 1000);
+      }, TICK_MS);
+    }
+    this.#shown = state;
+  }
+
+  showFailure({ text, retry }: FailureNotice): void {
+    this.#parts.text.textContent = text;
+    this.#parts.retry.textContent = retry;
+    this.#parts.notice.hidden = false;
+  }
+}
