@@ -39,18 +39,17 @@ export class SessionStatus {
     dock.dataset.state = state;
     progress.hidden = !showsProgress(state);
     if (!isFailed(state)) notice.hidden = true;
-    // A start said again (each terminal's socket says it) goes on counting from the first.
-    if (state !== 'starting' || this.#shown !== 'starting') {
-      window.clearInterval(this.#ticker);
-      status.textContent = statusText(session);
-    }
-    if (state === 'starting' && this.#shown !== 'starting') {
-      const startedAt = performance.now();
-      this.#ticker = window.setInterval(() => {
-        status.textContent = startingText((performance.now() - startedAt) / 1000);
-      }, TICK_MS);
-    }
+    const again = state === 'starting' && this.#shown === 'starting';
     this.#shown = state;
+    // A start said again (each terminal's socket says it) goes on counting from the first.
+    if (again) return;
+    window.clearInterval(this.#ticker);
+    status.textContent = statusText(session);
+    if (state !== 'starting') return;
+    const startedAt = performance.now();
+    this.#ticker = window.setInterval(() => {
+      status.textContent = startingText((performance.now() - startedAt) / 1000);
+    }, TICK_MS);
   }
 
   showFailure({ text, retry }: FailureNotice): void {

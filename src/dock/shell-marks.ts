@@ -13,13 +13,13 @@ type Waiter = { done: () => boolean; release: () => void };
 export class ShellMarks {
   state: ShellState = 'unknown';
   lastExitCode: number | undefined;
-  private waiters: Waiter[] = [];
+  #waiters: Waiter[] = [];
 
   /** A continuation prompt is no prompt yet: the shell still reads the line it was given. */
   mark(mark: ShellMark): void {
     if (mark.type === 'prompt' || mark.type === 'input') {
       this.state = 'prompt';
-      this.settle();
+      this.#settle();
     } else if (mark.type === 'output') {
       this.state = 'running';
     } else if (mark.type === 'end') {
@@ -32,7 +32,7 @@ export class ShellMarks {
   prompt(): Promise<void> {
     if (this.state === 'prompt') return Promise.resolve();
     return new Promise((resolve) => {
-      this.waiters.push({
+      this.#waiters.push({
         done: () => {
           if (this.state !== 'prompt') return false;
           resolve();
@@ -48,8 +48,8 @@ export class ShellMarks {
    * or an ended sandbox then sees it was cancelled instead of hanging.
    */
   release(): void {
-    const waiters = this.waiters;
-    this.waiters = [];
+    const waiters = this.#waiters;
+    this.#waiters = [];
     for (const waiter of waiters) waiter.release();
   }
 
@@ -58,7 +58,7 @@ export class ShellMarks {
     this.state = 'unknown';
   }
 
-  private settle(): void {
-    this.waiters = this.waiters.filter((waiter) => !waiter.done());
+  #settle(): void {
+    this.#waiters = this.#waiters.filter((waiter) => !waiter.done());
   }
 }

@@ -47,30 +47,32 @@ export class TerminalTab {
   /** Mouse users' close button; keyboard users press Delete on the tab. `main` has none. */
   readonly closer: HTMLButtonElement | undefined;
   readonly panel: HTMLElement;
-  private readonly fit = new FitAddon();
-  private readonly search = new SearchAddon();
-  private readonly encoder = new TextEncoder();
-  private readonly decoder = new TextDecoder();
-  private socket: WebSocket | undefined;
-  private activeRun: BlockRun | undefined;
-  private reconnectDelayMs = 1000;
-  private retryTimer: number | undefined;
+  readonly #host: TabHost;
+  readonly #fit = new FitAddon();
+  readonly #search = new SearchAddon();
+  readonly #encoder = new TextEncoder();
+  readonly #decoder = new TextDecoder();
+  #socket: WebSocket | undefined;
+  #activeRun: BlockRun | undefined;
+  #reconnectDelayMs = 1000;
+  #retryTimer: number | undefined;
   /**
    * Bumped whenever the tab attaches or lets go, so a reconnect decided before (its timer fired,
    * its session check still on its way) is dropped instead of attaching again.
    */
-  private attachment = 0;
+  #attachment = 0;
   /** Closed for good: nothing may attach a shell to this tab again. */
-  private disposed = false;
-  private replaying = false;
-  private replayWrites = 0;
-  private quietTimer: number | undefined;
+  #disposed = false;
+  #replaying = false;
+  #replayWrites = 0;
+  #quietTimer: number | undefined;
 
   constructor(
     readonly name: string,
-    private readonly host: TabHost,
+    host: TabHost,
     options: { cols: number; rows: number; theme: ITheme },
   ) {
+    this.#host = host;
     this.terminal = new Terminal({
       ...options,
       cursorBlink: true,
@@ -78,19 +80,19 @@ export class TerminalTab {
       fontSize: 14,
       scrollback: 5000,
     });
-    this.terminal.loadAddon(this.fit);
-    this.terminal.loadAddon(this.search);
+    this.terminal.loadAddon(this.#fit);
+    this.terminal.loadAddon(this.#search);
     this.terminal.loadAddon(new WebLinksAddon());
     this.terminal.parser.registerOscHandler(133, (payload) => {
       const mark = parseShellMark(payload);
       if (mark) this.marks.mark(mark);
-      if (mark?.type === 'end' && !this.replaying) this.host.commandEnded(name, mark.exitCode ?? 0);
-      this.host.marked();
+      if (mark?.type === 'end' && !this.#replaying) this.#host.commandEnded(name, mark.exitCode ?? 0);
+      this.#host.marked();
       return true;
     });
-    this.terminal.onData((data) => this.send(this.encoder.encode(data)));
-    this.terminal.onBinary((data) => this.send(Uint8Array.from(data, (c) => c.charCodeAt(0))));
-    this.terminal.onResize(({ cols, rows }) => this.control({ type: 'resize', cols, rows }));
+    this.terminal.onData((data) => this.#send(this.#encoder.encode(data)));
+    this.terminal.onBinary((data) => this.#send(Uint8Array.from(data, (c) => c.charCodeAt(0))));
+    this.terminal.onResize(({ cols, rows }) => this.#control({ type: 'resize', cols, rows }));
 
     const markup = cloneTemplate('berth-dock-tab');
     const id = `berth-terminal-${name}`;
@@ -115,7 +117,7 @@ export class TerminalTab {
 
   /** A command runs here, typed by the reader or by a block. */
   get busy(): boolean {
-    return this.activeRun !== undefined || this.marks.state === 'running';
+    return this.#activeRun !== undefined || this.marks.state === 'running';
   }
 
   setShown(shown: boolean): void {
@@ -129,7 +131,7 @@ export class TerminalTab {
   /** Fits the shown terminal to its panel; a hidden one takes the size it is given. */
   refit(size?: { cols: number; rows: number }): void {
     if (!this.panel.hidden) {
-      if (this.panel.clientHeight > 0) this.fit.fit();
+      if (this.panel.clientHeight > 0) this.#fit.fit();
     } else if (size && (size.cols !== this.terminal.cols || size.rows !== this.terminal.rows)) {
       this.terminal.resize(size.cols, size.rows);
     }
@@ -140,21 +142,21 @@ export class TerminalTab {
   }
 
   find(text: string, backwards: boolean): void {
-    if (backwards) this.search.findPrevious(text);
-    else this.search.findNext(text);
+    if (backwards) this.#search.findPrevious(text);
+    else this.#search.findNext(text);
   }
 
   /** Attaches to the shell (a new one the first time), replacing any socket this tab had. */
   connect(): void {
-    if (this.disposed) return;
-    this.attachment++;
-    window.clearTimeout(this.retryTimer);
-    this.closeSocket();
+    if (this.#disposed) return;
+    this.#attachment++;
+    window.clearTimeout(this.#retryTimer);
+    this.#closeSocket();
     // What a run typed may still be running, but the screen replayed now is not its news.
-    this.activeRun?.cancel();
+    this.#activeRun?.cancel();
     this.marks.reset();
-    window.clearTimeout(this.quietTimer);
-    this.replaying = true;
+    window.clearTimeout(this.#quietTimer);
+    this.#replaying = true;
     const url = new URL(
       sitePath(`/api/session/terminals/${this.name}?cols=${this.terminal.cols}&rows=${this.terminal.rows}`),
       window.location.href,
@@ -162,44 +164,44 @@ export class TerminalTab {
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
     const socket = new WebSocket(url);
     socket.binaryType = 'arraybuffer';
-    this.socket = socket;
+    this.#socket = socket;
     let shellExited = false;
     let sessionEnded: string | undefined;
     socket.addEventListener('open', () => {
-      this.reconnectDelayMs = 1000;
+      this.#reconnectDelayMs = 1000;
     });
     socket.addEventListener('message', (event) => {
       if (typeof event.data !== 'string') {
-        this.receive(new Uint8Array(event.data as ArrayBuffer));
+        this.#receive(new Uint8Array(event.data as ArrayBuffer));
         return;
       }
       const message = JSON.parse(event.data) as ServerMessage;
-      if (message.type === 'status') this.host.sandboxStatus(message.state);
+      if (message.type === 'status') this.#host.sandboxStatus(message.state);
       else if (message.type === 'exit') {
         shellExited = true;
         this.terminal.write(`\r\n[the shell exited with code ${message.code}; starting a new one]\r\n`);
       } else if (message.code.startsWith('session_')) sessionEnded = message.message;
     });
     socket.addEventListener('close', () => {
-      if (this.socket !== socket) return; // replaced or closed on purpose
-      this.socket = undefined;
-      if (sessionEnded !== undefined) this.host.sessionEnded(sessionEnded);
+      if (this.#socket !== socket) return; // replaced or closed on purpose
+      this.#socket = undefined;
+      if (sessionEnded !== undefined) this.#host.sessionEnded(sessionEnded);
       else if (shellExited) this.connect();
-      else this.reconnectLater();
+      else this.#reconnectLater();
     });
   }
 
   /** Lets go of the shell on purpose (tab closed, sandbox reset or ended); a waiting run is cancelled. */
   disconnect(): void {
-    this.attachment++;
-    window.clearTimeout(this.retryTimer);
-    this.closeSocket();
-    this.activeRun?.cancel();
+    this.#attachment++;
+    window.clearTimeout(this.#retryTimer);
+    this.#closeSocket();
+    this.#activeRun?.cancel();
     this.marks.release();
   }
 
   dispose(): void {
-    this.disposed = true;
+    this.#disposed = true;
     this.disconnect();
     this.terminal.dispose();
     this.tab.remove();
@@ -209,8 +211,8 @@ export class TerminalTab {
 
   /** Ctrl-C, as the Stop button or an accepted interruption sends it; a block running here stops. */
   interrupt(): void {
-    this.activeRun?.cancel();
-    this.send(this.encoder.encode('\x03'));
+    this.#activeRun?.cancel();
+    this.#send(this.#encoder.encode('\x03'));
   }
 
   /**
@@ -221,47 +223,47 @@ export class TerminalTab {
     const run = new BlockRun(
       commands,
       meta,
-      { send: (text) => this.send(this.encoder.encode(text)) },
+      { send: (text) => this.#send(this.#encoder.encode(text)) },
       { inputs },
     );
-    this.activeRun = run;
+    this.#activeRun = run;
     try {
       await this.marks.prompt();
       run.start();
       return await run.done;
     } finally {
-      if (this.activeRun === run) this.activeRun = undefined;
+      if (this.#activeRun === run) this.#activeRun = undefined;
     }
   }
 
-  private receive(bytes: Uint8Array): void {
+  #receive(bytes: Uint8Array): void {
     // A run reads the output once xterm has parsed it, so the shell marks (busy, at a prompt) the
     // dock asks before the next block already know what the run's verdict knows.
-    const text = this.decoder.decode(bytes, { stream: true });
-    const run = this.activeRun?.begun ? this.activeRun : undefined;
-    if (!this.replaying) {
+    const text = this.#decoder.decode(bytes, { stream: true });
+    const run = this.#activeRun?.begun ? this.#activeRun : undefined;
+    if (!this.#replaying) {
       this.terminal.write(bytes, () => run?.feed(text));
       return;
     }
     // xterm parses later, in its own time: the quiet period starts once everything was parsed.
-    window.clearTimeout(this.quietTimer);
-    this.replayWrites++;
+    window.clearTimeout(this.#quietTimer);
+    this.#replayWrites++;
     this.terminal.write(bytes, () => {
       run?.feed(text);
-      if (--this.replayWrites > 0 || !this.replaying) return;
-      this.quietTimer = window.setTimeout(() => {
-        this.replaying = false;
+      if (--this.#replayWrites > 0 || !this.#replaying) return;
+      this.#quietTimer = window.setTimeout(() => {
+        this.#replaying = false;
       }, REPLAY_QUIET_MS);
     });
   }
 
   /** After an unexpected close: wait, ask whether the session still lives, then reattach. */
-  private reconnectLater(): void {
-    this.host.reconnecting();
-    const delay = this.reconnectDelayMs;
-    this.reconnectDelayMs = Math.min(this.reconnectDelayMs * 2, MAX_RECONNECT_DELAY_MS);
-    const attachment = this.attachment;
-    this.retryTimer = window.setTimeout(async () => {
+  #reconnectLater(): void {
+    this.#host.reconnecting();
+    const delay = this.#reconnectDelayMs;
+    this.#reconnectDelayMs = Math.min(this.#reconnectDelayMs * 2, MAX_RECONNECT_DELAY_MS);
+    const attachment = this.#attachment;
+    this.#retryTimer = window.setTimeout(async () => {
       let session: SessionView | undefined | 'unreachable';
       try {
         session = await currentSession();
@@ -269,26 +271,26 @@ export class TerminalTab {
         session = 'unreachable';
       }
       // Closed, reset or attached again while the question was on its way: not ours to answer.
-      if (attachment !== this.attachment) return;
-      if (session === 'unreachable') this.reconnectLater();
+      if (attachment !== this.#attachment) return;
+      if (session === 'unreachable') this.#reconnectLater();
       else if (session) this.connect();
-      else this.host.sessionEnded();
+      else this.#host.sessionEnded();
     }, delay);
   }
 
-  private closeSocket(): void {
-    const socket = this.socket;
-    this.socket = undefined;
+  #closeSocket(): void {
+    const socket = this.#socket;
+    this.#socket = undefined;
     socket?.close();
   }
 
-  private send(bytes: Uint8Array): void {
+  #send(bytes: Uint8Array): void {
     // Input means the replay is over: whatever ends from now on was typed now.
-    this.replaying = false;
-    if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(bytes);
+    this.#replaying = false;
+    if (this.#socket?.readyState === WebSocket.OPEN) this.#socket.send(bytes);
   }
 
-  private control(message: object): void {
-    if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(message));
+  #control(message: object): void {
+    if (this.#socket?.readyState === WebSocket.OPEN) this.#socket.send(JSON.stringify(message));
   }
 }
