@@ -7,7 +7,11 @@ import { FitAddon } from '@xterm/addon-fit';
 import { SearchAddon } from '@xterm/addon-search';
 import { WebLinksAddon } from '@xterm/addon-web-links';
 import { type ITheme, Terminal } from '@xterm/xterm';
-import { parseShellMark, type ServerMessage } from '../../sandbox-server/src/contract/index.ts';
+import {
+  isSessionEnded,
+  parseShellMark,
+  type ServerMessage,
+} from '../../sandbox-server/src/contract/index.ts';
 import type { BlockMeta } from '../blocks/block-meta.ts';
 import { BlockRun, type BlockVerdict } from '../blocks/block-run.ts';
 import { sitePath } from '../links/site-path.ts';
@@ -180,7 +184,7 @@ export class TerminalTab {
       else if (message.type === 'exit') {
         shellExited = true;
         this.terminal.write(`\r\n[the shell exited with code ${message.code}; starting a new one]\r\n`);
-      } else if (message.code.startsWith('session_')) sessionEnded = message.message;
+      } else if (isSessionEnded(message.code)) sessionEnded = message.message;
     });
     socket.addEventListener('close', () => {
       if (this.#socket !== socket) return; // replaced or closed on purpose

@@ -2,6 +2,7 @@
  * The terminal WebSocket protocol.
  * Binary frames carry raw terminal bytes both ways; text frames carry one JSON object each.
  */
+import type { EndReason } from './session.ts';
 
 export const TERMINAL_NAME = /^[a-z0-9][a-z0-9-]{0,15}$/;
 
@@ -24,6 +25,14 @@ export type ServerMessage =
   | { type: 'status'; state: 'starting' | 'ready' }
   | { type: 'exit'; code: number }
   | { type: 'error'; code: string; message: string };
+
+/** The error code of the frame that tells a terminal its session ended, and why. */
+export const sessionEndedCode = (reason: EndReason) => `session_${reason}` as const;
+
+/** Whether an error frame's code says the session ended (then the sandbox is gone, not the socket). */
+export function isSessionEnded(code: string): boolean {
+  return code.startsWith('session_');
+}
 
 function isSizeValue(value: unknown, limits: { min: number; max: number }): value is number {
   return Number.isInteger(value) && (value as number) >= limits.min && (value as number) <= limits.max;

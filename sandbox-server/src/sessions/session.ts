@@ -1,10 +1,10 @@
 import { setMaxListeners } from 'node:events';
-import type { SessionState, SessionView } from '../contract/session.ts';
+import type { EndReason, SessionState, SessionView } from '../contract/session.ts';
 import { WorkBudget } from './work-budget.ts';
 
 /** Terminal sockets one session may hold open at once: far more than a page needs, few enough to bound the work. */
 export const MAX_OPEN_TERMINALS = 32;
-export type EndReason = 'deleted' | 'idle' | 'expired' | 'failed' | 'orphaned';
+export type { EndReason } from '../contract/session.ts';
 
 /** One reader's session: its sandbox's lifecycle and what the terminals need to know of it. */
 export class Session {

@@ -4,6 +4,7 @@ import {
   CLOSE_POLICY,
   MAX_CLIENT_FRAME_BYTES,
   type ServerMessage,
+  sessionEndedCode,
 } from '../contract/terminal.ts';
 import type { EndReason } from '../sessions/session.ts';
 
@@ -19,7 +20,7 @@ const error = (code: string, message: string): ServerMessage => ({ type: 'error'
 export const ENDINGS = {
   /** The session ended (idle, expired, deleted…): the dock shows `message` and offers a new sandbox. */
   sessionEnded: (reason: EndReason, idleTimeoutSeconds: number): Ending => ({
-    frame: error(`session_${reason}`, sessionEndedMessage(reason, idleTimeoutSeconds)),
+    frame: error(sessionEndedCode(reason), sessionEndedMessage(reason, idleTimeoutSeconds)),
     close: { code: CLOSE_NORMAL, reason: 'session ended' },
   }),
   sandboxFailed: {
