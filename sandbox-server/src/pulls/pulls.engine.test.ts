@@ -1,31 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../server.ts';
-import {
-  type CreatedSession,
-  createSession,
-  removeInstance,
-  sessionReady,
-  startTestServer,
-} from '../testing/server.ts';
+import { describe, expect, it } from 'vitest';
+import { sharedReadySession } from '../testing/shared-session.ts';
 
-let server: RunningServer & { instance: string };
-let session: CreatedSession;
-
-beforeAll(async () => {
-  server = await startTestServer();
-  session = await createSession(server.url);
-  await sessionReady(server.url, session.cookie);
-});
-
-afterAll(async () => {
-  await server?.shutdown();
-  if (server) await removeInstance(server.instance);
-});
+const shared = sharedReadySession();
 
 async function pull(body: unknown, headers: Record<string, string> = {}) {
-  const response = await fetch(`${server.url}/api/session/pulls`, {
+  const response = await fetch(`${shared.server.url}/api/session/pulls`, {
     method: 'POST',
-    headers: { cookie: session.cookie, origin: server.url, 'content-type': 'application/json', ...headers },
+    headers: {
+      cookie: shared.session.cookie,
+      origin: shared.server.url,
+      'content-type': 'application/json',
+      ...headers,
+    },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
   return {
@@ -35,7 +21,9 @@ async function pull(body: unknown, headers: Record<string, string> = {}) {
 }
 
 async function imageTags(): Promise<string[]> {
-  const response = await fetch(`${server.url}/api/session/images`, { headers: { cookie: session.cookie } });
+  const response = await fetch(`${shared.server.url}/api/session/images`, {
+    headers: { cookie: shared.session.cookie },
+  });
   const { images } = (await response.json()) as { images: { tags: string[] }[] };
   return images.flatMap((image) => image.tags);
 }
@@ -60,7 +48,9 @@ describe('POST /api/session/pulls', () => {
     expect((await pull('{not json')).body.error?.code).toBe('invalid_json');
     expect((await pull({ images: ['busybox'] }, { origin: 'https://elsewhere.example' })).status).toBe(403);
     expect((await pull({ images: ['busybox'] }, { cookie: '' })).body.error?.code).toBe('no_session');
-    const get = await fetch(`${server.url}/api/session/pulls`, { headers: { cookie: session.cookie } });
+    const get = await fetch(`${shared.server.url}/api/session/pulls`, {
+      headers: { cookie: shared.session.cookie },
+    });
     expect(get.status).toBe(405);
   });
 });

@@ -1,32 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Container, Image, Layer, Network, PreviewPort } from '../contract/index.ts';
 import { previewUrl } from '../preview/preview-path.ts';
-import type { RunningServer } from '../server.ts';
-import {
-  type CreatedSession,
-  createSession,
-  removeInstance,
-  sessionReady,
-  startTestServer,
-} from '../testing/server.ts';
+import { sharedReadySession } from '../testing/shared-session.ts';
 import { TerminalClient } from '../testing/terminal-client.ts';
 
-let server: RunningServer & { instance: string };
-let session: CreatedSession;
+const shared = sharedReadySession();
 let terminal: TerminalClient;
 
 beforeAll(async () => {
-  server = await startTestServer();
-  session = await createSession(server.url);
-  await sessionReady(server.url, session.cookie);
-  terminal = await TerminalClient.open(server.url, 'main', { cookie: session.cookie });
+  terminal = await TerminalClient.open(shared.server.url, 'main', { cookie: shared.session.cookie });
   await terminal.ready();
 });
 
 afterAll(async () => {
   await terminal?.close();
-  await server?.shutdown();
-  if (server) await removeInstance(server.instance);
 });
 
 /** Every answer these tests read, loosely: a view's fields or an error. */
@@ -43,8 +30,8 @@ type Answer = {
   error: { code: string };
 };
 
-async function get(path: string, cookie = session.cookie) {
-  const response = await fetch(`${server.url}/api/session${path}`, { headers: { cookie } });
+async function get(path: string, cookie = shared.session.cookie) {
+  const response = await fetch(`${shared.server.url}/api/session${path}`, { headers: { cookie } });
   return { status: response.status, body: (await response.json()) as Answer };
 }
 
@@ -93,7 +80,7 @@ describe('views of the reader’s sandbox', () => {
         port: 5000,
         container: 'web',
         containerPort: 80,
-        url: `${server.previewUrl}${previewUrl(session.id, 5000)}`,
+        url: `${shared.server.previewUrl}${previewUrl(shared.session.id, 5000)}`,
       },
     ]);
   });
