@@ -210,7 +210,6 @@ beforeAll(async () => {
   const session = { id: SESSION_ID, state: 'ready' } as Session;
   const sessions: SessionLookup = {
     fromCookie: (cookie) => (cookie === `${COOKIE_NAME}=${TOKEN}` ? session : undefined),
-    readyFromCookie: () => session,
   };
   const proxy = new PreviewProxy(
     sessions,

@@ -14,7 +14,7 @@ import { refuseUpgrade } from '../errors/refuse-upgrade.ts';
 import { apiErrorOf } from '../errors/sandbox-errors.ts';
 import { PREVIEW_HEADERS } from '../requests/security-headers.ts';
 import type { SandboxAccess } from '../sandboxes/driver.ts';
-import type { Sessions } from '../sessions/sessions.ts';
+import { type Sessions, whenReady } from '../sessions/sessions.ts';
 import { listContainers } from '../views/containers.ts';
 import {
   answerHead,
@@ -52,7 +52,7 @@ export function sandboxUpstream(driver: SandboxAccess): PreviewUpstream {
 }
 
 /** The sessions the preview serves; only lookups by cookie token. */
-export type SessionLookup = Pick<Sessions, 'fromCookie' | 'readyFromCookie'>;
+export type SessionLookup = Pick<Sessions, 'fromCookie'>;
 
 type Target = { sessionId: string; port: number; prefix: string; path: string };
 
@@ -199,7 +199,7 @@ export class PreviewProxy {
     if (!parsed || !session || previewIdFor(session.id) !== parsed.previewId) {
       throw new ApiError('not_found', 'There is no preview at this address.');
     }
-    this.sessions.readyFromCookie(req.headers.cookie);
+    whenReady(session);
     if (!(await this.publishedPorts(session.id)).has(parsed.port)) {
       throw new ApiError(
         'port_not_published',

@@ -8,7 +8,7 @@ export type SessionEnv = { Variables: { session: Session } };
 /**
  * Looks up the session the request's cookie names and sets `c.var.session`, or answers
  * `no_session`; with `ready`, `sandbox_starting` too while its sandbox starts. The terminal upgrade
- * and the preview, which are not Hono routes, use Sessions.fromCookie and readyFromCookie.
+ * and the preview, which are not Hono routes, use Sessions.fromCookie (and whenReady) directly.
  */
 export function session(sessions: Sessions, { ready }: { ready: boolean }) {
   return createMiddleware<SessionEnv>(async (c, next) => {

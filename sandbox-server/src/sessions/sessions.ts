@@ -9,6 +9,14 @@ import { CreationRate } from './creation-rate.ts';
 import { type EndReason, Session } from './session.ts';
 import { newToken, sessionIdFor } from './token.ts';
 
+/** The session, once its sandbox can answer; `sandbox_starting` before. */
+export function whenReady(session: Session): Session {
+  if (session.state !== 'ready') {
+    throw new ApiError('sandbox_starting', 'Your sandbox is still starting; ask again in a moment.');
+  }
+  return session;
+}
+
 /**
  * The live sessions and their sandboxes. The Docker engine is the source of truth: what this
  * map holds is rebuilt from it by `adopt()` when the server starts.
@@ -53,11 +61,7 @@ export class Sessions {
 
   /** That session once its sandbox can answer: `no_session` without one, `sandbox_starting` before. */
   readyFromCookie(cookieHeader: string | undefined): Session {
-    const session = this.liveFromCookie(cookieHeader);
-    if (session.state !== 'ready') {
-      throw new ApiError('sandbox_starting', 'Your sandbox is still starting; ask again in a moment.');
-    }
-    return session;
+    return whenReady(this.liveFromCookie(cookieHeader));
   }
 
   all(): Session[] {
