@@ -10,7 +10,7 @@ import { apiErrorOf } from './errors/sandbox-errors.ts';
 import type { Metrics } from './metrics/index.ts';
 import { pullRoutes } from './pulls/routes.ts';
 import { siteHeaders } from './requests/security-headers.ts';
-import type { SandboxDriver } from './sandboxes/driver.ts';
+import { type SandboxDriver, SandboxError } from './sandboxes/driver.ts';
 import { sessionRoutes } from './sessions/routes.ts';
 import type { Sessions } from './sessions/sessions.ts';
 import { terminalRoutes } from './terminals/routes.ts';
@@ -32,6 +32,7 @@ export function createApp({ config, sessions, driver, metrics, log, previewOrigi
 
   app.onError((error, c) => {
     const answer = apiErrorOf(error);
+    if (error instanceof SandboxError) log.debug({ err: error, path: c.req.path }, 'sandbox error');
     if (answer) {
       if (answer.retryAfterSeconds !== undefined) c.header('Retry-After', String(answer.retryAfterSeconds));
       return c.json(answer.toBody(), answer.status);

@@ -4,11 +4,11 @@
  * loaded on the first Run, or on a later page once the reader has opened it, never before.
  */
 import type { BerthDock, RunResult } from '../dock/dock.ts';
+import { DOCK_OPENED_KEY } from '../dock/dock-opened.ts';
 import type { BlockMeta } from './block-meta.ts';
 import { askForValues, noteIds } from './placeholder-form.ts';
 import { blockPlaceholders, fillPlaceholders } from './placeholders.ts';
 
-const DOCK_KEY = 'berth-dock';
 const PROGRESS_KEY = 'berth-progress';
 let dock: Promise<BerthDock> | undefined;
 
@@ -214,7 +214,7 @@ async function onAction(button: HTMLButtonElement): Promise<void> {
   button.setAttribute('aria-busy', 'true');
   say(block, 'Running…');
   try {
-    sessionStorage.setItem(DOCK_KEY, 'open');
+    sessionStorage.setItem(DOCK_OPENED_KEY, 'open');
     const opened = await loadDock(true);
     if (button.dataset.action === 'run-setup') await runWithSetup(opened, block);
     else await runBlock(opened, block);
@@ -232,4 +232,4 @@ document.addEventListener('click', (event) => {
   if (button) void onAction(button);
 });
 
-if (sessionStorage.getItem(DOCK_KEY) === 'open') void loadDock(false);
+if (sessionStorage.getItem(DOCK_OPENED_KEY) === 'open') void loadDock(false);

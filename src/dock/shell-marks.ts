@@ -12,7 +12,6 @@ type Waiter = { done: () => boolean; release: () => void };
 
 export class ShellMarks {
   state: ShellState = 'unknown';
-  lastExitCode: number | undefined;
   #waiters: Waiter[] = [];
 
   /** A continuation prompt is no prompt yet: the shell still reads the line it was given. */
@@ -24,7 +23,6 @@ export class ShellMarks {
       this.state = 'running';
     } else if (mark.type === 'end') {
       this.state = 'ended';
-      this.lastExitCode = mark.exitCode;
     }
   }
 

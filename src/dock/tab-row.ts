@@ -4,7 +4,9 @@
  * of them across pages and reloads. The rules for names are ./terminal-tabs.ts's; each shell is
  * its TerminalTab's.
  */
+
 import type { ITheme } from '@xterm/xterm';
+import { DEFAULT_SIZE } from '../../sandbox-server/src/contract/index.ts';
 import { type TabHost, TerminalTab } from './terminal-tab.ts';
 import {
   MAIN_TERMINAL,
@@ -92,8 +94,8 @@ export class TabRow {
     // A new shell starts at the size the shown one has, so its first lines are laid out right.
     const shown = this.#tabs.get(this.#shown)?.terminal;
     const tab = new TerminalTab(name, this.#options.host, {
-      cols: shown?.cols ?? 80,
-      rows: shown?.rows ?? 24,
+      cols: shown?.cols ?? DEFAULT_SIZE.cols,
+      rows: shown?.rows ?? DEFAULT_SIZE.rows,
       theme: this.#options.theme(),
     });
     this.#tabs.set(name, tab);

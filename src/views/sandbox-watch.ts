@@ -6,12 +6,13 @@
  * A page whose dock is not loaded yet asks the server itself, but only when this tab or another one
  * has had a sandbox: asking without a cookie is a 404, which a browser reports as an error.
  */
+
+import { DOCK_OPENED_KEY } from '../dock/dock-opened.ts';
 import { currentSession } from '../dock/session-api.ts';
 
 export type SandboxListener = { ready(): void; ended(): void; changed(): void };
 
 /** Set by block-actions.ts once the reader pressed Run in this tab. */
-const DOCK_KEY = 'berth-dock';
 /** Ours: a sandbox was ready, in any tab, and has not been seen to end. */
 const HINT_KEY = 'berth-live-views';
 const DEBOUNCE_MS = 300;
@@ -88,7 +89,10 @@ function start(): void {
       for (const listener of listeners) listener.changed();
     }, DEBOUNCE_MS);
   });
-  if (storage('session')?.getItem(DOCK_KEY) === 'open' || storage('local')?.getItem(HINT_KEY) === 'ready')
+  if (
+    storage('session')?.getItem(DOCK_OPENED_KEY) === 'open' ||
+    storage('local')?.getItem(HINT_KEY) === 'ready'
+  )
     void check();
 }
 

@@ -5,35 +5,27 @@
 
 // The shapes are the server's own types: one definition for both ends.
 import type {
-  ChangeKind,
+  ChangesView,
   Container,
   Image,
-  Layer,
-  Network,
+  LayersView,
+  NetworkView,
 } from '../../sandbox-server/src/contract/index.ts';
 import { errorOf } from '../dock/session-api.ts';
 import { sitePath } from '../links/site-path.ts';
 
 export type {
   ChangeKind,
+  ChangesView,
   Container,
   Endpoint,
   Image,
   Layer,
+  LayersView,
   Network,
+  NetworkView,
   Port,
 } from '../../sandbox-server/src/contract/index.ts';
-
-export type NetworkView = { networks: Network[]; containers: Container[] };
-/** Layers in build order: index 0 is the bottom (base) layer. */
-export type LayersView = { image: Image; layers: Layer[] };
-export type ChangesView = {
-  container: Container;
-  sizeRw: number;
-  changes: { path: string; kind: ChangeKind }[];
-  /** The server listed only the first changes. */
-  truncated: boolean;
-};
 
 /** A view the server could not give: `no_session` means the sandbox is gone. */
 export class ViewUnavailable extends Error {

@@ -191,14 +191,14 @@ const schema = variables.transform((v, ctx) => {
       memoryBytes: v.BERTH_SANDBOX_MEMORY,
       cpus: v.BERTH_SANDBOX_CPUS,
       pids: v.BERTH_SANDBOX_PIDS,
-      /** Disk a sandbox may hold (its files and its inner engine's); past it the sandbox is stopped. */
+      /** Disk a sandbox may hold (its files and its inner engine's); past it, writes fail with ENOSPC. */
       diskBytes: v.BERTH_SANDBOX_DISK,
       logSizeBytes: v.BERTH_SANDBOX_LOG_SIZE,
       /** A /16 that sandbox networks take their /24s from, so they never exhaust Docker's default pools. */
       subnets: v.BERTH_SANDBOX_SUBNETS,
     },
     maxSandboxes: v.BERTH_MAX_SANDBOXES,
-    /** Sandboxes kept started ahead of readers; pooled and claimed together never pass maxSandboxes. */
+    /** Sandboxes kept started ahead of readers; pooled and taken together never pass maxSandboxes. */
     poolSize: v.BERTH_POOL_SIZE,
     sessionsPerClient: v.BERTH_SESSIONS_PER_CLIENT,
     /** Sessions one client address may create per minute, live or already ended. */

@@ -3,7 +3,7 @@ export type SessionState = 'starting' | 'ready';
 export type SessionView = { state: SessionState; expiresAt: string; idleTimeoutSeconds: number };
 
 /** Why a session ended; a terminal open at the time is told `session_<reason>`. */
-export type EndReason = 'deleted' | 'idle' | 'expired' | 'failed' | 'orphaned';
+export type EndReason = 'deleted' | 'idle' | 'expired' | 'failed';
 
 /** What POST /api/session/pulls answers (202): the images now being pulled, each once per sandbox. */
 export type PullsView = { pulling: string[] };

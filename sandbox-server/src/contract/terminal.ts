@@ -24,7 +24,15 @@ export type ClientMessage = ({ type: 'resize' } & TerminalSize) | { type: 'pause
 export type ServerMessage =
   | { type: 'status'; state: 'starting' | 'ready' }
   | { type: 'exit'; code: number }
-  | { type: 'error'; code: string; message: string };
+  | { type: 'error'; code: TerminalErrorCode; message: string };
+
+/** The codes of a terminal's error frames; every one but invalid_message is its last frame. */
+export type TerminalErrorCode =
+  | 'invalid_message'
+  | 'frame_too_large'
+  | 'flood'
+  | 'sandbox_failed'
+  | ReturnType<typeof sessionEndedCode>;
 
 /** The error code of the frame that tells a terminal its session ended, and why. */
 export const sessionEndedCode = (reason: EndReason) => `session_${reason}` as const;

@@ -47,3 +47,16 @@ export type Network = {
 /** A port a running container publishes where the preview reaches it. */
 export type PublishedPort = { port: number; container: string; containerPort: number };
 export type PreviewPort = PublishedPort & { url: string };
+
+/** GET /api/session/network */
+export type NetworkView = { networks: Network[]; containers: Container[] };
+/** GET /api/session/images/:ref/layers: layers in build order, index 0 the bottom (base) layer. */
+export type LayersView = { image: Image; layers: Layer[] };
+/** GET /api/session/containers/:name/changes */
+export type ChangesView = {
+  container: Container;
+  sizeRw: number;
+  changes: { path: string; kind: ChangeKind }[];
+  /** The server listed only the first changes. */
+  truncated: boolean;
+};

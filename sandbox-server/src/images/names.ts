@@ -1,5 +1,5 @@
-// The tags of the images Berth builds, here with no imports so that the config, which imports
-// nothing of the server's, can still take the sandbox image for its default.
+// The tags of the sandbox and registry images, in a module with no imports: the config, which
+// imports nothing else of the server's, takes the sandbox image from here for its default.
 
 /** The reader's sandbox (sandbox/): BERTH_SANDBOX_IMAGE unless set. */
 export const SANDBOX_IMAGE = 'berth/sandbox:latest';

@@ -180,7 +180,7 @@ async function exec(cmd: string[], as: typeof READER | 'root' = READER) {
 }
 
 /**
- * Attaches a terminal the way the server does (sandboxes/docker-driver.ts): a TTY-less exec of
+ * Attaches a terminal the way the server does (sandboxes/docker/terminal-attach.ts): a TTY-less exec of
  * `berth-term attach --framed` as reader, berth-term's frames spoken here.
  */
 async function startAttach(terminal: string, id: string) {

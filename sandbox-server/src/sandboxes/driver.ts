@@ -18,7 +18,7 @@ export type SandboxRecord = SandboxOwner & { sessionId: string; running: boolean
 export type StartStep = 'queued' | 'creating' | 'booting' | 'ready';
 
 export type StartOptions = {
-  /** Aborting it stops the start, which then rejects; what it made is left for stop(). */
+  /** Aborting it stops the start, which then rejects; a driver removes what a failed start made. */
   signal: AbortSignal;
   progress?: (step: StartStep) => void;
 };

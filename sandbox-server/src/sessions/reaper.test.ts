@@ -57,6 +57,23 @@ describe('the reaper over the fake driver', () => {
     expect(server.sessions.all().map((s) => s.id)).toEqual([second.id]);
   });
 
+  it('leaves a session taken from the pool alone while its owner is still being recorded', async () => {
+    const server = await fakeServer({ BERTH_POOL_SIZE: '1' });
+    await settle(5);
+    let recorded = () => {};
+    server.driver.ownGate = new Promise((resolve) => {
+      recorded = resolve;
+    });
+    const creating = server.createSession();
+    await settle(5);
+    const [session] = server.sessions.all();
+    expect(session?.state).toBe('ready'); // taken ready, but not listed as anyone's yet
+    for (let pass = 0; pass < 3; pass++) await server.reaper.reap();
+    expect(session?.ended.aborted).toBe(false);
+    recorded();
+    expect((await creating).status).toBe(201);
+  });
+
   it('sweeps what ended sessions left behind, and keeps the live ones and the pool', async () => {
     const server = await fakeServer({ BERTH_POOL_SIZE: '1' });
     const created = await server.createSession();

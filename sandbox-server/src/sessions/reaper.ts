@@ -11,7 +11,7 @@ const LOST_EVERY_TICKS = 3;
 /** A session this young may be ready before its owner is recorded, so it is not listed yet. */
 const LISTED_WITHIN_MS = 30_000;
 const DISK_UNSEEN =
-  "sandbox disk use cannot be measured for the metrics: this server does not see the Docker engine's storage (run it on the engine's host, as root); the kernel still holds each sandbox to BERTH_SANDBOX_DISK";
+  "sandbox disk use cannot be measured for the metrics: the driver cannot see the sandboxes' disks from this server (with Docker: run it on the engine's host, as root); the kernel still holds each sandbox to BERTH_SANDBOX_DISK";
 
 /**
  * Ends sessions that are over: idle, expired, or whose sandbox died; measures what sandboxes use;

@@ -56,6 +56,18 @@ describe('sessions over the fake driver', () => {
     expect(await after.json()).toMatchObject({ error: { code: 'no_session' } });
   });
 
+  it('measures the CPU a sandbox used when it is removed, but not one that never ran', async () => {
+    const server = await fakeServer({}, FakeDriver.neverReady());
+    const queued = await server.createSession();
+    await server.request('DELETE', '/api/session', { cookie: queued.cookie });
+    server.driver.behaviour = { kind: 'ready' };
+    const ran = await server.createSession();
+    await server.request('DELETE', '/api/session', { cookie: ran.cookie });
+    const text = await server.metrics.registry.metrics();
+    expect(text).toMatch(/berth_sandbox_cpu_seconds_count 1\n/);
+    expect(text).toMatch(/berth_sandbox_cpu_seconds_sum 1.5\n/);
+  });
+
   it('a start that fails ends the session as failed, and frees its place', async () => {
     const server = await fakeServer({ BERTH_MAX_SANDBOXES: '1' }, FakeDriver.failing(5));
     const created = await server.createSession();

@@ -18,8 +18,8 @@ export function whenReady(session: Session): Session {
 }
 
 /**
- * The live sessions and their sandboxes. The Docker engine is the source of truth: what this
- * map holds is rebuilt from it by `adopt()` when the server starts.
+ * The live sessions and their sandboxes. The driver is the source of truth: what this map holds
+ * is rebuilt from its list by `adopt()` when the server starts.
  */
 export class Sessions {
   private readonly byId = new Map<string, Session>();
@@ -50,18 +50,6 @@ export class Sessions {
     const token = sessionToken(cookieHeader, this.config.sessionCookie.name);
     const id = token === undefined ? undefined : sessionIdFor(token);
     return id === undefined ? undefined : this.byId.get(id);
-  }
-
-  /** That session, or `no_session`. */
-  liveFromCookie(cookieHeader: string | undefined): Session {
-    const session = this.fromCookie(cookieHeader);
-    if (!session) throw new ApiError('no_session', 'There is no live session for this browser.');
-    return session;
-  }
-
-  /** That session once its sandbox can answer: `no_session` without one, `sandbox_starting` before. */
-  readyFromCookie(cookieHeader: string | undefined): Session {
-    return whenReady(this.liveFromCookie(cookieHeader));
   }
 
   all(): Session[] {
@@ -106,7 +94,7 @@ export class Sessions {
     const from = pooled ? 'pool' : 'cold';
     try {
       if (pooled) {
-        this.follow(session, this.claim(session, pooled), from);
+        this.follow(session, this.fromPool(session, pooled), from);
         // The session's own expiry and client are recorded before its reader hears of it.
         await this.driver.own(id, owner);
       } else {
@@ -129,7 +117,7 @@ export class Sessions {
   }
 
   /** A pooled sandbox as the session's start: cancelled with the session, ready at once if it was. */
-  private claim(session: Session, pooled: PooledSandbox): Promise<void> {
+  private fromPool(session: Session, pooled: PooledSandbox): Promise<void> {
     session.ended.addEventListener('abort', () => pooled.cancel.abort(), { once: true });
     if (pooled.isReady) session.state = 'ready';
     return pooled.ready;
@@ -180,8 +168,11 @@ export class Sessions {
     const done = session.ready
       .catch(() => {})
       .then(async () => {
-        cpuSeconds = await this.driver.cpuSeconds(session.id).catch(() => undefined);
-        if (cpuSeconds !== undefined) this.metrics.sandboxCpuSeconds.observe(cpuSeconds);
+        // Only a sandbox that ran has CPU time to tell; one ended while queued has no container.
+        if (session.state === 'ready') {
+          cpuSeconds = await this.driver.cpuSeconds(session.id).catch(() => undefined);
+          if (cpuSeconds !== undefined) this.metrics.sandboxCpuSeconds.observe(cpuSeconds);
+        }
         await this.driver.stop(session.id);
       })
       .then(

@@ -5,6 +5,7 @@ import {
   MAX_CLIENT_FRAME_BYTES,
   type ServerMessage,
   sessionEndedCode,
+  type TerminalErrorCode,
 } from '../contract/terminal.ts';
 import type { EndReason } from '../sessions/session.ts';
 
@@ -15,7 +16,7 @@ import type { EndReason } from '../sessions/session.ts';
  */
 export type Ending = { frame?: ServerMessage; close: { code: number; reason: string } };
 
-const error = (code: string, message: string): ServerMessage => ({ type: 'error', code, message });
+const error = (code: TerminalErrorCode, message: string): ServerMessage => ({ type: 'error', code, message });
 
 export const ENDINGS = {
   /** The session ended (idle, expired, deleted…): the dock shows `message` and offers a new sandbox. */

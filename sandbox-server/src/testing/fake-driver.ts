@@ -38,6 +38,8 @@ export class FakeDriver implements SandboxDriver {
   readonly log: string[] = [];
   engineUp = true;
   execAnswer: (argv: string[]) => string = () => '';
+  /** What own() waits for before it records the owner: a slow engine, when a test holds it. */
+  ownGate: Promise<void> = Promise.resolve();
 
   constructor(public behaviour: FakeStart = { kind: 'ready' }) {}
 
@@ -110,6 +112,7 @@ export class FakeDriver implements SandboxDriver {
 
   async own(sessionId: string, owner: SandboxOwner): Promise<void> {
     this.log.push(`own ${sessionId.slice(0, 8)}`);
+    await this.ownGate;
     if (!this.engineUp) throw new SandboxError('engine_unavailable', 'the fake engine is down');
     const sandbox = this.sandboxes.get(sessionId);
     if (sandbox) sandbox.owner = owner;

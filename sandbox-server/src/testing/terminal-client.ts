@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
 import { firstShellMark } from '../contract/shell-marks.ts';
-import type { ServerMessage } from '../contract/terminal.ts';
+import { CLOSE_NORMAL, type ServerMessage } from '../contract/terminal.ts';
 
 export type Closed = { code: number; reason: string };
 
@@ -161,7 +161,7 @@ export class TerminalClient {
   }
 
   close(): Promise<Closed> {
-    this.ws.close(1000);
+    this.ws.close(CLOSE_NORMAL);
     return this.closed;
   }
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CHANGE_KINDS, type Container, type Port } from '../contract/views.ts';
+import { CHANGE_KINDS, type ChangesView, type Container, type Port } from '../contract/views.ts';
 import { ApiError } from '../errors/index.ts';
 import type { SandboxAccess } from '../sandboxes/driver.ts';
 import { innerGet, okBody, unreadable } from './inner-engine.ts';
@@ -95,7 +95,11 @@ const Inspect = z.object({ Id: z.string(), SizeRw: z.number().optional() });
 const MAX_CHANGES = 500;
 
 /** `docker diff` and the size of the container's read-write layer. */
-export async function containerChanges(driver: SandboxAccess, sessionId: string, ref: string) {
+export async function containerChanges(
+  driver: SandboxAccess,
+  sessionId: string,
+  ref: string,
+): Promise<ChangesView> {
   const part = containerPart(ref);
   const [inspect, changes, list] = await innerGet(driver, sessionId, [
     `/containers/${part}/json?size=1`,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Image } from '../contract/views.ts';
+import type { Image, LayersView } from '../contract/views.ts';
 import { ApiError } from '../errors/index.ts';
 import type { SandboxAccess } from '../sandboxes/driver.ts';
 import { innerGet, okBody, unreadable } from './inner-engine.ts';
@@ -45,7 +45,11 @@ export async function listImages(driver: SandboxAccess, sessionId: string): Prom
 }
 
 /** An image and its layers in build order, the base first: `docker history` read bottom up. */
-export async function imageLayers(driver: SandboxAccess, sessionId: string, ref: string) {
+export async function imageLayers(
+  driver: SandboxAccess,
+  sessionId: string,
+  ref: string,
+): Promise<LayersView> {
   const part = imagePart(ref);
   const [inspect, history] = await innerGet(driver, sessionId, [
     `/images/${part}/json`,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Network } from '../contract/views.ts';
+import type { NetworkView } from '../contract/views.ts';
 import type { SandboxAccess } from '../sandboxes/driver.ts';
 import { type Container, LIST_PATH, parseContainers } from './containers.ts';
 import { innerGet, okBody, PRINT_SEPARATOR, SEPARATOR, unreadable } from './inner-engine.ts';
@@ -41,10 +41,7 @@ const LINKS_SCRIPT =
   'done; echo; done';
 
 /** The reader's networks and containers, each container endpoint with its veth pair. */
-export async function networkView(
-  driver: SandboxAccess,
-  sessionId: string,
-): Promise<{ networks: Network[]; containers: Container[] }> {
+export async function networkView(driver: SandboxAccess, sessionId: string): Promise<NetworkView> {
   const [containerAnswer, networkAnswer] = await innerGet(driver, sessionId, [LIST_PATH, '/networks']);
   const containers = parseContainers(okBody(containerAnswer));
   const networks = NetworkList.safeParse(okBody(networkAnswer));

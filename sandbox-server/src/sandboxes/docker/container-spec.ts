@@ -1,9 +1,16 @@
 import type Docker from 'dockerode';
 import type { Config } from '../../config/index.ts';
 import { confinement, readerIds, sandboxStorage } from './confinement.ts';
-import { STARTING_CPU_SHARES } from './readiness.ts';
 
 export type SandboxSettings = Config['sandbox'];
+
+/**
+ * CPU weight of a sandbox while it starts, against Docker's default 1024 once it is ready
+ * (readiness.ts): on a busy machine the commands readers are waiting for go before sandboxes no
+ * one can type into yet.
+ */
+const STARTING_CPU_SHARES = 128;
+export const READY_CPU_SHARES = 1024;
 
 /** The container of one sandbox: confined, limited, on its own network, with its disk on `volume`. */
 export function sandboxContainer(

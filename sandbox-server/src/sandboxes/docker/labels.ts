@@ -1,8 +1,12 @@
 import type { SandboxOwner, SandboxRecord } from '../driver.ts';
 
-type Spec = Omit<SandboxRecord, 'running'>;
+/** A sandbox as its labels tell it: its session and owner. */
+export type Owned = Omit<SandboxRecord, 'running'>;
 
-/** Labels on every container, network and volume a Berth server creates. */
+/**
+ * Labels on every container, network and volume a Berth server creates. They are stored with
+ * sandboxes that outlive a server, so their names stay as they are (`pooled`, `claim`).
+ */
 export const label = {
   instance: 'berth.instance',
   session: 'berth.session',
@@ -31,8 +35,8 @@ export function labelsFor(
   };
 }
 
-/** Reads a spec back from labels; undefined when they are not a whole, valid set. */
-export function specFromLabels(labels: Record<string, string> | undefined): Spec | undefined {
+/** Reads a sandbox's session and owner back from labels; undefined when they are not a whole, valid set. */
+export function ownedFromLabels(labels: Record<string, string> | undefined): Owned | undefined {
   const sessionId = labels?.[label.session];
   const createdAt = new Date(labels?.[label.created] ?? '');
   const expiresAt = new Date(labels?.[label.expires] ?? '');

@@ -13,7 +13,7 @@ import {
 import { hostResolvers } from '../firewall.ts';
 import { type SandboxSettings, sandboxContainer } from './container-spec.ts';
 import { type Engine, engineAnswers, namesOf, ownFilter, removeContainer } from './engine.ts';
-import { label, labelsFor, specFromLabels } from './labels.ts';
+import { label, labelsFor, type Owned, ownedFromLabels } from './labels.ts';
 import { untilReady } from './readiness.ts';
 import { StartGate } from './start-gate.ts';
 import { Subnets } from './subnets.ts';
@@ -198,16 +198,16 @@ export class DockerLifecycle implements SandboxLifecycle {
       docker.listContainers({ all: true, filters }),
       docker.listVolumes({ filters }),
     ]);
-    const owners = new Map<string, Omit<SandboxRecord, 'running'>>();
+    const owners = new Map<string, Owned>();
     for (const volume of volumes.Volumes ?? []) {
-      const spec = volume.Labels?.[label.claim] === 'true' ? specFromLabels(volume.Labels) : undefined;
-      if (spec) owners.set(spec.sessionId, spec);
+      const owned = volume.Labels?.[label.claim] === 'true' ? ownedFromLabels(volume.Labels) : undefined;
+      if (owned) owners.set(owned.sessionId, owned);
     }
     const records: SandboxRecord[] = [];
     for (const container of containers) {
       const labels = container.Labels;
       const spec =
-        labels?.[label.pooled] === 'true' ? owners.get(labels[label.session] ?? '') : specFromLabels(labels);
+        labels?.[label.pooled] === 'true' ? owners.get(labels[label.session] ?? '') : ownedFromLabels(labels);
       if (spec) records.push({ ...spec, running: container.State === 'running' });
     }
     return records;

@@ -29,8 +29,9 @@ export class DockerMetering implements SandboxMetering {
       LOOK_MS,
       'cpu look',
     )) as { cpu_stats?: { cpu_usage?: { total_usage?: number } } };
+    // A stopped container's stats are all zero, which is no measure of what it used.
     const nanoseconds = stats.cpu_stats?.cpu_usage?.total_usage;
-    return nanoseconds === undefined ? undefined : nanoseconds / 1e9;
+    return nanoseconds ? nanoseconds / 1e9 : undefined;
   }
 
   /** Forgets what it knew of a removed sandbox. */

@@ -1,17 +1,12 @@
 import type { Duplex } from 'node:stream';
 import type { StartOptions } from '../driver.ts';
+import { READY_CPU_SHARES } from './container-spec.ts';
 import { containerOf, type Engine, withTimeout } from './engine.ts';
 
 /** The lines the image's entrypoint prints once its inner dockerd answers, or when it gave up. */
 const READY_LINE = 'berth: sandbox ready';
 const FAILED_LINE = /berth: sandbox failed: ([^\n]*)/;
 const READY_TIMEOUT_MS = 120_000;
-/**
- * CPU weight of a sandbox while it starts, against Docker's default 1024 once it is ready: on a
- * busy machine the commands readers are waiting for go before sandboxes no one can type into yet.
- */
-export const STARTING_CPU_SHARES = 128;
-const READY_CPU_SHARES = 1024;
 
 /** Follows the container's log for the entrypoint's ready (or failed) line, then gives it full weight. */
 export async function untilReady(engine: Engine, sessionId: string, { signal }: StartOptions): Promise<void> {
