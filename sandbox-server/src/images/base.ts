@@ -8,7 +8,8 @@ import { type EnsureImageResult, type ImageLog, inspectImage } from './build.ts'
 
 const DEBIAN_REPO = 'berth/debian';
 /** The Debian releases Berth can make an image of. */
-export type DebianSuite = 'trixie' | 'bookworm';
+export const DEBIAN_SUITES = ['trixie', 'bookworm'] as const;
+export type DebianSuite = (typeof DEBIAN_SUITES)[number];
 /** `berth/debian:<suite>`: a Debian root filesystem, from Docker Hub or made with debootstrap. */
 export const debianImage = (suite: DebianSuite) => `${DEBIAN_REPO}:${suite}`;
 /** What every Berth image builds on: Debian trixie. */

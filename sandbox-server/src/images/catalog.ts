@@ -95,24 +95,16 @@ export async function ensureCatalog(options: {
   for (const suite of new Set(CATALOG.map((entry) => entry.debian))) {
     results.push(await ensureDebianImage({ ...options, suite }));
   }
-  for (const entry of CATALOG) {
-    const [first, ...more] = entry.tags;
-    const built = localRef(entry.name, first);
-    results.push(
-      await ensureImage({
-        ...options,
-        contextDir: `${CATALOG_DIR}${entry.context}`,
-        tag: built,
-        dependsOn: [debianImage(entry.debian)],
-      }),
-    );
-    const { Id } = (await inspectImage(docker, built)) ?? { Id: '' };
-    for (const tag of more) {
-      if ((await inspectImage(docker, localRef(entry.name, tag)))?.Id !== Id) {
-        await docker.getImage(Id).tag({ repo: `berth/catalog/${entry.name}`, tag });
-      }
-    }
-  }
+  // Two builds at a time (see all-images.ts); entries of one context (mariadb, mysql) in turn, so
+  // the second finds the first's layers instead of building them again beside it.
+  const byContext = new Map<string, CatalogEntry[]>();
+  for (const entry of CATALOG) byContext.set(entry.context, [...(byContext.get(entry.context) ?? []), entry]);
+  const built = await inTurns([...byContext.values()], 2, async (entries) => {
+    const out: EnsureImageResult[] = [];
+    for (const entry of entries) out.push(await ensureEntry(docker, options.log, entry));
+    return out;
+  });
+  results.push(...built.flat());
 
   const team = await ensureTeamImages({
     ...options,
@@ -129,6 +121,44 @@ export async function ensureCatalog(options: {
     hash.update(`${key(image)}=${(await inspectImage(docker, image.local))?.Id}\n`);
   }
   return { images, hash: `sha256:${hash.digest('hex')}`, results };
+}
+
+/** Builds one entry's image and gives it its other tags. */
+async function ensureEntry(docker: Docker, log: ImageLog, entry: CatalogEntry): Promise<EnsureImageResult> {
+  const [first, ...more] = entry.tags;
+  const built = localRef(entry.name, first);
+  const result = await ensureImage({
+    docker,
+    log,
+    contextDir: `${CATALOG_DIR}${entry.context}`,
+    tag: built,
+    dependsOn: [debianImage(entry.debian)],
+  });
+  const { Id } = (await inspectImage(docker, built)) ?? { Id: '' };
+  for (const tag of more) {
+    if ((await inspectImage(docker, localRef(entry.name, tag)))?.Id !== Id) {
+      await docker.getImage(Id).tag({ repo: `berth/catalog/${entry.name}`, tag });
+    }
+  }
+  return result;
+}
+
+/** `task` over every item, at most `width` at once; the results in the items' order. */
+async function inTurns<T, R>(
+  items: readonly T[],
+  width: number,
+  task: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await task(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
+  return results;
 }
 
 function describeCatalog(entries: readonly CatalogEntry[]): string {
