@@ -24,8 +24,7 @@ export function whenReady(session: Session): Session {
 export class Sessions {
   private readonly byId = new Map<string, Session>();
   private readonly ending = new Map<string, Promise<void>>();
-  /** Whether adopt() has run: until the engine answers once, the sandboxes it holds are unknown. */
-  adopted = false;
+  private adoptedYet = false;
   private readonly pool: WarmPool;
   private readonly creations: CreationRate;
 
@@ -190,6 +189,11 @@ export class Sessions {
     return done;
   }
 
+  /** Whether adopt() has run: until the driver answers once, the sandboxes it holds are unknown. */
+  get adopted(): boolean {
+    return this.adoptedYet;
+  }
+
   /** Takes over the sandboxes a previous run of this server left, and removes expired or broken ones. */
   async adopt(): Promise<void> {
     const now = Date.now();
@@ -211,7 +215,7 @@ export class Sessions {
     }
     this.recount();
     await this.sweep();
-    this.adopted = true;
+    this.adoptedYet = true;
     this.pool.fill();
   }
 
