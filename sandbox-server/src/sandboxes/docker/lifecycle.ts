@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { engineStatus, ignoreMissing } from '../../errors/index.ts';
+import { ignoreMissing } from '../../errors/index.ts';
 import { inspectImage } from '../../images/build.ts';
 import { ensureReaderRoot } from '../../images/reader-root.ts';
 import type { DnsForwarder } from '../dns-forwarder.ts';
@@ -59,15 +59,13 @@ export class DockerLifecycle implements SandboxLifecycle {
   async preflight(): Promise<void> {
     if (!(await this.answers()))
       throw new SandboxError('engine_unavailable', 'the engine does not answer a ping');
-    try {
-      await this.parts.engine.docker.getImage(this.parts.settings.image).inspect();
-    } catch (error) {
-      if (engineStatus(error) === 404) throw this.imageMissing();
+    const image = await inspectImage(this.parts.engine.docker, this.parts.settings.image).catch((error) => {
       throw new SandboxError(
         'engine_unavailable',
         `inspecting the sandbox image: ${(error as Error).message}`,
       );
-    }
+    });
+    if (!image) throw this.imageMissing();
   }
 
   private imageMissing(): SandboxError {
