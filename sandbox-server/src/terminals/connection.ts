@@ -17,6 +17,8 @@ import { MessageRate } from './message-rate.ts';
 import { PendingInput } from './pending-input.ts';
 import type { TerminalRequest } from './request.ts';
 
+const SEND_BINARY = { binary: true } as const;
+
 /** All a terminal connection needs of the sandbox: a terminal to attach to, and to end (routes.ts). */
 export type TerminalAccess = Pick<SandboxAccess, 'openTerminal' | 'closeTerminal'>;
 
@@ -162,11 +164,14 @@ export class TerminalConnection {
     const { stream } = terminal;
     this.send({ type: 'status', state: 'ready' });
 
+    // Made once: the data handler runs for every chunk of output.
+    const toShell = (bytes: Buffer) => stream.write(bytes);
+    const afterSend = () => this.flow.drained(ws.bufferedAmount);
     stream.on('data', (chunk: Buffer) => {
       // The holder's first output means it has the terminal in raw mode: input is safe to send now.
-      this.input.attach((bytes) => stream.write(bytes));
+      if (!this.input.attached) this.input.attach(toShell);
       if (ws.readyState !== ws.OPEN) return;
-      ws.send(chunk, { binary: true }, () => this.flow.drained(ws.bufferedAmount));
+      ws.send(chunk, SEND_BINARY, afterSend);
       this.flow.sent(chunk.length, ws.bufferedAmount);
     });
     stream.on('error', (error) => this.log.debug({ err: error }, 'terminal stream error'));
