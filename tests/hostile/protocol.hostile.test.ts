@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { type IncomingHttpHeaders, request } from 'node:http';
 import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { COOKIE_NAME } from '../../sandbox-server/src/sessions/token.ts';
+import { COOKIE_NAME } from '../../sandbox-server/src/config/session-cookie.ts';
 import { createSession } from '../../sandbox-server/src/testing/server.ts';
 import { TerminalClient } from '../../sandbox-server/src/testing/terminal-client.ts';
 import { useHostile } from './hostile.ts';

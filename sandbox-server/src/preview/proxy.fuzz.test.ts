@@ -7,8 +7,8 @@ import {
 } from 'node:net';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { COOKIE_NAME } from '../config/session-cookie.ts';
 import type { Session } from '../sessions/session.ts';
-import { COOKIE_NAME } from '../sessions/token.ts';
 import { previewIdFor } from './preview-path.ts';
 import { PreviewProxy, type SessionLookup } from './proxy.ts';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { clientAddress, clientKey, isAddressOrRange, trustedProxies } from './client-address.ts';
+import { isAddressOrRange } from '../config/address-range.ts';
+import { clientAddress, clientKey, trustedProxies } from './client-address.ts';
 
 describe('the client address', () => {
   const proxies = trustedProxies(['10.0.0.1', '192.168.0.0/16', 'fd00::/8']);

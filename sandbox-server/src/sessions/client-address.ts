@@ -19,7 +19,6 @@ export function trustedProxies(entries: readonly string[]): BlockList {
 }
 
 // What trustedProxies() takes, as the config checks BERTH_TRUSTED_PROXIES.
-export { isAddressOrRange } from '../config/address-range.ts';
 
 const isTrusted = (address: string, trusted: BlockList) =>
   trusted.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4');

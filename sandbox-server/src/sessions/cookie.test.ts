@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { COOKIE_NAME, SECURE_COOKIE_NAME, sessionCookie } from '../config/session-cookie.ts';
 import { ApiError } from '../errors/index.ts';
-import { cookieName, SECURE_COOKIE_NAME, sessionCookie, sessionToken } from './cookie.ts';
-import { COOKIE_NAME } from './token.ts';
+import { cookieName, sessionToken } from './cookie.ts';
 
 describe('the session cookie', () => {
   it('is a __Host- cookie under https at the root, and the plain one elsewhere', () => {

@@ -1,9 +1,6 @@
 import { COOKIE_NAME, SECURE_COOKIE_NAME } from '../config/session-cookie.ts';
 import { ApiError } from '../errors/index.ts';
 
-// Which name the cookie has is the config's to say (it follows the public URL and the base path).
-export { SECURE_COOKIE_NAME, sessionCookie } from '../config/session-cookie.ts';
-
 /** Every name a browser may hold a Berth session under; the preview passes neither on. */
 export const SESSION_COOKIE_NAMES: readonly string[] = [COOKIE_NAME, SECURE_COOKIE_NAME];
 

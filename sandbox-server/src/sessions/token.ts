@@ -1,7 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
 
-export { COOKIE_NAME } from '../config/session-cookie.ts';
-
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
 /**

@@ -4,12 +4,13 @@ import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
 import { type Logger, pino } from 'pino';
 import { loadConfig } from '../config/index.ts';
+import { COOKIE_NAME } from '../config/session-cookie.ts';
 import { mirrorHook } from '../mirror/network-hook.ts';
 import { DnsForwarder } from '../sandboxes/dns-forwarder.ts';
 import { dockerDriver } from '../sandboxes/docker/index.ts';
 import { label } from '../sandboxes/docker/labels.ts';
 import { type RunningServer, startServer } from '../server.ts';
-import { COOKIE_NAME, sessionIdFor } from '../sessions/token.ts';
+import { sessionIdFor } from '../sessions/token.ts';
 import { TerminalClient } from './terminal-client.ts';
 
 export const docker = new Docker();
