@@ -1,5 +1,4 @@
 import type Docker from 'dockerode';
-import { DEBIAN_SUITES, ensureDebianImage } from './base.ts';
 import type { EnsureImageResult, ImageLog } from './build.ts';
 import { ensureCatalog } from './catalog.ts';
 import { ensureDnsImage } from './dns-image.ts';
@@ -11,10 +10,9 @@ export async function ensureAllImages(options: {
   docker: Docker;
   log: ImageLog;
 }): Promise<EnsureImageResult[]> {
-  // The Debian bases first, side by side: everything builds on one of them, and each is made once.
-  const bases = await Promise.all(DEBIAN_SUITES.map((suite) => ensureDebianImage({ ...options, suite })));
-  // Then the server's images beside the catalog: a build mostly waits on Debian's mirror or on one
-  // core, so on two cores two at a time finish well before one after the other.
+  // The server's images beside the catalog: a build mostly waits on Debian's mirror or on one
+  // core, so side by side they finish well before one after the other. Both ask for the trixie
+  // base first, and share its making (base.ts).
   const [serverImages, catalog] = await Promise.all([
     (async () => [
       ...(await ensureSandboxImage(options)),
@@ -23,7 +21,7 @@ export async function ensureAllImages(options: {
     ])(),
     ensureCatalog(options),
   ]);
-  const results = [...bases, ...serverImages, ...catalog.results];
+  const results = [...serverImages, ...catalog.results];
   // The Debian bases are ensured by more than one of these: report each image once.
   return results.filter((result, index) => results.findIndex((other) => other.ref === result.ref) === index);
 }

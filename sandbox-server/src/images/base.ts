@@ -8,8 +8,7 @@ import { type EnsureImageResult, type ImageLog, inspectImage } from './build.ts'
 
 const DEBIAN_REPO = 'berth/debian';
 /** The Debian releases Berth can make an image of. */
-export const DEBIAN_SUITES = ['trixie', 'bookworm'] as const;
-export type DebianSuite = (typeof DEBIAN_SUITES)[number];
+export type DebianSuite = 'trixie' | 'bookworm';
 /** `berth/debian:<suite>`: a Debian root filesystem, from Docker Hub or made with debootstrap. */
 export const debianImage = (suite: DebianSuite) => `${DEBIAN_REPO}:${suite}`;
 /** What every Berth image builds on: Debian trixie. */
@@ -34,7 +33,22 @@ export function ensureBaseImage(options: EnsureBaseImageOptions): Promise<Ensure
  * else debootstrap + import. Once made it is kept as is (its id feeds the hashes of the images
  * built on it); remove it by hand to make a fresh one.
  */
-export async function ensureDebianImage(
+export function ensureDebianImage(
+  options: EnsureBaseImageOptions & { suite: DebianSuite },
+): Promise<EnsureImageResult> {
+  // Builds that run side by side ask for the same base: they share one pull or debootstrap.
+  const ref = debianImage(options.suite);
+  let making = inFlight.get(ref);
+  if (!making) {
+    making = makeDebianImage(options).finally(() => inFlight.delete(ref));
+    inFlight.set(ref, making);
+  }
+  return making;
+}
+
+const inFlight = new Map<string, Promise<EnsureImageResult>>();
+
+async function makeDebianImage(
   options: EnsureBaseImageOptions & { suite: DebianSuite },
 ): Promise<EnsureImageResult> {
   const { docker, log, suite } = options;

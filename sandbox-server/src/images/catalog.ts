@@ -92,11 +92,11 @@ export async function ensureCatalog(options: {
 }): Promise<Catalog> {
   const { docker, teamDirs = [] } = options;
   const results: EnsureImageResult[] = [];
-  for (const suite of new Set(CATALOG.map((entry) => entry.debian))) {
-    results.push(await ensureDebianImage({ ...options, suite }));
-  }
-  // Two builds at a time (see all-images.ts); entries of one context (mariadb, mysql) in turn, so
-  // the second finds the first's layers instead of building them again beside it.
+  // The bases side by side; each is made once, however many builds ask (base.ts).
+  const suites = [...new Set(CATALOG.map((entry) => entry.debian))];
+  results.push(...(await Promise.all(suites.map((suite) => ensureDebianImage({ ...options, suite })))));
+  // Two builds at a time, beside the server's images (all-images.ts); entries of one context
+  // (mariadb, mysql) in turn, so the second finds the first's layers instead of building them again.
   const byContext = new Map<string, CatalogEntry[]>();
   for (const entry of CATALOG) byContext.set(entry.context, [...(byContext.get(entry.context) ?? []), entry]);
   const built = await inTurns([...byContext.values()], 2, async (entries) => {
