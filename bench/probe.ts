@@ -20,7 +20,7 @@ function outputStart(start: string | undefined): (tail: string) => Found<void> |
   return (tail) => {
     for (const { mark, end } of shellMarksIn(tail)) {
       if (mark.type !== 'output') continue;
-      if (start === undefined ? /^[^\x1b]/.test(tail.slice(end)) : tail.startsWith(start, end))
+      if (start === undefined ? end < tail.length && tail[end] !== '\x1b' : tail.startsWith(start, end))
         return { value: undefined, end: end + (start?.length ?? 1) };
     }
     return undefined;

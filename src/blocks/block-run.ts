@@ -70,7 +70,7 @@ export class BlockRun {
   private keysSent = false;
   private untilSeen = false;
   /** The current command's program and the lines it is given. */
-  private program = new ProgramLines('', [], false);
+  private program!: ProgramLines;
   private inputTimer: (() => void) | undefined;
   private passwordTimer: (() => void) | undefined;
   private verdict: BlockVerdict | undefined;

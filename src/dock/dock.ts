@@ -27,12 +27,10 @@ import type { RunResult, TabHost, TerminalTab } from './terminal-tab.ts';
 import { MAIN_TERMINAL, nextTerminalName } from './terminal-tabs.ts';
 import { siteTheme, terminalThemes } from './themes.ts';
 
-export type { SessionEventDetail } from './sandbox-session.ts';
-export type { DockState } from './session-state.ts';
 export type { RunResult } from './terminal-tab.ts';
 
 /** `berth:command-end`, dispatched on `document` after every command in any terminal. */
-export type CommandEndEventDetail = { terminal: string; exitCode: number };
+type CommandEndEventDetail = { terminal: string; exitCode: number };
 
 export class BerthDock extends HTMLElement {
   /** Which sandbox this is (its expiry time is unique enough), so progress is kept per sandbox. */

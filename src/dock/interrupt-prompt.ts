@@ -6,10 +6,14 @@ import { partOf } from './dock-markup.ts';
 
 export class InterruptPrompt {
   readonly #notice: HTMLElement;
+  readonly #terminalName: HTMLElement;
+  readonly #interrupt: HTMLButtonElement;
   #answer: ((interrupt: boolean) => void) | undefined;
 
   constructor(notice: HTMLElement) {
     this.#notice = notice;
+    this.#terminalName = partOf(notice, '[data-terminal-name]');
+    this.#interrupt = partOf<HTMLButtonElement>(notice, '[data-dock-action="interrupt"]');
     notice.addEventListener('click', (event) => {
       const action = (event.target as HTMLElement).closest<HTMLElement>('[data-dock-action]')?.dataset
         .dockAction;
@@ -24,9 +28,9 @@ export class InterruptPrompt {
   ask(terminal: string): Promise<boolean> {
     // Two Runs may ask at once: the later question stands, the earlier one is not run.
     this.#settle(false);
-    partOf(this.#notice, '[data-terminal-name]').textContent = terminal;
+    this.#terminalName.textContent = terminal;
     this.#notice.hidden = false;
-    partOf<HTMLButtonElement>(this.#notice, '[data-dock-action="interrupt"]').focus();
+    this.#interrupt.focus();
     return new Promise((resolve) => {
       this.#answer = resolve;
     });

@@ -12,7 +12,6 @@ import { currentSession } from '../dock/session-api.ts';
 
 export type SandboxListener = { ready(): void; ended(): void; changed(): void };
 
-/** Set by block-actions.ts once the reader pressed Run in this tab. */
 /** Ours: a sandbox was ready, in any tab, and has not been seen to end. */
 const HINT_KEY = 'berth-live-views';
 const DEBOUNCE_MS = 300;
