@@ -149,6 +149,9 @@ export abstract class LiveDiagram extends HTMLElement {
       this.showExample();
     } else if (error instanceof ViewUnavailable && error.code === 'sandbox_starting') {
       this.showExample('Your sandbox is starting.');
+    } else if (error instanceof ViewUnavailable && /^sandbox_engine_(idle|starting)$/.test(error.code)) {
+      // Docker starts on its first use: not a failure, and the server's words say which it is.
+      this.showExample(error.message);
     } else {
       const message = error instanceof Error ? error.message : String(error);
       this.showExample(`Your sandbox could not be read (${message.replace(/\.$/, '')}).`);

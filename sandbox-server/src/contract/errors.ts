@@ -16,6 +16,8 @@ export const errorStatus = {
   method_not_allowed: 405,
   unknown_host: 421,
   sandbox_starting: 409,
+  sandbox_engine_idle: 409,
+  sandbox_engine_starting: 409,
   payload_too_large: 413,
   upgrade_required: 426,
   too_many_sessions: 429,

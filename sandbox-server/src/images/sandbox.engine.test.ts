@@ -54,6 +54,15 @@ describe('the sandbox image', () => {
       .catch(() => {});
   });
 
+  it("holds Docker's socket and starts the engine on its first use", async () => {
+    // Before anything asked for Docker: a shell, no engine.
+    expect((await exec(['/usr/local/sbin/berth-dockerd', 'state'])).stdout).toBe('idle\n');
+    expect((await exec(['pgrep', '-x', 'dockerd'])).exitCode).toBe(1);
+    const first = await exec(['docker', 'info', '--format', '{{.ServerVersion}}']);
+    expect(first.exitCode, first.stderr).toBe(0);
+    expect((await exec(['/usr/local/sbin/berth-dockerd', 'state'])).stdout).toBe('ready\n');
+  });
+
   it('runs Docker 26 inside', async () => {
     const { stdout } = await exec(['docker', 'version', '--format', '{{.Server.Version}}']);
     expect(stdout).toMatch(/^26\./);
@@ -64,6 +73,17 @@ describe('the sandbox image', () => {
     expect(exitCode).toBe(0);
     expect(stdout).toContain('docker.service - Docker Application Container Engine');
     expect(stdout).toMatch(/Active: active \(running\) since .*; .* ago/);
+  });
+
+  it('stops Docker as the reader asked, and starts it again on the next docker command', async () => {
+    expect((await exec(['systemctl', 'stop', 'docker'])).exitCode).toBe(0);
+    const stopped = await exec(['systemctl', 'status', 'docker']);
+    expect(stopped.exitCode).toBe(3);
+    expect(stopped.stdout).toContain('Active: inactive (dead)');
+    expect((await exec(['/usr/local/sbin/berth-dockerd', 'state'])).stdout).toBe('stopped\n');
+    // As with systemd's docker.socket, which stays listening when docker.service stops.
+    expect((await exec(['docker', 'ps', '-q'])).exitCode).toBe(0);
+    expect((await exec(['systemctl', 'is-active', 'docker'])).stdout).toBe('active\n');
   });
 
   it('runs an inner container with its own network', async () => {

@@ -11,7 +11,7 @@ import { newToken } from '../sessions/token.ts';
 export type PooledSandbox = {
   id: string;
   token: string;
-  /** Settles when the sandbox's engine answers, or rejects when its start failed. */
+  /** Settles when the sandbox is ready for a shell, or rejects when its start failed. */
   ready: Promise<void>;
   isReady: boolean;
   /** Cancels a start still under way. */

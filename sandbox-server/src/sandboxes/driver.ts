@@ -28,7 +28,7 @@ export interface SandboxLifecycle {
   answers(): Promise<boolean>;
   /** Throws a SandboxError when no sandbox could be started now (engine down, image missing). */
   preflight(): Promise<void>;
-  /** Creates the sandbox and resolves once the reader's Docker engine in it answers. */
+  /** Creates the sandbox and resolves once a shell can be had in it; its Docker engine starts on first use. */
   start(sessionId: string, owner: SandboxOwner | undefined, options: StartOptions): Promise<void>;
   /** Records the owner of a sandbox started without one; list() reports it from then on. */
   own(sessionId: string, owner: SandboxOwner): Promise<void>;

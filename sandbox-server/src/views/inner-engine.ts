@@ -3,6 +3,9 @@ import type { SandboxAccess } from '../sandboxes/driver.ts';
 
 export type InnerAnswer = { status: number; body: unknown };
 
+/** What the batch script prints instead of answers when the engine is not ready. */
+const ENGINE_STATE = 'berth-engine: ';
+
 /** Ends each part of a script's output: a byte (RS) JSON never holds unescaped. */
 export const SEPARATOR = '\n\u001e\n';
 /** The shell command that prints SEPARATOR. */
@@ -14,6 +17,10 @@ export const PRINT_SEPARATOR = "printf '\\n\\036\\n'";
  * brackets and braces in a path as its own patterns.
  */
 const BATCH_SCRIPT =
+  // Docker starts on its first use, and a view is no reader's use of it: a socket still held for
+  // that start is not touched, and the engine's state is said instead.
+  'state=$(/usr/local/sbin/berth-dockerd state); ' +
+  `[ "$state" = ready ] || { printf '${ENGINE_STATE}%s' "$state"; exit 0; }; ` +
   'for path; do ' +
   'curl -sS --globoff --max-time 5 --unix-socket /var/run/docker.sock -w "\\n%{http_code}" "http://docker$path"; ' +
   `${PRINT_SEPARATOR}; done`;
@@ -26,6 +33,7 @@ export async function innerGet(
 ): Promise<InnerAnswer[]> {
   if (paths.length === 0) return [];
   const stdout = await driver.exec(sessionId, ['bash', '-c', BATCH_SCRIPT, 'berth-views', ...paths]);
+  if (stdout.startsWith(ENGINE_STATE)) throw notReady(stdout.slice(ENGINE_STATE.length));
   const parts = stdout.split(SEPARATOR).slice(0, paths.length);
   if (parts.length < paths.length) throw unavailable();
   return parts.map((part) => {
@@ -48,6 +56,23 @@ export function okBody(answer: InnerAnswer | undefined, missing: () => ApiError 
   if (answer?.status === 200) return answer.body;
   if (answer?.status === 404) throw missing();
   throw unreadable();
+}
+
+/** The engine is not answering because it has not started yet, or is starting: not an error of the reader's. */
+function notReady(state: string): ApiError {
+  if (state === 'idle') {
+    return new ApiError(
+      'sandbox_engine_idle',
+      'Docker has not started in your sandbox yet: it starts with your first `docker` command.',
+    );
+  }
+  if (state === 'starting') {
+    return new ApiError(
+      'sandbox_engine_starting',
+      'Docker is starting in your sandbox; ask again in a moment.',
+    );
+  }
+  return unavailable();
 }
 
 function unavailable(): ApiError {

@@ -43,6 +43,16 @@ async function sh(command: string): Promise<string> {
 }
 
 describe('views of the reader’s sandbox', () => {
+  // First: no command of the reader's has used Docker yet, and a view must not be what starts it.
+  it('say that Docker starts on first use, and do not start it themselves', async () => {
+    for (const path of ['/containers', '/images', '/network']) {
+      const { status, body } = await get(path);
+      expect(status, path).toBe(409);
+      expect(body.error.code, path).toBe('sandbox_engine_idle');
+    }
+    expect(await sh('/usr/local/sbin/berth-dockerd state')).toBe('idle');
+  });
+
   it('draws containers on the bridge with the address docker inspect reports and their veth pair', async () => {
     await sh('docker run -d --name sleeper busybox sleep 600');
     await sh('docker network create appnet');

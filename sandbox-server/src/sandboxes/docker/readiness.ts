@@ -3,7 +3,7 @@ import type { StartOptions } from '../driver.ts';
 import { READY_CPU_SHARES } from './container-spec.ts';
 import { containerOf, type Engine, withTimeout } from './engine.ts';
 
-/** The lines the image's entrypoint prints once its inner dockerd answers, or when it gave up. */
+/** The lines the image's entrypoint prints once a shell can be had (Docker starts on first use), or when it gave up. */
 const READY_LINE = 'berth: sandbox ready';
 const FAILED_LINE = /berth: sandbox failed: ([^\n]*)/;
 const READY_TIMEOUT_MS = 120_000;
