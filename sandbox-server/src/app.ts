@@ -4,6 +4,7 @@ import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Logger } from 'pino';
+import { adminRoutes } from './admin/routes.ts';
 import type { Config } from './config/index.ts';
 import { ApiError } from './errors/index.ts';
 import { apiErrorOf } from './errors/sandbox-errors.ts';
@@ -74,6 +75,7 @@ export function createApp({ config, sessions, driver, metrics, log, previewOrigi
   app.route('/api/session', pullRoutes(sessions, driver, config));
 
   app.route('/api/session', terminalRoutes(sessions, driver, config));
+  app.route('/api/admin', adminRoutes(sessions.pool, config));
 
   app.all('/api/*', () => {
     throw new ApiError('not_found', 'There is no such API.');

@@ -37,7 +37,7 @@ export class BerthDock extends HTMLElement {
   sandbox: string | undefined;
   #restored = false;
   readonly #host: TabHost = {
-    sandboxStatus: (state) => this.#session.said(state),
+    sandboxStatus: (state, queue) => this.#session.said(state, queue),
     sessionEnded: (why) => this.#session.ended(why),
     reconnecting: () => this.#session.reconnecting(),
     commandEnded: (terminal, exitCode) => {

@@ -6,7 +6,14 @@
  */
 import type { InterruptPrompt } from './interrupt-prompt.ts';
 import type { PortLinks } from './port-links.ts';
-import { currentSession, deleteSession, ensureSession, SandboxUnavailable } from './session-api.ts';
+import {
+  currentSession,
+  deleteSession,
+  ensureSession,
+  SandboxUnavailable,
+  type SessionQueue,
+  type SessionView,
+} from './session-api.ts';
 import {
   type Announcement,
   type DockState,
@@ -59,8 +66,9 @@ export class SandboxSession {
   async start(create: boolean): Promise<void> {
     window.clearTimeout(this.#retryTimer);
     this.#apply({ type: 'start' });
+    let view: SessionView | undefined;
     try {
-      const view = create ? await ensureSession() : await currentSession();
+      view = create ? await ensureSession() : await currentSession();
       if (!view) {
         this.#fail('expired', ENDED_TEXT);
         return;
@@ -71,7 +79,8 @@ export class SandboxSession {
       this.#fail(error.kind, error.message, error.retryAfterSeconds);
       return;
     }
-    this.#apply({ type: 'opened' });
+    // The answer's place in line shows until the terminals' sockets say more.
+    this.#apply({ type: 'opened', queue: view.queue });
   }
 
   /** Removes the sandbox and starts a fresh one. */
@@ -82,9 +91,9 @@ export class SandboxSession {
     await this.start(true);
   }
 
-  /** The server's word on the sandbox behind a terminal's socket. */
-  said(state: 'starting' | 'ready'): void {
-    this.#apply({ type: 'status', state });
+  /** The server's word on the sandbox behind a terminal's socket, with its place in line while it waits. */
+  said(state: 'starting' | 'ready', queue?: SessionQueue): void {
+    this.#apply({ type: 'status', state, queue });
   }
 
   reconnecting(): void {

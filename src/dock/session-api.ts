@@ -1,8 +1,8 @@
 /** The REST half of the contract, as the dock needs it. */
-import type { PreviewPort, SessionView } from '../../sandbox-server/src/contract/index.ts';
+import type { PreviewPort, SessionQueue, SessionView } from '../../sandbox-server/src/contract/index.ts';
 import { sitePath } from '../links/site-path.ts';
 
-export type { SessionView };
+export type { SessionQueue, SessionView };
 
 /** Why no sandbox can be had now, in words for the reader, and when to try again. */
 export class SandboxUnavailable extends Error {

@@ -8,6 +8,7 @@ import {
   restartsOnRun,
   type Session,
   type SessionEvent,
+  startingText,
   statusText,
   type Transition,
   transition,
@@ -132,5 +133,65 @@ describe('the dock’s session', () => {
     expect(full.retry).toBe('Try again');
     expect(failureNotice('limit', 'Too many.', 30, now)).toEqual({ text: 'Too many.', retry: 'Try again' });
     expect(failureNotice('expired', ENDED_TEXT, undefined, now).retry).toBe('Start a new sandbox');
+  });
+
+  it('says where a waiting reader is in line and how long until their shell, as frames arrive', () => {
+    const steps = play(
+      { type: 'start' },
+      { type: 'opened', queue: { position: 12, estimateSeconds: 20 } },
+      { type: 'status', state: 'starting', queue: { position: 11, estimateSeconds: 18 } },
+      { type: 'status', state: 'starting', queue: { position: 1, estimateSeconds: 5 } },
+      { type: 'status', state: 'starting' },
+      { type: 'status', state: 'ready' },
+    );
+    expect(steps.map((step) => statusText(step.session))).toEqual([
+      'Starting your sandbox…',
+      'You are 12th in line — about 20 s',
+      'You are 11th in line — about 18 s',
+      'You are next in line — about 5 s',
+      'Starting your sandbox…',
+      'Ready',
+    ]);
+    expect(steps[2]?.announce).toBeUndefined();
+  });
+
+  it('writes places and waits plainly: 1st to 23rd, seconds, then minutes', () => {
+    const place = (position: number, estimateSeconds = 30) =>
+      startingText(4.2, { position, estimateSeconds });
+    expect([2, 3, 4, 11, 13, 21, 22, 23, 101, 111].map((n) => place(n).split(' ')[2])).toEqual([
+      '2nd',
+      '3rd',
+      '4th',
+      '11th',
+      '13th',
+      '21st',
+      '22nd',
+      '23rd',
+      '101st',
+      '111th',
+    ]);
+    expect(place(40, 89)).toBe('You are 40th in line — about 89 s');
+    expect(place(40, 150)).toBe('You are 40th in line — about 3 min');
+    expect(startingText(4.2)).toBe('Starting your sandbox… 4.2 s');
+  });
+
+  it('forgets the place in line once the sandbox is no longer waiting for a start', () => {
+    const reconnecting = last(
+      play(
+        { type: 'start' },
+        { type: 'opened', queue: { position: 2, estimateSeconds: 9 } },
+        { type: 'reconnecting' },
+      ),
+    );
+    expect(reconnecting.session.queue).toBeUndefined();
+    expect(statusText(reconnecting.session)).toBe('Reconnecting…');
+    const full = last(
+      play(
+        { type: 'start' },
+        { type: 'opened', queue: { position: 2, estimateSeconds: 9 } },
+        { type: 'failed', state: 'capacity', message: 'full' },
+      ),
+    );
+    expect(full.session.queue).toBeUndefined();
   });
 });

@@ -4,6 +4,8 @@
  * so every transition is tested on its own; the dock (./dock.ts) does what a transition says.
  */
 
+import type { SessionQueue } from '../../sandbox-server/src/contract/index.ts';
+
 export type DockState =
   | 'starting'
   | 'ready'
@@ -27,15 +29,17 @@ export type Session = {
   failure: string;
   /** What the page was last told, so a reconnect does not announce the same sandbox twice. */
   announced: Announcement | undefined;
+  /** While the sandbox waits for a start slot (a class arriving at once): the reader's place in line. */
+  queue: SessionQueue | undefined;
 };
 
 export type SessionEvent =
   /** The dock asks the server for a sandbox: a new one, or the one the cookie names. */
   | { type: 'start' }
-  /** The server has one: terminals may attach. */
-  | { type: 'opened' }
-  /** The server's word on the sandbox behind a terminal's socket. */
-  | { type: 'status'; state: 'starting' | 'ready' }
+  /** The server has one, perhaps still in line for a start: terminals may attach. */
+  | { type: 'opened'; queue?: SessionQueue }
+  /** The server's word on the sandbox behind a terminal's socket, with its place in line while it waits. */
+  | { type: 'status'; state: 'starting' | 'ready'; queue?: SessionQueue }
   /** A terminal's socket dropped unexpectedly; it tries again by itself. */
   | { type: 'reconnecting' }
   | { type: 'failed'; state: FailedState; message: string }
@@ -73,7 +77,7 @@ const STATE_TEXT: Record<DockState, string> = {
 const FAILED: ReadonlySet<DockState> = new Set<FailedState>(['capacity', 'limit', 'expired', 'unavailable']);
 
 export function initialSession(): Session {
-  return { state: 'starting', live: false, failure: '', announced: undefined };
+  return { state: 'starting', live: false, failure: '', announced: undefined, queue: undefined };
 }
 
 export function isFailed(state: DockState): state is FailedState {
@@ -85,9 +89,9 @@ export function transition(session: Session, event: SessionEvent): Transition {
     case 'start':
       return change(session, { state: 'starting' });
     case 'opened':
-      return change(session, { live: true });
+      return change(session, { live: true, queue: event.queue });
     case 'status':
-      return change(session, { state: event.state });
+      return change(session, { state: event.state, queue: event.queue });
     case 'reconnecting':
       return change(session, { state: 'reconnecting' });
     case 'failed':
@@ -102,7 +106,9 @@ export function transition(session: Session, event: SessionEvent): Transition {
 }
 
 function change(session: Session, next: Partial<Session>, gone = false): Transition {
-  const changed = { ...session, ...next };
+  const changed = { ...session, queue: undefined, ...next };
+  // Only a start waits in line; any other state, or a start that got its slot, has no place.
+  if (changed.state !== 'starting') changed.queue = undefined;
   const arrived = changed.state === 'ready' && session.state !== 'ready';
   const news = gone ? 'ended' : arrived ? 'ready' : undefined;
   const announce = news !== session.announced ? news : undefined;
@@ -116,15 +122,30 @@ function change(session: Session, next: Partial<Session>, gone = false): Transit
   };
 }
 
-/** The status line: the state in words, and why for a failed one. */
+/** The status line: the state in words, why for a failed one, the place in line for a waiting one. */
 export function statusText(session: Session): string {
+  if (session.state === 'starting' && session.queue) return queueText(session.queue);
   const text = STATE_TEXT[session.state];
   return isFailed(session.state) ? `${text}: ${session.failure}` : text;
 }
 
-/** The status line while a sandbox starts, with the time it has taken so far. */
-export function startingText(seconds: number): string {
-  return `${STATE_TEXT.starting} ${seconds.toFixed(1)} s`;
+/** The status line while a sandbox starts: the place in line while it waits, else the time taken so far. */
+export function startingText(seconds: number, queue?: SessionQueue): string {
+  return queue ? queueText(queue) : `${STATE_TEXT.starting} ${seconds.toFixed(1)} s`;
+}
+
+/** 1st, 2nd, 3rd, 4th, …, 11th, 12th, 13th, …, 21st. */
+function ordinal(n: number): string {
+  const teen = n % 100 >= 11 && n % 100 <= 13;
+  const suffix = teen ? 'th' : (({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[n % 10] ?? 'th');
+  return `${n}${suffix}`;
+}
+
+/** "You are 12th in line — about 20 s": where the reader waits, and how long until their shell. */
+function queueText({ position, estimateSeconds }: SessionQueue): string {
+  const place = position === 1 ? 'next' : ordinal(position);
+  const wait = estimateSeconds < 90 ? `${estimateSeconds} s` : `${Math.round(estimateSeconds / 60)} min`;
+  return `You are ${place} in line — about ${wait}`;
 }
 
 export function showsProgress(state: DockState): boolean {

@@ -1,6 +1,7 @@
 /**
  * The session's state where the reader sees it: the dock's `data-state`, the status line (with
- * the seconds a start has taken so far), the progress bar, and a failure's notice.
+ * the reader's place in line while the start waits for a slot, then the seconds it has taken so
+ * far), the progress bar, and a failure's notice.
  */
 import {
   type DockState,
@@ -28,6 +29,8 @@ export class SessionStatus {
   readonly #parts: StatusParts;
   #shown: DockState | undefined;
   #ticker: number | undefined;
+  #startedAt = 0;
+  #queue: Session['queue'];
 
   constructor(parts: StatusParts) {
     this.#parts = parts;
@@ -41,15 +44,24 @@ export class SessionStatus {
     if (!isFailed(state)) notice.hidden = true;
     const again = state === 'starting' && this.#shown === 'starting';
     this.#shown = state;
-    // A start said again (each terminal's socket says it) goes on counting from the first.
-    if (again) return;
+    this.#queue = session.queue;
+    // A start said again (each terminal's socket says it, with the place in line while it waits)
+    // goes on counting from the first.
+    if (again) {
+      status.textContent = this.#startingLine();
+      return;
+    }
     window.clearInterval(this.#ticker);
     status.textContent = statusText(session);
     if (state !== 'starting') return;
-    const startedAt = performance.now();
+    this.#startedAt = performance.now();
     this.#ticker = window.setInterval(() => {
-      status.textContent = startingText((performance.now() - startedAt) / 1000);
+      status.textContent = this.#startingLine();
     }, TICK_MS);
+  }
+
+  #startingLine(): string {
+    return startingText((performance.now() - this.#startedAt) / 1000, this.#queue);
   }
 
   showFailure({ text, retry }: FailureNotice): void {

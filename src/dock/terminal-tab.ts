@@ -16,7 +16,7 @@ import type { BlockMeta } from '../blocks/block-meta.ts';
 import { BlockRun, type BlockVerdict } from '../blocks/block-run.ts';
 import { sitePath } from '../links/site-path.ts';
 import { cloneTemplate, partOf } from './dock-markup.ts';
-import { currentSession, type SessionView } from './session-api.ts';
+import { currentSession, type SessionQueue, type SessionView } from './session-api.ts';
 import { ShellMarks } from './shell-marks.ts';
 import { MAIN_TERMINAL } from './terminal-tabs.ts';
 
@@ -25,8 +25,8 @@ export type RunResult = BlockVerdict;
 
 /** What a tab tells the dock. */
 export type TabHost = {
-  /** The server's word on the sandbox behind this socket. */
-  sandboxStatus(state: 'starting' | 'ready'): void;
+  /** The server's word on the sandbox behind this socket, with its place in line while it waits. */
+  sandboxStatus(state: 'starting' | 'ready', queue?: SessionQueue): void;
   /** The session ended (deleted, idle, expired, …), with the server's words on why when it gave them. */
   sessionEnded(why?: string): void;
   /** The socket dropped unexpectedly; the tab tries again by itself. */
@@ -180,7 +180,7 @@ export class TerminalTab {
         return;
       }
       const message = JSON.parse(event.data) as ServerMessage;
-      if (message.type === 'status') this.#host.sandboxStatus(message.state);
+      if (message.type === 'status') this.#host.sandboxStatus(message.state, message.queue);
       else if (message.type === 'exit') {
         shellExited = true;
         this.terminal.write(`\r\n[the shell exited with code ${message.code}; starting a new one]\r\n`);

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { SANDBOX_IMAGE } from '../images/names.ts';
 import { isAddressOrRange } from './address-range.ts';
 import { EGRESS_POLICIES } from './egress-policies.ts';
+import { MAX_POOL_SIZE, parsePoolSchedule } from './pool-schedule.ts';
 import { runtimeFlagRefusals } from './runtime-flags.ts';
 import { sessionCookie } from './session-cookie.ts';
 
@@ -87,7 +88,21 @@ const variables = z.object({
   BERTH_SANDBOX_LOG_SIZE: size('10m'),
   BERTH_MAX_SANDBOXES: positiveInt(20),
   BERTH_SESSIONS_PER_CLIENT: positiveInt(3),
-  BERTH_POOL_SIZE: z.coerce.number().int().min(0).max(256).default(2),
+  BERTH_POOL_SIZE: z.coerce.number().int().min(0).max(MAX_POOL_SIZE).default(2),
+  BERTH_POOL_SCHEDULE: z
+    .string()
+    .default('')
+    .transform((text, ctx) => {
+      const windows = parsePoolSchedule(text);
+      if (typeof windows !== 'string') return windows;
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: windows });
+      return z.NEVER;
+    }),
+  BERTH_STARTS_AT_ONCE: z.coerce.number().int().min(1).max(64).default(3),
+  BERTH_ADMIN_TOKEN: z
+    .string()
+    .min(16, 'at least 16 characters: it guards the admin API (e.g. `openssl rand -hex 24`)')
+    .optional(),
   BERTH_SESSIONS_PER_MINUTE: positiveInt(10),
   BERTH_FIREWALL: z.enum(['on', 'off']).default('on'),
   BERTH_EGRESS: z.enum(EGRESS_POLICIES).default('mirrors'),
@@ -198,8 +213,21 @@ const schema = variables.transform((v, ctx) => {
       subnets: v.BERTH_SANDBOX_SUBNETS,
     },
     maxSandboxes: v.BERTH_MAX_SANDBOXES,
-    /** Sandboxes kept started ahead of readers; pooled and taken together never pass maxSandboxes. */
+    /**
+     * The warm pool's base size (0: off, but for a schedule or an admin request); it grows with
+     * demand above it. Pooled and taken together never pass maxSandboxes.
+     */
     poolSize: v.BERTH_POOL_SIZE,
+    /** Rooms known in advance: the pool grows to each window's size, ready by its start (local time). */
+    poolSchedule: v.BERTH_POOL_SCHEDULE,
+    /**
+     * Sandboxes starting at once; the others wait in the admission queue (sessions/admission.ts). A
+     * start keeps a core busy, so fifty at once all finish late, while in turns the first readers
+     * get a shell early.
+     */
+    startsAtOnce: v.BERTH_STARTS_AT_ONCE,
+    /** The bearer token of /api/admin; without one the admin API is not served at all. */
+    adminToken: v.BERTH_ADMIN_TOKEN,
     sessionsPerClient: v.BERTH_SESSIONS_PER_CLIENT,
     /** Sessions one client address may create per minute, live or already ended. */
     sessionsPerMinute: v.BERTH_SESSIONS_PER_MINUTE,

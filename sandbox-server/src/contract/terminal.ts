@@ -2,7 +2,7 @@
  * The terminal WebSocket protocol.
  * Binary frames carry raw terminal bytes both ways; text frames carry one JSON object each.
  */
-import type { EndReason } from './session.ts';
+import type { EndReason, SessionQueue } from './session.ts';
 
 export const TERMINAL_NAME = /^[a-z0-9][a-z0-9-]{0,15}$/;
 
@@ -22,7 +22,8 @@ export type TerminalSize = { cols: number; rows: number };
 export type ClientMessage = ({ type: 'resize' } & TerminalSize) | { type: 'pause' } | { type: 'resume' };
 
 export type ServerMessage =
-  | { type: 'status'; state: 'starting' | 'ready' }
+  /** While the session waits for a start slot, `queue` says where it is in line (see SessionView). */
+  | { type: 'status'; state: 'starting' | 'ready'; queue?: SessionQueue }
   | { type: 'exit'; code: number }
   | { type: 'error'; code: TerminalErrorCode; message: string };
 

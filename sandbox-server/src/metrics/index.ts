@@ -47,6 +47,11 @@ export function createMetrics() {
       help: 'Disk the ready sandboxes use together, each on a file system of its own (BERTH_SANDBOX_DISK each at most).',
       registers: [registry],
     }),
+    startsWaiting: new Gauge({
+      name: 'berth_admission_waiting',
+      help: 'Readers waiting in the admission queue for a sandbox start slot (pool refills not counted).',
+      registers: [registry],
+    }),
     terminalsOpen: new Gauge({
       name: 'berth_terminals_open',
       help: 'Terminal WebSockets open now.',

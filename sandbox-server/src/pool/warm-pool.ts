@@ -1,7 +1,12 @@
+import { totalmem } from 'node:os';
 import type { Logger } from 'pino';
+import type { PoolWindow } from '../config/pool-schedule.ts';
 import type { Metrics } from '../metrics/index.ts';
 import type { SandboxLifecycle } from '../sandboxes/driver.ts';
+import type { Admission } from '../sessions/admission.ts';
 import { newToken } from '../sessions/token.ts';
+import { Demand } from './demand.ts';
+import { type PoolAsk, type PoolTarget, poolTarget } from './pool-target.ts';
 
 /**
  * A sandbox started before any reader asked, with no owner. Its id is already the hash of `token`,
@@ -11,142 +16,252 @@ import { newToken } from '../sessions/token.ts';
 export type PooledSandbox = {
   id: string;
   token: string;
-  /** Settles when the sandbox is ready for a shell, or rejects when its start failed. */
+  /** Settles when the sandbox's engine answers, or rejects when its start failed. */
   ready: Promise<void>;
   isReady: boolean;
-  /** Cancels a start still under way. */
+  /** Cancels a start still under way, or still waiting for its slot. */
   cancel: AbortController;
+};
+
+type Held = PooledSandbox & {
+  /** It has its start slot: a session taking it now waits less than a cold start would. */
+  started: boolean;
+};
+
+/** What GET /api/admin/pool answers: the pool's size, why, and what it holds. */
+type PoolState = {
+  baseSize: number;
+  target: number;
+  wanted: number;
+  why: PoolTarget['why'];
+  reason: string;
+  /** Set when the server's room or the memory bound cut what was wanted, saying which. */
+  limit: PoolTarget['limit'] | null;
+  ready: number;
+  starting: number;
+  /** Refills waiting in the admission queue, behind every reader. */
+  queued: number;
+  schedule: string[];
+  request: { size: number; readyBy?: string; until?: string } | null;
+  /** The measured start duration the lead times are made from, and how many start at once. */
+  startSeconds: number;
+  startsAtOnce: number;
+};
+
+type PoolParts = {
+  driver: SandboxLifecycle;
+  admission: Admission;
+  /** BERTH_POOL_SIZE: kept in any case; demand grows the pool above it. */
+  baseSize: number;
+  schedule: readonly PoolWindow[];
+  /** How many more sandboxes the server may hold now, not counting the pool's own. */
+  room: () => number;
+  metrics: Metrics;
+  log: Logger;
+  /** Wall-clock time: the schedule is in local time, the admin's times are ISO. */
+  now?: () => number;
+  hostMemoryBytes?: number;
 };
 
 /** Longest pause between failed starts, so a broken engine is not hammered. */
 const MAX_BACKOFF_MS = 60_000;
+/** How often the pool looks at its target with nothing else happening: schedules start, bursts end. */
+const TEND_MS = 5_000;
 
 /**
- * Keeps up to `size` sandboxes started ahead of readers. It fills one at a time, so refilling never
- * competes with more than one reader's cold start on a small machine, and only while `room()` says
- * the server's maximum allows another sandbox.
+ * Keeps sandboxes started ahead of readers: the base size, more while readers arrive, what the
+ * schedule or an operator asks for a room. Its starts wait in the admission queue behind every
+ * reader, so refilling takes only slots no reader needs; and it never holds more than the server's
+ * maximum leaves room for, nor more idle sandboxes than half the host's memory holds.
  */
 export class WarmPool {
-  private readonly waiting: PooledSandbox[] = [];
-  private filling = false;
+  /** In the order they were asked for. */
+  private readonly held: Held[] = [];
+  private readonly demand = new Demand();
+  private ask: PoolAsk | undefined;
   private closed = false;
   private failures = 0;
-  private wake: (() => void) | undefined;
+  private pausedUntil = 0;
+  private tending: NodeJS.Timeout | undefined;
+  private wake: NodeJS.Timeout | undefined;
+  private readonly now: () => number;
+  private readonly hostMemoryBytes: number;
 
-  constructor(
-    private readonly driver: SandboxLifecycle,
-    private readonly size: number,
-    /** How many more sandboxes the server may hold now, not counting the pool's own. */
-    private readonly room: () => number,
-    private readonly metrics: Metrics,
-    private readonly log: Logger,
-  ) {}
+  constructor(private readonly parts: PoolParts) {
+    this.now = parts.now ?? Date.now;
+    this.hostMemoryBytes = parts.hostMemoryBytes ?? totalmem();
+  }
 
   /** Session ids of the pooled sandboxes, which a sweep must leave alone. */
   ids(): string[] {
-    return this.waiting.map((pooled) => pooled.id);
+    return this.held.map((pooled) => pooled.id);
   }
 
   /**
-   * The pooled sandbox furthest along, now the caller's to end; undefined when the pool is empty.
-   * The caller counts it as its own before it calls fill() again.
+   * A reader arrived: the pooled sandbox furthest along, now the caller's to end, or undefined
+   * when none has even started (a cold start is then as quick, and goes before refills). The
+   * caller counts it as its own before it calls adjust().
    */
   take(): PooledSandbox | undefined {
-    const index = Math.max(
-      0,
-      this.waiting.findIndex((pooled) => pooled.isReady),
-    );
-    const [taken] = this.waiting.splice(index, 1);
+    this.demand.arrived(this.now());
+    const index = [
+      this.held.findIndex((pooled) => pooled.isReady),
+      this.held.findIndex((pooled) => pooled.started),
+    ].find((found) => found >= 0);
+    if (index === undefined) return undefined;
+    const [taken] = this.held.splice(index, 1);
     this.recount();
     return taken;
   }
 
-  /** Starts refilling in the background, unless it already is; cheap to call often, e.g. once room frees up. */
-  fill(): void {
-    if (this.filling || this.closed || this.size === 0) return;
-    this.filling = true;
-    void this.refill().finally(() => {
-      this.filling = false;
-      // A sandbox taken between the loop's last look and here asked for a refill that was ignored.
-      if (this.short()) this.fill();
+  /** An operator's room, replacing the last one; undefined withdraws it. */
+  request(ask: PoolAsk | undefined): void {
+    this.ask = ask;
+    this.adjust();
+  }
+
+  /**
+   * Starts or stops pooled sandboxes toward the target; cheap to call often, e.g. whenever
+   * sessions come and go. Also runs every few seconds, for schedules and quiet spells.
+   */
+  adjust(): void {
+    if (this.closed) return;
+    this.tending ??= setInterval(() => this.adjust(), TEND_MS).unref();
+    const missing = this.target().size - this.held.length;
+    if (missing < 0) this.shrink(-missing);
+    else if (this.now() >= this.pausedUntil) for (let i = 0; i < missing; i++) this.startOne();
+  }
+
+  state(): PoolState {
+    const target = this.target();
+    const ready = this.held.filter((pooled) => pooled.isReady).length;
+    const started = this.held.filter((pooled) => pooled.started).length;
+    const { ask } = this;
+    return {
+      baseSize: this.parts.baseSize,
+      target: target.size,
+      wanted: target.wanted,
+      why: target.why,
+      reason: target.reason,
+      limit: target.limit ?? null,
+      ready,
+      starting: started - ready,
+      queued: this.held.length - started,
+      schedule: this.parts.schedule.map((window) => window.text),
+      request: ask
+        ? { size: ask.size, readyBy: ask.readyBy?.toISOString(), until: ask.until?.toISOString() }
+        : null,
+      startSeconds: Math.round(this.parts.admission.startSeconds() * 10) / 10,
+      startsAtOnce: this.parts.admission.limit,
+    };
+  }
+
+  private target(): PoolTarget {
+    const now = this.now();
+    if (this.ask?.until && now >= this.ask.until.getTime()) this.ask = undefined;
+    const { admission } = this.parts;
+    return poolTarget({
+      base: this.parts.baseSize,
+      demand: this.demand.readers(now),
+      schedule: this.parts.schedule,
+      ask: this.ask,
+      now,
+      leadSeconds: (size) => admission.startSeconds() * Math.ceil(size / admission.limit),
+      room: this.parts.room(),
+      hostMemoryBytes: this.hostMemoryBytes,
     });
   }
 
-  /** Whether the pool holds fewer than it should, and the server has room for one more. */
-  private short(): boolean {
-    return !this.closed && this.waiting.length < this.size && this.room() - this.waiting.length > 0;
-  }
-
-  private async refill(): Promise<void> {
-    while (this.short()) {
-      const pooled = this.startOne();
-      try {
-        await pooled.ready;
-        this.failures = 0;
-      } catch (error) {
-        // Taken while starting, the failure is its session's to report; else it is ours.
-        const index = this.waiting.indexOf(pooled);
-        if (index < 0) continue;
-        this.waiting.splice(index, 1);
-        this.recount();
-        if (this.closed) return;
-        const pauseMs = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** this.failures++);
-        this.log.warn(
-          { err: error, event: 'pool_start_failed', retryMs: pauseMs },
-          'pooled sandbox failed to start',
-        );
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, pauseMs);
-          this.wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        this.wake = undefined;
-      }
-    }
-  }
-
-  private startOne(): PooledSandbox {
+  private startOne(): void {
+    const { driver, admission, metrics, log } = this.parts;
     const { token, id } = newToken();
     const cancel = new AbortController();
-    const pooled: PooledSandbox = { id, token, ready: Promise.resolve(), isReady: false, cancel };
-    const startedAt = performance.now();
-    // No reader waits on it, so nothing else checked just now that a start can succeed.
-    const started = this.driver
-      .preflight()
-      .then(() => this.driver.start(id, undefined, { signal: cancel.signal }));
-    pooled.ready = started.then(() => {
+    const pooled: Held = { id, token, ready: Promise.resolve(), isReady: false, cancel, started: false };
+    // From its slot: the wait behind readers is no one's wait.
+    let startedAt = 0;
+    const queued = admission.start({ signal: cancel.signal }, async () => {
+      startedAt = performance.now();
+      pooled.started = true;
+      this.recount();
+      // No reader waits on it, so nothing else checked just now that a start can succeed.
+      await driver.preflight();
+      await driver.start(id, undefined, { signal: cancel.signal });
+    });
+    pooled.ready = queued.result.then(() => {
       pooled.isReady = true;
+      this.failures = 0;
       this.recount();
       const seconds = (performance.now() - startedAt) / 1000;
-      this.metrics.sandboxStartSeconds.observe(seconds);
-      this.log.info({ session: id, event: 'pool_sandbox_ready', seconds }, 'pooled sandbox ready');
+      metrics.sandboxStartSeconds.observe(seconds);
+      log.info({ session: id, event: 'pool_sandbox_ready', seconds }, 'pooled sandbox ready');
     });
-    pooled.ready.catch(() => {}); // handled by refill() or by the session that took it
-    this.waiting.push(pooled);
+    // Taken, its failure is its session's to report; cancelled, it is no failure.
+    pooled.ready.catch((error: unknown) => {
+      if (this.held.includes(pooled) && !cancel.signal.aborted) this.failed(pooled, error);
+    });
+    this.held.push(pooled);
     this.recount();
-    return pooled;
+  }
+
+  /** After a failed start, refills pause, longer each time, so a broken engine is not hammered. */
+  private failed(pooled: Held, error: unknown): void {
+    this.held.splice(this.held.indexOf(pooled), 1);
+    const pauseMs = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** this.failures++);
+    this.parts.log.warn(
+      { err: error, event: 'pool_start_failed', retryMs: pauseMs },
+      'pooled sandbox failed to start',
+    );
+    this.pausedUntil = this.now() + pauseMs;
+    // Those still waiting for a slot would most likely fail alike; they are asked for again after the pause.
+    for (const waiting of this.held.filter((held) => !held.started)) this.discard(waiting);
+    this.recount();
+    clearTimeout(this.wake);
+    this.wake = setTimeout(() => this.adjust(), pauseMs).unref();
+  }
+
+  /** Stops `count` pooled sandboxes: those not yet started first, then the newest. */
+  private shrink(count: number): void {
+    const stage = (pooled: Held) => (pooled.isReady ? 2 : pooled.started ? 1 : 0);
+    const victims = [...this.held].reverse().sort((a, b) => stage(a) - stage(b));
+    for (const pooled of victims.slice(0, count)) this.discard(pooled);
+    this.parts.log.info({ event: 'pool_shrunk', count, left: this.held.length }, 'warm pool shrunk');
+    this.recount();
+  }
+
+  /** Takes a pooled sandbox out of the pool and removes it, cancelling its start if need be. */
+  private discard(pooled: Held): Promise<void> {
+    const index = this.held.indexOf(pooled);
+    if (index >= 0) this.held.splice(index, 1);
+    pooled.cancel.abort();
+    if (!pooled.started) return Promise.resolve();
+    return pooled.ready
+      .catch(() => {})
+      .then(() => this.parts.driver.stop(pooled.id))
+      .catch((error: unknown) =>
+        this.parts.log.warn(
+          { session: pooled.id, err: error },
+          'pooled sandbox removal failed; sweep will retry',
+        ),
+      );
   }
 
   /** Stops refilling and removes the pooled sandboxes: their tokens live only in this process. */
   async close(): Promise<void> {
     this.closed = true;
-    this.wake?.();
-    const left = this.waiting.splice(0);
+    clearInterval(this.tending);
+    clearTimeout(this.wake);
+    const left = [...this.held];
+    const removed = Promise.allSettled(left.map((pooled) => this.discard(pooled)));
     this.recount();
-    await Promise.allSettled(
-      left.map(async (pooled) => {
-        pooled.cancel.abort();
-        await pooled.ready.catch(() => {});
-        await this.driver.stop(pooled.id);
-      }),
-    );
+    await removed;
   }
 
   private recount(): void {
-    const ready = this.waiting.filter((pooled) => pooled.isReady).length;
-    this.metrics.poolSandboxes.set({ state: 'ready' }, ready);
-    this.metrics.poolSandboxes.set({ state: 'starting' }, this.waiting.length - ready);
+    const { poolSandboxes } = this.parts.metrics;
+    const ready = this.held.filter((pooled) => pooled.isReady).length;
+    const started = this.held.filter((pooled) => pooled.started).length;
+    poolSandboxes.set({ state: 'ready' }, ready);
+    poolSandboxes.set({ state: 'starting' }, started - ready);
+    poolSandboxes.set({ state: 'queued' }, this.held.length - started);
   }
 }

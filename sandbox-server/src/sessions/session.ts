@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import type { EndReason, SessionState, SessionView } from '../contract/session.ts';
+import type { EndReason, SessionQueue, SessionState, SessionView } from '../contract/session.ts';
 import { WorkBudget } from './work-budget.ts';
 
 /** Terminal sockets one session may hold open at once: far more than a page needs, few enough to bound the work. */
@@ -25,6 +25,8 @@ export class Session {
   /** The images a page asked to pull into this sandbox (pulls/), each pulled once. */
   readonly pullsAsked = new Set<string>();
   private readonly endController = new AbortController();
+  /** Where the session's start waits for a slot (admission.ts); set for cold starts only. */
+  private line: (() => SessionQueue | undefined) | undefined;
 
   constructor(
     readonly id: string,
@@ -51,7 +53,24 @@ export class Session {
     this.lastInputAt = Date.now();
   }
 
+  /** The start waits in the admission queue, which says where it is in line. */
+  waitsIn(place: () => SessionQueue | undefined): void {
+    this.line = place;
+  }
+
+  /** The session's place in line while it waits for a start slot; undefined once it has one. */
+  get queue(): SessionQueue | undefined {
+    return this.state === 'starting' ? this.line?.() : undefined;
+  }
+
   view(idleTimeoutSeconds: number): SessionView {
-    return { state: this.state, expiresAt: this.expiresAt.toISOString(), idleTimeoutSeconds };
+    const view: SessionView = {
+      state: this.state,
+      expiresAt: this.expiresAt.toISOString(),
+      idleTimeoutSeconds,
+    };
+    const { queue } = this;
+    if (queue) view.queue = queue;
+    return view;
   }
 }

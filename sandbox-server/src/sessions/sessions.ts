@@ -4,6 +4,8 @@ import { ApiError } from '../errors/index.ts';
 import type { Metrics } from '../metrics/index.ts';
 import { type PooledSandbox, WarmPool } from '../pool/warm-pool.ts';
 import type { SandboxLifecycle, SandboxMetering, SandboxOwner, StartStep } from '../sandboxes/driver.ts';
+import { Admission } from './admission.ts';
+import { atCapacity } from './capacity.ts';
 import { sessionToken } from './cookie.ts';
 import { CreationRate } from './creation-rate.ts';
 import { type EndReason, Session } from './session.ts';
@@ -25,7 +27,10 @@ export class Sessions {
   private readonly byId = new Map<string, Session>();
   private readonly ending = new Map<string, Promise<void>>();
   private adoptedYet = false;
-  private readonly pool: WarmPool;
+  /** Every sandbox start, readers' and the pool's, waits here for one of a few slots. */
+  private readonly admission: Admission;
+  /** Read by the admin routes, which ask it for rooms. */
+  readonly pool: WarmPool;
   private readonly creations: CreationRate;
 
   constructor(
@@ -35,13 +40,16 @@ export class Sessions {
     private readonly log: Logger,
   ) {
     this.creations = new CreationRate(config.sessionsPerMinute);
-    this.pool = new WarmPool(
+    this.admission = new Admission(config.startsAtOnce, metrics);
+    this.pool = new WarmPool({
       driver,
-      config.poolSize,
-      () => config.maxSandboxes - this.byId.size,
+      admission: this.admission,
+      baseSize: config.poolSize,
+      schedule: config.poolSchedule,
+      room: () => config.maxSandboxes - this.byId.size,
       metrics,
       log,
-    );
+    });
   }
 
   /** The session a request's Cookie header names; two session cookies are refused (see sessionToken). */
@@ -66,7 +74,7 @@ export class Sessions {
       );
     }
     if (this.byId.size >= this.config.maxSandboxes) {
-      throw new ApiError('at_capacity', 'Every sandbox on this server is taken; try again in a minute.', 60);
+      throw atCapacity(this.all(), this.config.idleTimeoutSeconds, Date.now());
     }
     const waitSeconds = this.creations.take(clientAddress);
     if (waitSeconds > 0) {
@@ -88,7 +96,7 @@ export class Sessions {
     // Counted before the first await, so concurrent requests cannot overshoot the limits.
     this.byId.set(id, session);
     this.recount();
-    this.pool.fill();
+    this.pool.adjust();
     const owner: SandboxOwner = { clientAddress, createdAt: session.createdAt, expiresAt: session.expiresAt };
     const from = pooled ? 'pool' : 'cold';
     try {
@@ -100,7 +108,12 @@ export class Sessions {
         await this.driver.preflight();
         const progress = (step: StartStep) =>
           this.log.debug({ session: id, event: 'sandbox_start_step', step }, `sandbox start: ${step}`);
-        this.follow(session, this.driver.start(id, owner, { signal: session.ended, progress }), from);
+        progress('queued');
+        const queued = this.admission.start({ client: clientAddress, signal: session.ended }, () =>
+          this.driver.start(id, owner, { signal: session.ended, progress }),
+        );
+        session.waitsIn(queued.place);
+        this.follow(session, queued.result, from);
       }
     } catch (error) {
       if (pooled) await this.end(session, 'failed');
@@ -157,7 +170,7 @@ export class Sessions {
     this.byId.delete(session.id);
     this.recount();
     session.end(reason);
-    this.pool.fill();
+    this.pool.adjust();
     if (reason === 'idle' || reason === 'expired') {
       this.metrics.sandboxesReaped.inc({ reason });
     }
@@ -216,7 +229,7 @@ export class Sessions {
     this.recount();
     await this.sweep();
     this.adoptedYet = true;
-    this.pool.fill();
+    this.pool.adjust();
   }
 
   /** Removes resources of sessions this server does not hold: expired while it was down, or leaked. */

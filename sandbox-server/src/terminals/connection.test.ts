@@ -3,6 +3,7 @@ import { Duplex } from 'node:stream';
 import { pino } from 'pino';
 import { describe, expect, it, vi } from 'vitest';
 import type { WebSocket } from 'ws';
+import type { SessionQueue } from '../contract/session.ts';
 import type { ServerMessage } from '../contract/terminal.ts';
 import { createMetrics } from '../metrics/index.ts';
 import { Session } from '../sessions/session.ts';
@@ -56,11 +57,14 @@ function fakeTerminal(exitCode = 0) {
   return { terminal, typed, detach, print: (text: string) => stream.push(Buffer.from(text)) };
 }
 
-function connect(options: { exitCode?: number; ready?: Promise<void> } = {}) {
+function connect(
+  options: { exitCode?: number; ready?: Promise<void>; queue?: () => SessionQueue | undefined } = {},
+) {
   const ws = new FakeSocket();
   const session = new Session('s1', '192.0.2.1', new Date(), new Date(Date.now() + 3_600_000));
   session.state = options.ready ? 'starting' : 'ready';
   if (options.ready) session.ready = options.ready;
+  if (options.queue) session.waitsIn(options.queue);
   const shell = fakeTerminal(options.exitCode);
   const access: TerminalAccess = {
     openTerminal: vi.fn(async () => shell.terminal),
@@ -158,6 +162,37 @@ describe('a terminal connection', () => {
     ]);
     expect(ws.closedWith).toEqual({ code: 1011, reason: 'sandbox failed' });
     expect(access.openTerminal).not.toHaveBeenCalled();
+  });
+
+  it('tells a reader waiting for a start slot their place in line as it changes, at most once a second', async () => {
+    vi.useFakeTimers();
+    try {
+      let place: SessionQueue | undefined = { position: 3, estimateSeconds: 12 };
+      let started = () => {};
+      const ready = new Promise<void>((resolve) => {
+        started = resolve;
+      });
+      const { ws } = connect({ ready, queue: () => place });
+      const waiting = (queue: SessionQueue) => ({ type: 'status', state: 'starting', queue });
+      expect(ws.frames).toEqual([waiting({ position: 3, estimateSeconds: 12 })]);
+      vi.advanceTimersByTime(1000);
+      expect(ws.frames).toHaveLength(1);
+      place = { position: 2, estimateSeconds: 9 };
+      place = { position: 1, estimateSeconds: 6 };
+      vi.advanceTimersByTime(1000);
+      expect(ws.frames).toEqual([
+        waiting({ position: 3, estimateSeconds: 12 }),
+        waiting({ position: 1, estimateSeconds: 6 }),
+      ]);
+      // Its start got a slot: said once, with no place.
+      place = undefined;
+      vi.advanceTimersByTime(3000);
+      expect(ws.frames.slice(2)).toEqual([{ type: 'status', state: 'starting' }]);
+      started();
+      await attached(ws);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('lets go of the shell once when closed, and counts itself out', async () => {

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { RawData, WebSocket } from 'ws';
 import type { Config } from '../config/index.ts';
+import type { SessionQueue } from '../contract/session.ts';
 import {
   MAX_CLIENT_FRAME_BYTES,
   parseClientMessage,
@@ -15,6 +16,7 @@ import { FlowGate } from './flow-gate.ts';
 import { Heartbeat } from './heartbeat.ts';
 import { MessageRate } from './message-rate.ts';
 import { PendingInput } from './pending-input.ts';
+import { QueueWatch } from './queue-watch.ts';
 import type { TerminalRequest } from './request.ts';
 
 const SEND_BINARY = { binary: true } as const;
@@ -46,6 +48,8 @@ export class TerminalConnection {
   private readonly messages = new MessageRate();
   private readonly input = new PendingInput();
   private readonly heartbeat: Heartbeat;
+  /** While the session waits for a start slot: its place in line, told as it changes. */
+  private queue: QueueWatch | undefined;
   private readonly log: Logger;
 
   constructor(
@@ -114,6 +118,7 @@ export class TerminalConnection {
   private onClose(): void {
     this.isClosed = true;
     this.heartbeat.stop();
+    this.queue?.stop();
     this.flow.stop();
     this.session.openTerminals--;
     this.deps.metrics.terminalsOpen.dec();
@@ -147,12 +152,21 @@ export class TerminalConnection {
 
   private async attach(): Promise<void> {
     const { session, ws } = this;
-    if (session.state !== 'ready') this.send({ type: 'status', state: 'starting' });
+    if (session.state !== 'ready') {
+      const starting = (queue: SessionQueue | undefined) =>
+        this.send(
+          queue ? { type: 'status', state: 'starting', queue } : { type: 'status', state: 'starting' },
+        );
+      this.queue = new QueueWatch(() => session.queue, starting);
+      starting(this.queue.current);
+    }
     try {
       await session.ready;
     } catch {
       this.end(ENDINGS.sandboxFailed);
       return;
+    } finally {
+      this.queue?.stop();
     }
     if (this.isClosed) return;
     const terminal = await this.deps.access.openTerminal(session.id, this.name, this.size);

@@ -15,11 +15,7 @@ import { type SandboxSettings, sandboxContainer } from './container-spec.ts';
 import { type Engine, engineAnswers, namesOf, ownFilter, removeContainer } from './engine.ts';
 import { label, labelsFor, type Owned, ownedFromLabels } from './labels.ts';
 import { untilReady } from './readiness.ts';
-import { StartGate } from './start-gate.ts';
 import { Subnets } from './subnets.ts';
-
-/** Sandboxes starting at once on the engine; the rest wait their turn (see StartGate). */
-const STARTS_AT_ONCE = 3;
 
 /**
  * Something the wiring attaches to every sandbox's network before the sandbox starts, and takes
@@ -43,7 +39,6 @@ export type LifecycleParts = {
 
 /** Sandboxes as containers, each with its own bridge network and a volume for its disk. */
 export class DockerLifecycle implements SandboxLifecycle {
-  private readonly starts = new StartGate(STARTS_AT_ONCE);
   private readonly subnets: Subnets;
   /** The reader's root of each sandbox image this process has started (image id → volume). */
   private readonly readerRoots = new Map<string, Promise<string>>();
@@ -75,10 +70,10 @@ export class DockerLifecycle implements SandboxLifecycle {
     );
   }
 
+  /** Starts at once: how many start together, and in what order, is the admission queue's (sessions/admission.ts). */
   async start(sessionId: string, owner: SandboxOwner | undefined, options: StartOptions): Promise<void> {
-    options.progress?.('queued');
-    const labels = labelsFor(this.parts.engine.instance, sessionId, owner);
-    await this.starts.run(options.signal, () => this.create(sessionId, labels, options));
+    options.signal.throwIfAborted();
+    await this.create(sessionId, labelsFor(this.parts.engine.instance, sessionId, owner), options);
     options.progress?.('ready');
   }
 
