@@ -1,10 +1,11 @@
 import type { PoolWindow } from '../config/pool-schedule.ts';
 
 /**
- * What an idle sandbox holds, as an estimate for the memory bound: 43–46 MiB were measured
- * (SCALING.md), rounded up for a heavier image or engine. Pooled sandboxes are idle by definition.
+ * What an idle sandbox holds, as an estimate for the memory bound: a pooled sandbox has a shell's
+ * worth and no Docker engine yet (it starts on first use; 5.3 MiB measured by `npm run bench`),
+ * rounded up for a heavier image. Pooled sandboxes are idle by definition.
  */
-const IDLE_SANDBOX_BYTES = 64 * 1024 ** 2;
+const IDLE_SANDBOX_BYTES = 16 * 1024 ** 2;
 
 /** An operator's room asked through PUT /api/admin/pool: `size` pooled, ready by `readyBy`, until `until`. */
 export type PoolAsk = { size: number; readyBy?: Date; until?: Date };
@@ -99,7 +100,7 @@ export function poolTarget(needs: PoolNeeds): PoolTarget {
   const size = Math.min(want.size, room, memory);
   const target: PoolTarget = { size, wanted: want.size, why: want.why, reason: want.reason };
   if (size === want.size) return target;
-  const hostGiB = Math.round(needs.hostMemoryBytes / 1024 ** 3);
+  const hostGiB = Math.round((needs.hostMemoryBytes / 1024 ** 3) * 10) / 10;
   target.limit =
     memory < room
       ? {

@@ -207,13 +207,13 @@ describe('the warm pool’s size', () => {
   });
 
   it('never holds more idle sandboxes than half the host’s memory, and says so', async () => {
-    const { pool, driver } = poolOf({ base: 1, hostMemoryBytes: 1024 ** 3 });
+    const { pool, driver } = poolOf({ base: 1, hostMemoryBytes: 256 * 1024 ** 2 });
     pool.request({ size: 40 });
     await settle();
     const state = pool.state();
-    // Half of 1 GiB at an estimated 64 MiB each.
+    // Half of 256 MiB at an estimated 16 MiB each.
     expect(state).toMatchObject({ target: 8, wanted: 40, why: 'request', limit: { by: 'memory' } });
-    expect(state.limit?.message).toMatch(/half of this host's 1 GiB/);
+    expect(state.limit?.message).toMatch(/half of this host's 0.3 GiB/);
     expect(driver.count).toBe(8);
     await pool.close();
   });
