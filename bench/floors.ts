@@ -10,8 +10,8 @@ import { type Figure, percentile } from './figures.ts';
 
 const FLOOR_IMAGE = 'berth/catalog/busybox:latest';
 
-/** `docker run --rm busybox true` on the host's engine, start to end, through the API. */
-export async function dockerRunFloor(runs: number): Promise<Figure[]> {
+/** `docker run --rm busybox true` on the host's engine, start to end, through the API: the p50 of `runs`. */
+export async function dockerRunFloorMs(runs: number): Promise<number> {
   const docker = new Docker();
   const samples: number[] = [];
   for (let run = 0; run < runs; run++) {
@@ -25,15 +25,23 @@ export async function dockerRunFloor(runs: number): Promise<Figure[]> {
     await container.wait({ condition: 'removed' }).catch(() => container.wait());
     samples.push(performance.now() - started);
   }
+  return percentile(samples, 50);
+}
+
+/** The floor as a figure of its own, for the table's head. */
+export async function dockerRunFloor(runs: number): Promise<Figure[]> {
   return [
     {
       name: 'floor: plain docker run --rm busybox true, p50',
-      value: percentile(samples, 50),
+      value: await dockerRunFloorMs(runs),
       unit: 'ms',
       note: `${runs} runs, the host's engine`,
     },
   ];
 }
+
+/** A figure against the floor beside it, for the note: machines differ, the ratio less so. */
+export const timesFloor = (value: number, floorMs: number) => `${(value / floorMs).toFixed(1)}× the floor`;
 
 /** One byte out and back over a WebSocket on 127.0.0.1, as the terminal's frames go. */
 export async function loopbackEchoFloor(samples: number): Promise<Figure[]> {

@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import { firstShellMark, shellMarksIn } from '../sandbox-server/src/contract/index.ts';
+import { firstShellMark, type ServerMessage, shellMarksIn } from '../sandbox-server/src/contract/index.ts';
 
 /** Enough of the output's tail to hold a mark split across frames. */
 const TAIL_BYTES = 4096;
@@ -35,22 +35,39 @@ export class TerminalProbe {
   bytes = 0;
   private tail = '';
   private waiter: (() => void) | undefined;
+  /** The server's last status frame: a socket opened while the sandbox starts hears `starting` first. */
+  private status: 'starting' | 'ready' | undefined;
+  /** Why the socket closed, with the server's error frame if it sent one: waits fail with it at once. */
+  private closed: string | undefined;
+  private lastError = '';
 
   private constructor(private readonly ws: WebSocket) {
     ws.on('message', (data: Buffer, isBinary) => {
-      if (!isBinary) return;
-      this.bytes += data.length;
-      this.tail = (this.tail + data.toString('latin1')).slice(-TAIL_BYTES);
+      if (isBinary) {
+        this.bytes += data.length;
+        this.tail = (this.tail + data.toString('latin1')).slice(-TAIL_BYTES);
+      } else this.heard(JSON.parse(data.toString('utf8')) as ServerMessage);
+      this.waiter?.();
+    });
+    ws.on('close', (code, reason) => {
+      this.closed = `the terminal closed (${code} ${reason.toString()})${this.lastError}`;
       this.waiter?.();
     });
   }
 
-  static open(baseUrl: string, name: string, cookie: string): Promise<TerminalProbe> {
+  private heard(message: ServerMessage): void {
+    if (message.type === 'status') this.status = message.state;
+    else if (message.type === 'error') this.lastError = `: ${message.code}, ${message.message}`;
+  }
+
+  /**
+   * Opens terminal `name`; `localAddress` binds the socket to one of this host's addresses, so
+   * the server sees the reader it stands for at an address of their own.
+   */
+  static open(baseUrl: string, name: string, cookie: string, localAddress?: string): Promise<TerminalProbe> {
     const ws = new WebSocket(
       `${baseUrl.replace(/^http/, 'ws')}/api/session/terminals/${name}?cols=200&rows=50`,
-      {
-        headers: { cookie, origin: baseUrl },
-      },
+      { headers: { cookie, origin: baseUrl }, localAddress },
     );
     return new Promise((resolve, reject) => {
       ws.once('open', () => resolve(new TerminalProbe(ws)));
@@ -60,6 +77,18 @@ export class TerminalProbe {
 
   type(text: string): void {
     this.ws.send(Buffer.from(text, 'utf8'), { binary: true });
+  }
+
+  /** Waits until the server says the sandbox is ready and the shell shows its first prompt, as the dock does. */
+  async ready(timeoutMs?: number): Promise<void> {
+    await this.find(
+      (tail) => {
+        const prompt = this.status === 'ready' ? firstShellMark(tail, 'input') : undefined;
+        return prompt && { value: undefined, end: prompt.end };
+      },
+      'the sandbox to be ready and a first prompt',
+      timeoutMs,
+    );
   }
 
   /** Resolves when the output's tail matches `pattern`, checked on every frame; what matched, and all before it, is then dropped. */
@@ -95,7 +124,13 @@ export class TerminalProbe {
       }, timeoutMs);
       const check = () => {
         const found = look(this.tail);
-        if (!found) return;
+        if (!found) {
+          if (this.closed === undefined) return;
+          clearTimeout(timer);
+          this.waiter = undefined;
+          reject(new Error(`${this.closed} while waiting for ${what}`));
+          return;
+        }
         clearTimeout(timer);
         this.waiter = undefined;
         this.tail = this.tail.slice(found.end);

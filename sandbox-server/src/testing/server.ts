@@ -203,7 +203,7 @@ export async function sandboxAddresses(sessionId: string): Promise<{ address: st
 }
 
 /** How many sandboxes the server's warm pool holds in `state` now, from its /metrics. */
-export async function poolSandboxes(url: string, state: 'ready' | 'starting'): Promise<number> {
+export async function poolSandboxes(url: string, state: 'ready' | 'starting' | 'queued'): Promise<number> {
   const metrics = await (await fetch(`${url}/metrics`)).text();
   return Number(new RegExp(`berth_pool_sandboxes\\{state="${state}"\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
 }
