@@ -58,6 +58,14 @@ export function okBody(answer: InnerAnswer | undefined, missing: () => ApiError 
   throw unreadable();
 }
 
+/** Whether a view failed only because the sandbox's Docker has not started yet, or is starting. */
+export function engineNotStarted(error: unknown): boolean {
+  return (
+    error instanceof ApiError &&
+    (error.code === 'sandbox_engine_idle' || error.code === 'sandbox_engine_starting')
+  );
+}
+
 /** The engine is not answering because it has not started yet, or is starting: not an error of the reader's. */
 function notReady(state: string): ApiError {
   if (state === 'idle') {

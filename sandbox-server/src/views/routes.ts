@@ -5,6 +5,7 @@ import { type SessionEnv, session } from '../sessions/middleware.ts';
 import type { Sessions } from '../sessions/sessions.ts';
 import { containerChanges, listContainers } from './containers.ts';
 import { imageLayers, listImages } from './images.ts';
+import { engineNotStarted } from './inner-engine.ts';
 import { networkView } from './network.ts';
 
 /**
@@ -33,8 +34,13 @@ export function viewRoutes(
     .get('/images', ready, (c) => read(c, async (id) => ({ images: await listImages(driver, id) })))
     .get('/images/:ref/layers', ready, (c) => read(c, (id) => imageLayers(driver, id, c.req.param('ref'))))
     .get('/ports', ready, (c) =>
-      read(c, async (id) => ({
-        ports: previewPorts(await listContainers(driver, id), id, previewOrigin(c.req.url)),
-      })),
+      read(c, async (id) => {
+        // Before Docker's first use no container can publish anything: no ports, not an error.
+        const containers = await listContainers(driver, id).catch((error: unknown) => {
+          if (engineNotStarted(error)) return [];
+          throw error;
+        });
+        return { ports: previewPorts(containers, id, previewOrigin(c.req.url)) };
+      }),
     );
 }

@@ -50,6 +50,8 @@ describe('views of the reader’s sandbox', () => {
       expect(status, path).toBe(409);
       expect(body.error.code, path).toBe('sandbox_engine_idle');
     }
+    // Nothing can be published yet, which is an answer of its own.
+    expect(await get('/ports')).toMatchObject({ status: 200, body: { ports: [] } });
     expect(await sh('/usr/local/sbin/berth-dockerd state')).toBe('idle');
   });
 
