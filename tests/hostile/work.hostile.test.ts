@@ -23,8 +23,13 @@ const hostile = useHostile(
   ),
 );
 
-/** Installs `script` as a program of the sandbox's, in front of the real one on PATH. */
+/**
+ * Installs `script` as a program of the sandbox's, in front of the real one on PATH. Docker is
+ * started first: the views run their programs only once it has (it starts on its first use).
+ */
 async function replace(visitor: Visitor, program: string, script: string): Promise<void> {
+  const started = await visitor.terminal.run('docker info >/dev/null');
+  expect(started.code, started.output).toBe(0);
   const encoded = Buffer.from(script).toString('base64');
   const installed = await visitor.terminal.run(
     `echo ${encoded} | base64 -d | sudo tee /usr/local/bin/${program} >/dev/null && sudo chmod 755 /usr/local/bin/${program}`,

@@ -19,8 +19,8 @@ export const PRINT_SEPARATOR = "printf '\\n\\036\\n'";
 const BATCH_SCRIPT =
   // Docker starts on its first use, and a view is no reader's use of it: a socket still held for
   // that start is not touched, and the engine's state is said instead.
-  'state=$(/usr/local/sbin/berth-dockerd state); ' +
-  `[ "$state" = ready ] || { printf '${ENGINE_STATE}%s' "$state"; exit 0; }; ` +
+  'state=$(/usr/local/sbin/berth-dockerd holder); ' +
+  `[ "$state" = dockerd ] || { printf '${ENGINE_STATE}%s' "$state"; exit 0; }; ` +
   'for path; do ' +
   'curl -sS --globoff --max-time 5 --unix-socket /var/run/docker.sock -w "\\n%{http_code}" "http://docker$path"; ' +
   `${PRINT_SEPARATOR}; done`;
@@ -71,7 +71,7 @@ function notReady(state: string): ApiError {
   if (state === 'idle') {
     return new ApiError(
       'sandbox_engine_idle',
-      'Docker has not started in your sandbox yet: it starts with your first `docker` command.',
+      'Docker has not started in your sandbox yet: it starts with your first command.',
     );
   }
   if (state === 'starting') {

@@ -16,6 +16,7 @@ if [[ $PROMPT_COMMAND != *__berth_prompt* ]]; then
     if [[ -n $__berth_ran ]]; then
       printf '\e]133;D;%s\a' "$status"
       __berth_ran=
+      [[ $PS0 != "$__berth_ps0_first" ]] || PS0=$__berth_ps0
     fi
     # ~/.bashrc (and readers) set PS1 after us, so wrap whatever PS1 is now. \[ \] keep the
     # marks out of readline's idea of the prompt width.
@@ -33,7 +34,19 @@ if [[ $PROMPT_COMMAND != *__berth_prompt* ]]; then
   # PS0 is printed after a command line is read and before it runs. The subscript of an
   # unset array is evaluated as arithmetic in the shell itself (not a subshell, as $(...)
   # would be), which is how PS0 can record that a command ran while printing nothing.
-  PS0='${__berth_none[__berth_ran=1]}\e]133;C\a'
+  __berth_ps0='${__berth_none[__berth_ran=1]}\e]133;C\a'
+
+  # Docker starts on its first use (berth-dockerd), but a host where Docker runs has docker0, a
+  # dockerd in `ps` and /var/lib/docker filled before anyone types `docker`, and tutorials look.
+  # So a shell's first command line waits for it: a reader who only reads never starts it, one
+  # who types starts it once. Later lines pay nothing: __berth_prompt puts the plain PS0 back.
+  __berth_docker_first_use() {
+    [[ $(/usr/local/sbin/berth-dockerd state 2>/dev/null) == idle ]] || return 0
+    echo "Starting Docker in this sandbox (it starts with your first command)..." >&2
+    /usr/local/sbin/berth-dockerd start 60 >/dev/null 2>&1
+  }
+  __berth_ps0_first='$(__berth_docker_first_use)'$__berth_ps0
+  PS0=$__berth_ps0_first
 
   PROMPT_COMMAND="__berth_prompt${PROMPT_COMMAND:+; $PROMPT_COMMAND}"
 fi

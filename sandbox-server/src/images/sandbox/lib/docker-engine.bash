@@ -33,13 +33,24 @@ engine_answers() {
   curl --silent --fail --max-time 2 --unix-socket "$DOCKER_SOCK" http://localhost/_ping >/dev/null 2>&1
 }
 
-# ready | starting | idle (never started: it starts on first use) | stopped
-engine_state() {
+# dockerd (it holds the socket: ready, or about to be) | starting | idle (never started: it starts
+# on first use) | stopped. From pidfiles alone: asking the socket would be a program more per look.
+holder_state() {
   local holder
   holder=$(socket_holder) || { echo stopped; return; }
   case ${holder#* } in
-    dockerd) if engine_answers; then echo ready; else echo starting; fi ;;
+    dockerd) echo dockerd ;;
     berth-dockerd) echo starting ;;
     *) if [[ -e $STOPPED_FLAG ]]; then echo stopped; else echo idle; fi ;;
   esac
+}
+
+# ready | starting | idle | stopped
+engine_state() {
+  local state
+  state=$(holder_state)
+  if [[ $state == dockerd ]]; then
+    if engine_answers; then state=ready; else state=starting; fi
+  fi
+  echo "$state"
 }
