@@ -6,8 +6,9 @@
 // The shapes are the server's own types: one definition for both ends.
 import type {
   ChangesView,
-  Container,
-  Image,
+  ContainersView,
+  EngineIdle,
+  ImagesView,
   LayersView,
   NetworkView,
 } from '../../sandbox-server/src/contract/index.ts';
@@ -45,19 +46,39 @@ async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
   throw new ViewUnavailable(response.status, error.code, error.message);
 }
 
+/**
+ * A list view's body, or the reason to show no drawing: Docker has not started yet (it starts with
+ * the reader's first command), which the server answers with empty lists marked `engine: 'idle'`.
+ */
+function engineRunning<T extends EngineIdle>(body: T): T {
+  if (body.engine === 'idle') {
+    throw new ViewUnavailable(
+      200,
+      'sandbox_engine_idle',
+      'Docker has not started in your sandbox yet: it starts with your first command.',
+    );
+  }
+  if (body.engine === 'starting') {
+    throw new ViewUnavailable(200, 'sandbox_engine_starting', 'Docker is starting in your sandbox.');
+  }
+  return body;
+}
+
 export const fetchNetwork = (signal?: AbortSignal) =>
-  getJson<NetworkView>(sitePath('/api/session/network'), signal);
+  getJson<NetworkView>(sitePath('/api/session/network'), signal).then(engineRunning);
 
 export const fetchImages = (signal?: AbortSignal) =>
-  getJson<{ images: Image[] }>(sitePath('/api/session/images'), signal).then((body) => body.images);
+  getJson<ImagesView>(sitePath('/api/session/images'), signal)
+    .then(engineRunning)
+    .then((body) => body.images);
 
 export const fetchLayers = (ref: string, signal?: AbortSignal) =>
   getJson<LayersView>(sitePath(`/api/session/images/${encodeURIComponent(ref)}/layers`), signal);
 
 export const fetchContainers = (signal?: AbortSignal) =>
-  getJson<{ containers: Container[] }>(sitePath('/api/session/containers'), signal).then(
-    (body) => body.containers,
-  );
+  getJson<ContainersView>(sitePath('/api/session/containers'), signal)
+    .then(engineRunning)
+    .then((body) => body.containers);
 
 export const fetchChanges = (name: string, signal?: AbortSignal) =>
   getJson<ChangesView>(sitePath(`/api/session/containers/${encodeURIComponent(name)}/changes`), signal);

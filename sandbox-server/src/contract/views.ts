@@ -49,7 +49,17 @@ export type PublishedPort = { port: number; container: string; containerPort: nu
 export type PreviewPort = PublishedPort & { url: string };
 
 /** GET /api/session/network */
-export type NetworkView = { networks: Network[]; containers: Container[] };
+/**
+ * On a list view, present only when the sandbox's Docker has not started yet (it starts with the
+ * reader's first command), or is starting: the lists are then empty because there is no engine to
+ * ask, not because the reader has nothing.
+ */
+export type EngineIdle = { engine?: 'idle' | 'starting' };
+export type NetworkView = { networks: Network[]; containers: Container[] } & EngineIdle;
+/** GET /api/session/containers */
+export type ContainersView = { containers: Container[] } & EngineIdle;
+/** GET /api/session/images */
+export type ImagesView = { images: Image[] } & EngineIdle;
 /** GET /api/session/images/:ref/layers: layers in build order, index 0 the bottom (base) layer. */
 export type LayersView = { image: Image; layers: Layer[] };
 /** GET /api/session/containers/:name/changes */

@@ -58,12 +58,15 @@ export function okBody(answer: InnerAnswer | undefined, missing: () => ApiError 
   throw unreadable();
 }
 
-/** Whether a view failed only because the sandbox's Docker has not started yet, or is starting. */
-export function engineNotStarted(error: unknown): boolean {
-  return (
-    error instanceof ApiError &&
-    (error.code === 'sandbox_engine_idle' || error.code === 'sandbox_engine_starting')
-  );
+/**
+ * Where the sandbox's Docker is when a view failed only because it has not started yet (it starts
+ * on first use) or is starting; undefined for any other failure.
+ */
+export function engineNotStarted(error: unknown): 'idle' | 'starting' | undefined {
+  if (!(error instanceof ApiError)) return undefined;
+  if (error.code === 'sandbox_engine_idle') return 'idle';
+  if (error.code === 'sandbox_engine_starting') return 'starting';
+  return undefined;
 }
 
 /** The engine is not answering because it has not started yet, or is starting: not an error of the reader's. */

@@ -47,11 +47,19 @@ describe('views of the reader’s sandbox', () => {
   // what starts it: asked again a moment later, the views still find it idle.
   it('say that Docker starts on first use, and do not start it themselves', async () => {
     for (const round of [1, 2]) {
-      for (const path of ['/containers', '/images', '/network']) {
-        const { status, body } = await get(path);
-        expect(status, `${path}, round ${round}`).toBe(409);
-        expect(body.error.code, `${path}, round ${round}`).toBe('sandbox_engine_idle');
-      }
+      expect(await get('/containers'), `round ${round}`).toMatchObject({
+        status: 200,
+        body: { containers: [], engine: 'idle' },
+      });
+      expect(await get('/images')).toMatchObject({ status: 200, body: { images: [], engine: 'idle' } });
+      expect(await get('/network')).toMatchObject({
+        status: 200,
+        body: { networks: [], containers: [], engine: 'idle' },
+      });
+      // Asking of one image or container has no list to be empty: an error that says why.
+      const layers = await get('/images/nginx/layers');
+      expect(layers.status).toBe(409);
+      expect(layers.body.error.code).toBe('sandbox_engine_idle');
       await new Promise((resolve) => setTimeout(resolve, 1000));
     }
     // Nothing can be published yet, which is an answer of its own.
