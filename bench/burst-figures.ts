@@ -4,7 +4,7 @@
  * `docker run --rm hello-world` in it. Timed from the moment the crowd was released, beside the
  * floor of a plain `docker run` measured just before, and what the burst cost the host.
  */
-import { poolSandboxes } from '../sandbox-server/src/testing/server.ts';
+import { eventually, poolSandboxes } from '../sandbox-server/src/testing/server.ts';
 import { AddressedReader, type Answer } from './addressed-reader.ts';
 import { type Figure, lowerThan, percentile } from './figures.ts';
 import { dockerRunFloorMs, timesFloor } from './floors.ts';
@@ -97,11 +97,11 @@ async function oneReader(reader: AddressedReader, released: number, result: Read
 
 /** Waits until the server's warm pool holds `size` ready sandboxes: the room prepared before the class. */
 async function poolReady(url: string, size: number): Promise<void> {
-  const deadline = Date.now() + Math.max(120_000, size * 15_000);
-  while ((await poolSandboxes(url, 'ready')) < size) {
-    if (Date.now() > deadline) throw new Error(`the pool did not reach ${size} ready sandboxes`);
-    await sleep(1000);
-  }
+  await eventually(
+    async () => (await poolSandboxes(url, 'ready')) >= size,
+    `the pool to reach ${size} ready sandboxes`,
+    Math.max(120_000, size * 15_000),
+  );
 }
 
 /** Asks the server for a room of `size` through its admin API, as an operator would before a class. */

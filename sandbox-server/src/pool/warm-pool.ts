@@ -16,7 +16,7 @@ import { type PoolAsk, type PoolTarget, poolTarget } from './pool-target.ts';
 export type PooledSandbox = {
   id: string;
   token: string;
-  /** Settles when the sandbox's engine answers, or rejects when its start failed. */
+  /** Settles when the sandbox is ready for a shell, or rejects when its start failed. */
   ready: Promise<void>;
   isReady: boolean;
   /** Cancels a start still under way, or still waiting for its slot. */
@@ -134,8 +134,7 @@ export class WarmPool {
 
   state(): PoolState {
     const target = this.target();
-    const ready = this.held.filter((pooled) => pooled.isReady).length;
-    const started = this.held.filter((pooled) => pooled.started).length;
+    const { ready, starting, queued } = this.counts();
     const { ask } = this;
     return {
       baseSize: this.parts.baseSize,
@@ -145,8 +144,8 @@ export class WarmPool {
       reason: target.reason,
       limit: target.limit ?? null,
       ready,
-      starting: started - ready,
-      queued: this.held.length - started,
+      starting,
+      queued,
       schedule: this.parts.schedule.map((window) => window.text),
       request: ask
         ? { size: ask.size, readyBy: ask.readyBy?.toISOString(), until: ask.until?.toISOString() }
@@ -256,12 +255,15 @@ export class WarmPool {
     await removed;
   }
 
-  private recount(): void {
-    const { poolSandboxes } = this.parts.metrics;
+  /** The pooled sandboxes by how far along they are: ready, started, or still waiting for a slot. */
+  private counts(): { ready: number; starting: number; queued: number } {
     const ready = this.held.filter((pooled) => pooled.isReady).length;
     const started = this.held.filter((pooled) => pooled.started).length;
-    poolSandboxes.set({ state: 'ready' }, ready);
-    poolSandboxes.set({ state: 'starting' }, started - ready);
-    poolSandboxes.set({ state: 'queued' }, this.held.length - started);
+    return { ready, starting: started - ready, queued: this.held.length - started };
+  }
+
+  private recount(): void {
+    const { poolSandboxes } = this.parts.metrics;
+    for (const [state, count] of Object.entries(this.counts())) poolSandboxes.set({ state }, count);
   }
 }

@@ -15,8 +15,7 @@ import { apiErrorOf } from '../errors/sandbox-errors.ts';
 import { PREVIEW_HEADERS } from '../requests/security-headers.ts';
 import type { SandboxAccess } from '../sandboxes/driver.ts';
 import { type Sessions, whenReady } from '../sessions/sessions.ts';
-import { listContainers } from '../views/containers.ts';
-import { engineNotStarted } from '../views/inner-engine.ts';
+import { publishingContainers } from '../views/containers.ts';
 import {
   answerHead,
   checkedAnswer,
@@ -45,13 +44,8 @@ export type PreviewUpstream = {
 export function sandboxUpstream(driver: SandboxAccess): PreviewUpstream {
   return {
     publishedPorts: (sessionId) =>
-      listContainers(driver, sessionId).then(
+      publishingContainers(driver, sessionId).then(
         (containers) => new Set(previewablePorts(containers).map((p) => p.port)),
-        (error: unknown) => {
-          // Docker starts on its first use: before it answers, no container can publish a port.
-          if (engineNotStarted(error)) return new Set<number>();
-          throw error;
-        },
       ),
     connect: (sessionId, port) => driver.connect(sessionId, port),
   };

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { CHANGE_KINDS, type ChangesView, type Container, type Port } from '../contract/views.ts';
 import { ApiError } from '../errors/index.ts';
 import type { SandboxAccess } from '../sandboxes/driver.ts';
-import { innerGet, okBody, unreadable } from './inner-engine.ts';
+import { engineNotStarted, innerGet, okBody, unreadable } from './inner-engine.ts';
 import { containerPart, shortId } from './names.ts';
 
 /** What Berth reads of `GET /containers/json`; the sandbox is the reader's, so every field is checked. */
@@ -83,6 +83,17 @@ function uniquePorts(ports: z.infer<typeof ContainerSummary>['Ports']): Port[] {
 export async function listContainers(driver: SandboxAccess, sessionId: string): Promise<Container[]> {
   const [answer] = await innerGet(driver, sessionId, [LIST_PATH]);
   return parseContainers(okBody(answer));
+}
+
+/**
+ * The containers that may publish ports: none before Docker's first use (it starts with the
+ * reader's first command), which is an answer for ports and previews, not an error.
+ */
+export function publishingContainers(driver: SandboxAccess, sessionId: string): Promise<Container[]> {
+  return listContainers(driver, sessionId).catch((error: unknown) => {
+    if (engineNotStarted(error)) return [];
+    throw error;
+  });
 }
 
 const Changes = z

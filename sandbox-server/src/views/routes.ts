@@ -4,7 +4,7 @@ import { previewPorts } from '../preview/ports.ts';
 import type { SandboxAccess } from '../sandboxes/driver.ts';
 import { type SessionEnv, session } from '../sessions/middleware.ts';
 import type { Sessions } from '../sessions/sessions.ts';
-import { containerChanges, listContainers } from './containers.ts';
+import { containerChanges, listContainers, publishingContainers } from './containers.ts';
 import { imageLayers, listImages } from './images.ts';
 import { engineNotStarted } from './inner-engine.ts';
 import { networkView } from './network.ts';
@@ -50,13 +50,8 @@ export function viewRoutes(
     )
     .get('/images/:ref/layers', ready, (c) => read(c, (id) => imageLayers(driver, id, c.req.param('ref'))))
     .get('/ports', ready, (c) =>
-      read(c, async (id) => {
-        // Before Docker's first use no container can publish anything: no ports, not an error.
-        const containers = await listContainers(driver, id).catch((error: unknown) => {
-          if (engineNotStarted(error)) return [];
-          throw error;
-        });
-        return { ports: previewPorts(containers, id, previewOrigin(c.req.url)) };
-      }),
+      read(c, async (id) => ({
+        ports: previewPorts(await publishingContainers(driver, id), id, previewOrigin(c.req.url)),
+      })),
     );
 }

@@ -41,7 +41,7 @@ if [[ $PROMPT_COMMAND != *__berth_prompt* ]]; then
   # So a shell's first command line waits for it: a reader who only reads never starts it, one
   # who types starts it once. Later lines pay nothing: __berth_prompt puts the plain PS0 back.
   __berth_docker_first_use() {
-    [[ $(/usr/local/sbin/berth-dockerd state 2>/dev/null) == idle ]] || return 0
+    [[ $(/usr/local/sbin/berth-dockerd holder 2>/dev/null) == idle ]] || return 0
     echo "Starting Docker in this sandbox (it starts with your first command)..." >&2
     /usr/local/sbin/berth-dockerd start 60 >/dev/null 2>&1
   }
