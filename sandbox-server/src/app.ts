@@ -12,6 +12,7 @@ import type { Metrics } from './metrics/index.ts';
 import { pullRoutes } from './pulls/routes.ts';
 import { siteHeaders } from './requests/security-headers.ts';
 import { type SandboxDriver, SandboxError } from './sandboxes/driver.ts';
+import { hostRoutes } from './sessions/host-routes.ts';
 import { sessionRoutes } from './sessions/routes.ts';
 import type { Sessions } from './sessions/sessions.ts';
 import { terminalRoutes } from './terminals/routes.ts';
@@ -71,6 +72,7 @@ export function createApp({ config, sessions, driver, metrics, log, previewOrigi
   });
 
   app.route('/api/session', sessionRoutes(sessions, config));
+  app.route('/api/session', hostRoutes(sessions, config));
   app.route('/api/session', viewRoutes(sessions, driver, previewOrigin));
   app.route('/api/session', pullRoutes(sessions, driver, config));
 

@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   createSession,
   eventually,
+  hostsReady,
   removeInstance,
   resourcesOf,
   type ServerProcess,
@@ -48,6 +49,11 @@ describe('the server process', () => {
     const before = await TerminalClient.open(second.url, 'main', { cookie: live.cookie });
     await before.ready();
     await before.run('export SURVIVES_RESTART=yes');
+    // A host the reader added comes back too, its shell as it was.
+    await hostsReady(second.url, live.cookie, 2);
+    const beforeOnNode2 = await TerminalClient.open(second.url, 'main', { cookie: live.cookie, on: 'node2' });
+    await beforeOnNode2.ready();
+    await beforeOnNode2.run('export ON_NODE2=yes');
     await kill9(second);
 
     await eventually(
@@ -68,7 +74,12 @@ describe('the server process', () => {
     const after = await TerminalClient.open(third.url, 'main', { cookie: live.cookie });
     await after.ready();
     expect((await after.run('echo "$SURVIVES_RESTART"')).output).toContain('yes');
+    const afterOnNode2 = await TerminalClient.open(third.url, 'main', { cookie: live.cookie, on: 'node2' });
+    await afterOnNode2.ready();
+    expect((await afterOnNode2.run('echo "$ON_NODE2 $(hostname)"')).output).toContain('yes node2');
+    expect((await afterOnNode2.run('getent hosts node1')).output).toContain('100.64.1.2');
     after.ws.terminate();
+    afterOnNode2.ws.terminate();
     await kill9(third);
   });
 

@@ -12,7 +12,7 @@ const B = '\x1b]133;B\x07';
 export const C = '\x1b]133;C\x07';
 export const D = (code: number) => `\x1b]133;D;${code}\x07`;
 export const PS2 = '\x1b]133;A;k=s\x07> ';
-export const PROMPT = `${A}\x1b[01;32mreader@sandbox\x1b[00m:~$ ${B}`;
+export const PROMPT = `${A}\x1b[01;32mreader@node1\x1b[00m:~$ ${B}`;
 
 /** A run with a hand-turned clock: what it sent, and time moved on by `advance`. */
 export function harness(

@@ -3,8 +3,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { SANDBOX_IMAGE } from '../images/names.ts';
+
 import { isAddressOrRange } from './address-range.ts';
 import { EGRESS_POLICIES } from './egress-policies.ts';
+import { MAX_HOSTS_PER_READER } from './host-limit.ts';
 import { MAX_POOL_SIZE, parsePoolSchedule } from './pool-schedule.ts';
 import { runtimeFlagRefusals } from './runtime-flags.ts';
 import { sessionCookie } from './session-cookie.ts';
@@ -85,6 +87,8 @@ const variables = z.object({
   BERTH_SANDBOX_CPUS: z.coerce.number().positive().max(64).default(1),
   BERTH_SANDBOX_PIDS: positiveInt(512),
   BERTH_SANDBOX_DISK: size('10g'),
+  BERTH_HOST_DISK: size('2g'),
+  BERTH_HOSTS_PER_READER: z.coerce.number().int().min(1).max(MAX_HOSTS_PER_READER).default(5),
   BERTH_SANDBOX_LOG_SIZE: size('10m'),
   BERTH_MAX_SANDBOXES: positiveInt(20),
   BERTH_SESSIONS_PER_CLIENT: positiveInt(3),
@@ -208,6 +212,10 @@ const schema = variables.transform((v, ctx) => {
       pids: v.BERTH_SANDBOX_PIDS,
       /** Disk a sandbox may hold (its files and its inner engine's); past it, writes fail with ENOSPC. */
       diskBytes: v.BERTH_SANDBOX_DISK,
+      /** The disk of each host a reader adds (node2, …), which counts towards the reader's as the first's does. */
+      hostDiskBytes: v.BERTH_HOST_DISK,
+      /** Hosts one reader may have, node1 among them; the server's maximum counts hosts. */
+      hostsPerReader: v.BERTH_HOSTS_PER_READER,
       logSizeBytes: v.BERTH_SANDBOX_LOG_SIZE,
       /** A /16 that sandbox networks take their /24s from, so they never exhaust Docker's default pools. */
       subnets: v.BERTH_SANDBOX_SUBNETS,

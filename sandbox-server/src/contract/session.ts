@@ -6,7 +6,20 @@ export type SessionView = {
   idleTimeoutSeconds: number;
   /** Present only while the session waits for a start slot (a class arriving at once). */
   queue?: SessionQueue;
+  /** The reader's hosts, node1 first: each a sandbox of its own on the reader's network. */
+  hosts: HostView[];
+  /** How many hosts this reader may have, node1 among them. */
+  maxHosts: number;
 };
+
+/** One of a reader's hosts: `starting` until a shell can be had in it. */
+export type HostView = { name: string; state: SessionState };
+
+/** What POST /api/session/hosts takes: nothing (one more host), or how many the reader needs in all. */
+export type HostsRequest = { atLeast?: number };
+
+/** What POST and DELETE /api/session/hosts answer: the reader's hosts now, and the ones just asked for. */
+export type HostsView = { hosts: HostView[]; maxHosts: number; adding: string[] };
 
 /** A waiting reader's place in line: 1 is next to start; the estimate is until their shell answers. */
 export type SessionQueue = { position: number; estimateSeconds: number };

@@ -14,6 +14,7 @@ import { refuseUpgrade } from '../errors/refuse-upgrade.ts';
 import { apiErrorOf } from '../errors/sandbox-errors.ts';
 import { PREVIEW_HEADERS } from '../requests/security-headers.ts';
 import type { SandboxAccess } from '../sandboxes/driver.ts';
+import { FIRST_HOST } from '../sandboxes/hosts.ts';
 import { type Sessions, whenReady } from '../sessions/sessions.ts';
 import { publishingContainers } from '../views/containers.ts';
 import {
@@ -44,10 +45,10 @@ export type PreviewUpstream = {
 export function sandboxUpstream(driver: SandboxAccess): PreviewUpstream {
   return {
     publishedPorts: (sessionId) =>
-      publishingContainers(driver, sessionId).then(
+      publishingContainers(driver, sessionId, FIRST_HOST).then(
         (containers) => new Set(previewablePorts(containers).map((p) => p.port)),
       ),
-    connect: (sessionId, port) => driver.connect(sessionId, port),
+    connect: (sessionId, port) => driver.connect(sessionId, FIRST_HOST, port),
   };
 }
 

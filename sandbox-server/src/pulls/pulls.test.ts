@@ -37,7 +37,7 @@ describe('imagesOf', () => {
 describe('startPulls', () => {
   const fake = () => {
     const calls: string[][] = [];
-    const exec = async (_id: string, argv: string[]) => {
+    const exec = async (_id: string, _host: string, argv: string[]) => {
       calls.push(argv);
       return '';
     };

@@ -2,6 +2,7 @@ import { MAX_IMAGES_PER_REQUEST } from '../contract/session.ts';
 import { ApiError } from '../errors/index.ts';
 import { isImageReference } from '../images/reference.ts';
 import type { SandboxAccess } from '../sandboxes/driver.ts';
+import { FIRST_HOST } from '../sandboxes/hosts.ts';
 
 /** Images one sandbox is asked to pull over its life: past it, asking again changes nothing. */
 export const MAX_PULLS_PER_SANDBOX = 32;
@@ -50,7 +51,8 @@ export async function startPulls(
   if (fresh.length > 0) {
     // setsid -f leaves the pulls running after the exec returns; their output goes nowhere, as
     // the exec's pipes must close for it to return. One after another: the sandbox has one core.
-    await driver.exec(session.id, [
+    // Into node1: a page's images are for its first host, and swarm nodes pull from the mirror.
+    await driver.exec(session.id, FIRST_HOST, [
       'setsid',
       '-f',
       'sh',

@@ -1,5 +1,6 @@
 import type { Duplex } from 'node:stream';
 import type { TerminalSize } from '../contract/terminal.ts';
+import type { HostName } from './hosts.ts';
 
 /**
  * What a sandbox driver is: a small lifecycle (after JupyterHub's Spawner: start, stop, poll and
@@ -11,8 +12,11 @@ import type { TerminalSize } from '../contract/terminal.ts';
 /** Who a sandbox is for. A sandbox started for the warm pool has none until a session takes it. */
 export type SandboxOwner = { clientAddress: string; createdAt: Date; expiresAt: Date };
 
-/** A sandbox as the driver finds it: enough for a restarted server to take its session back. */
-export type SandboxRecord = SandboxOwner & { sessionId: string; running: boolean };
+/**
+ * A sandbox as the driver finds it: enough for a restarted server to take its session back.
+ * `running` is node1's; `hosts` are the reader's hosts whose containers run, node1 among them.
+ */
+export type SandboxRecord = SandboxOwner & { sessionId: string; running: boolean; hosts: HostName[] };
 
 /** How far a start has come, for the log and whoever waits on it. */
 export type StartStep = 'queued' | 'creating' | 'booting' | 'ready';
@@ -28,13 +32,20 @@ export interface SandboxLifecycle {
   answers(): Promise<boolean>;
   /** Throws a SandboxError when no sandbox could be started now (engine down, image missing). */
   preflight(): Promise<void>;
-  /** Creates the sandbox and resolves once a shell can be had in it; its Docker engine starts on first use. */
+  /**
+   * Creates the sandbox, its network and its first host (node1), and resolves once a shell can be
+   * had in it; its Docker engine starts on first use.
+   */
   start(sessionId: string, owner: SandboxOwner | undefined, options: StartOptions): Promise<void>;
+  /** Adds a host to a started sandbox, on its network, and resolves once a shell can be had in it. */
+  addHost(sessionId: string, host: HostName, owner: SandboxOwner, options: StartOptions): Promise<void>;
+  /** Removes one host and its disk; one already gone is no error. node1 goes only with stop(). */
+  removeHost(sessionId: string, host: HostName): Promise<void>;
   /** Records the owner of a sandbox started without one; list() reports it from then on. */
   own(sessionId: string, owner: SandboxOwner): Promise<void>;
-  /** Waits until an existing (adopted) sandbox is ready again, or the signal aborts. */
-  ready(sessionId: string, options: StartOptions): Promise<void>;
-  /** Removes the sandbox and everything it made; one already gone is no error. */
+  /** Waits until a host of an existing (adopted) sandbox is ready again, or the signal aborts. */
+  ready(sessionId: string, host: HostName, options: StartOptions): Promise<void>;
+  /** Removes the sandbox, every host of it and everything they made; one already gone is no error. */
   stop(sessionId: string): Promise<void>;
   /** The owned sandboxes of this server, running or not; sandboxes without an owner are not listed. */
   list(): Promise<SandboxRecord[]>;
@@ -52,28 +63,30 @@ export type TerminalStream = {
   detach(): Promise<void>;
 };
 
+/** Each access is to one host of the sandbox: node1 unless a reader added others. */
 export interface SandboxAccess {
   /** Attaches to the terminal `name`, starting its shell the first time. */
-  openTerminal(sessionId: string, name: string, size: TerminalSize): Promise<TerminalStream>;
+  openTerminal(sessionId: string, host: HostName, name: string, size: TerminalSize): Promise<TerminalStream>;
   /** Ends a terminal's shell and everything running in it; a terminal that never was is no error. */
-  closeTerminal(sessionId: string, name: string): Promise<void>;
+  closeTerminal(sessionId: string, host: HostName, name: string): Promise<void>;
   /**
    * Runs a program in the sandbox as its root, with no shell in between: `argv` is passed as it is.
    * Resolves with its standard output (the first MiB), which is the sandbox's to choose, so callers
    * treat it as untrusted input. Throws a SandboxError `unresponsive` when it does not answer in time.
    */
-  exec(sessionId: string, argv: string[]): Promise<string>;
+  exec(sessionId: string, host: HostName, argv: string[]): Promise<string>;
   /** A TCP connection to `port` on the sandbox's own loopback, made from inside the sandbox. */
-  connect(sessionId: string, port: number): Promise<Duplex>;
+  connect(sessionId: string, host: HostName, port: number): Promise<Duplex>;
 }
 
+/** What a sandbox uses, all its hosts together. */
 export interface SandboxMetering {
   /**
-   * Bytes of its disk the sandbox uses now (its files and its inner engine's), measured in one
-   * bounded look. Undefined when this server cannot see the sandboxes' storage.
+   * Bytes of their disks the sandbox's hosts use now (their files and their inner engines'),
+   * measured in one bounded look each. Undefined when this server cannot see the sandboxes' storage.
    */
   diskUsage(sessionId: string): Promise<number | undefined>;
-  /** CPU time the sandbox has used since it started, in seconds; undefined when it cannot be seen. */
+  /** CPU time the sandbox's hosts have used since they started, in seconds; undefined when it cannot be seen. */
   cpuSeconds(sessionId: string): Promise<number | undefined>;
 }
 

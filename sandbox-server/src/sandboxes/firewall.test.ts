@@ -51,7 +51,8 @@ describe('the firewall rules', () => {
             rule.startsWith('-A BERTH-FWD') &&
             !rule.includes('connlimit') &&
             !rule.includes('--dport 53') &&
-            !/ -d \S+ -j /.test(rule),
+            !/ -d \S+ -j /.test(rule) &&
+            !rule.includes(' ! -s '),
         );
     expect(tail('open')).toEqual([]);
     expect(tail('mirrors')).toEqual([
@@ -67,6 +68,16 @@ describe('the firewall rules', () => {
         /--dport 53/,
       );
     }
+  });
+
+  it('refuse a source not of the subnet leaving a sandbox bridge or reaching the host, but not between hosts on one bridge', () => {
+    const rules = firewallRules('10.89.0.0/16', []).split('\n');
+    expect(rules).toContain(
+      '-A BERTH-FWD-10-89 -i b-10-89-+ ! -s 10.89.0.0/16 ! -o b-10-89-+ -j REJECT --reject-with icmp-admin-prohibited',
+    );
+    expect(rules).toContain(
+      '-A BERTH-IN-10-89 -i b-10-89-+ ! -s 10.89.0.0/16 -j REJECT --reject-with icmp-admin-prohibited',
+    );
   });
 
   it('drop all IPv6 from the sandbox bridges, which Berth names by their subnet', () => {

@@ -87,6 +87,8 @@ export function firewallRules(
   },
 ): string {
   const { forward, input } = chainNames(subnet);
+  const [first, second] = subnet.split('.');
+  const bridges = `b-${first}-${second}-+`;
   const reject = '-j REJECT --reject-with icmp-admin-prohibited';
   // Under `mirrors` a sandbox's DNS is Berth's forwarder, on its own network (dns-forwarder.ts).
   const dns = egress.policy === 'open' ? resolvers : [];
@@ -109,6 +111,11 @@ export function firewallRules(
         `-A ${forward} -s ${subnet} -d ${address} -p tcp -m multiport --dports ${MIRROR_PORTS} -j RETURN`,
     ),
     ...(egress.policy === 'open' ? [] : [`-A ${forward} -s ${subnet} ${reject}`]),
+    // A reader's hosts route between themselves with addresses of their own (hosts.ts), which
+    // stay on their bridge; leaving it, or reaching the host, with a source not of the subnet is
+    // refused, so nothing escapes the rules above by its address.
+    `-A ${forward} -i ${bridges} ! -s ${subnet} ! -o ${bridges} ${reject}`,
+    `-A ${input} -i ${bridges} ! -s ${subnet} ${reject}`,
     `-A ${input} -s ${subnet} -m conntrack --ctstate ESTABLISHED,RELATED -j RETURN`,
     `-A ${input} -s ${subnet} ${reject}`,
     'COMMIT',

@@ -12,7 +12,8 @@ import type { Sessions } from './sessions.ts';
 /** POST, GET and DELETE /api/session: a reader's session and its sandbox. */
 export function sessionRoutes(sessions: Sessions, config: Config) {
   const proxies = trustedProxies(config.trustedProxies);
-  const view = (session: Session) => session.view(config.idleTimeoutSeconds);
+  const view = (session: Session) =>
+    session.view({ idleTimeoutSeconds: config.idleTimeoutSeconds, maxHosts: config.sandbox.hostsPerReader });
 
   return new Hono<SessionEnv>()
     .use('*', siteOnly(config, 'Sessions are made and ended'))

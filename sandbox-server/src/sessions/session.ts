@@ -1,5 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import type { EndReason, SessionQueue, SessionState, SessionView } from '../contract/session.ts';
+import { FIRST_HOST, type HostName } from '../sandboxes/hosts.ts';
+import { HostSet } from './host-set.ts';
 import { WorkBudget } from './work-budget.ts';
 
 /** Terminal sockets one session may hold open at once: far more than a page needs, few enough to bound the work. */
@@ -22,6 +24,8 @@ export class Session {
     // All it may hold at once, and a few reopened after closing some.
     burst: MAX_OPEN_TERMINALS + 8,
   });
+  /** The hosts the reader added beside node1, this session's own sandbox. */
+  readonly hosts = new HostSet();
   /** The images a page asked to pull into this sandbox (pulls/), each pulled once. */
   readonly pullsAsked = new Set<string>();
   private readonly endController = new AbortController();
@@ -63,11 +67,21 @@ export class Session {
     return this.state === 'starting' ? this.line?.() : undefined;
   }
 
-  view(idleTimeoutSeconds: number): SessionView {
+  /** Settles when the host is ready (node1's is the session's start); undefined when there is no such host. */
+  hostReady(host: HostName): Promise<void> | undefined {
+    return host === FIRST_HOST ? this.ready : this.hosts.readyOf(host);
+  }
+
+  view(limits: { idleTimeoutSeconds: number; maxHosts: number }): SessionView {
     const view: SessionView = {
       state: this.state,
       expiresAt: this.expiresAt.toISOString(),
-      idleTimeoutSeconds,
+      idleTimeoutSeconds: limits.idleTimeoutSeconds,
+      hosts: this.hosts.names().map((name) => ({
+        name,
+        state: name === FIRST_HOST ? this.state : (this.hosts.stateOf(name) ?? 'starting'),
+      })),
+      maxHosts: limits.maxHosts,
     };
     const { queue } = this;
     if (queue) view.queue = queue;

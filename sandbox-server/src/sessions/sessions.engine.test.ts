@@ -53,6 +53,8 @@ describe('sessions', () => {
       state: 'ready',
       expiresAt: created.body.expiresAt,
       idleTimeoutSeconds: 900,
+      hosts: [{ name: 'node1', state: 'ready' }],
+      maxHosts: 5,
     });
   });
 

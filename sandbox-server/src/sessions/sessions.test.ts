@@ -12,7 +12,11 @@ describe('sessions over the fake driver', () => {
     const again = await server.request('POST', '/api/session', { cookie: created.cookie });
     expect(again.status).toBe(200);
     expect(again.headers.get('set-cookie')).toBeNull();
-    expect(await again.json()).toEqual({ ...created.body, state: 'ready' });
+    expect(await again.json()).toEqual({
+      ...created.body,
+      state: 'ready',
+      hosts: [{ name: 'node1', state: 'ready' }],
+    });
     expect(server.driver.log).toEqual(['preflight', `start ${created.id.slice(0, 8)}`]);
   });
 

@@ -3,7 +3,14 @@ import type { Config } from '../config/index.ts';
 import { ApiError } from '../errors/index.ts';
 import type { Metrics } from '../metrics/index.ts';
 import { type PooledSandbox, WarmPool } from '../pool/warm-pool.ts';
-import type { SandboxLifecycle, SandboxMetering, SandboxOwner, StartStep } from '../sandboxes/driver.ts';
+import type {
+  SandboxAccess,
+  SandboxLifecycle,
+  SandboxMetering,
+  SandboxOwner,
+  StartStep,
+} from '../sandboxes/driver.ts';
+import { FIRST_HOST, type HostName, nextHost } from '../sandboxes/hosts.ts';
 import { Admission } from './admission.ts';
 import { atCapacity } from './capacity.ts';
 import { sessionToken } from './cookie.ts';
@@ -34,7 +41,7 @@ export class Sessions {
   private readonly creations: CreationRate;
 
   constructor(
-    private readonly driver: SandboxLifecycle & SandboxMetering,
+    private readonly driver: SandboxLifecycle & SandboxMetering & Pick<SandboxAccess, 'exec'>,
     private readonly config: Config,
     private readonly metrics: Metrics,
     private readonly log: Logger,
@@ -46,7 +53,7 @@ export class Sessions {
       admission: this.admission,
       baseSize: config.poolSize,
       schedule: config.poolSchedule,
-      room: () => config.maxSandboxes - this.byId.size,
+      room: () => config.maxSandboxes - this.hostsInUse(),
       metrics,
       log,
     });
@@ -73,7 +80,7 @@ export class Sessions {
         Math.max(1, Math.ceil((soonest - Date.now()) / 1000)),
       );
     }
-    if (this.byId.size >= this.config.maxSandboxes) {
+    if (this.hostsInUse() >= this.config.maxSandboxes) {
       throw atCapacity(this.all(), this.config.idleTimeoutSeconds, Date.now());
     }
     const waitSeconds = this.creations.take(clientAddress);
@@ -126,6 +133,111 @@ export class Sessions {
     this.metrics.sessionsCreated.inc({ from });
     this.log.info({ session: id, client: clientAddress, event: 'session_created', from }, 'session created');
     return { session, token };
+  }
+
+  /** Every reader's hosts together, node1s included: what the server's maximum counts. */
+  hostsInUse(): number {
+    let hosts = 0;
+    for (const session of this.byId.values()) hosts += session.hosts.count;
+    return hosts;
+  }
+
+  /**
+   * Starts hosts for a ready session until it has `atLeast` (one more when undefined), each
+   * through the admission queue as any start; returns the hosts now starting. Refused past the
+   * reader's hosts or the server's maximum.
+   */
+  addHosts(session: Session, atLeast?: number): HostName[] {
+    whenReady(session);
+    const max = this.config.sandbox.hostsPerReader;
+    const wanted = atLeast ?? session.hosts.count + 1;
+    if (wanted > max) {
+      throw new ApiError(
+        'too_many_hosts',
+        `A reader may have ${max} hosts at most; remove one before adding another.`,
+      );
+    }
+    const missing = wanted - session.hosts.count;
+    if (missing > 0 && this.hostsInUse() + missing > this.config.maxSandboxes) {
+      throw atCapacity(this.all(), this.config.idleTimeoutSeconds, Date.now());
+    }
+    const started: HostName[] = [];
+    for (let i = 0; i < missing; i++) {
+      const host = nextHost(session.hosts.names(), max);
+      if (!host) break;
+      started.push(host);
+      this.startHost(session, host);
+    }
+    if (started.length > 0) this.nameHosts(session);
+    return started;
+  }
+
+  private startHost(session: Session, host: HostName): void {
+    const cancel = new AbortController();
+    const signal = AbortSignal.any([session.ended, cancel.signal]);
+    const owner: SandboxOwner = {
+      clientAddress: session.clientAddress,
+      createdAt: session.createdAt,
+      expiresAt: session.expiresAt,
+    };
+    const startedAt = performance.now();
+    const queued = this.admission.start({ client: session.clientAddress, signal }, () =>
+      this.driver.addHost(session.id, host, owner, { signal }),
+    );
+    this.pool.adjust();
+    this.log.info({ session: session.id, host, event: 'host_adding' }, 'adding a host');
+    const ready = session.hosts.add(host, queued.result, cancel);
+    ready.then(
+      () => {
+        const seconds = (performance.now() - startedAt) / 1000;
+        this.log.info({ session: session.id, host, event: 'host_ready', seconds }, 'host ready');
+        this.nameHosts(session);
+      },
+      (error: unknown) => {
+        if (!signal.aborted) {
+          this.log.error(
+            { session: session.id, host, event: 'host_failed', err: error },
+            'host failed to start',
+          );
+        }
+        session.hosts.delete(host);
+        this.pool.adjust();
+        this.nameHosts(session);
+      },
+    );
+  }
+
+  /** Removes one of a session's added hosts and its disk; node1 goes only with the session. */
+  async removeHost(session: Session, host: HostName): Promise<void> {
+    if (host === FIRST_HOST) {
+      throw new ApiError('host_required', 'node1 is the sandbox itself: end the session to remove it.');
+    }
+    if (!session.hosts.has(host)) throw new ApiError('no_such_host', `This sandbox has no host ${host}.`);
+    const starting = session.hosts.readyOf(host);
+    session.hosts.delete(host);
+    // A start still under way must settle before removal, or it could create after the removal looked.
+    await starting?.catch(() => {});
+    await this.driver.removeHost(session.id, host);
+    this.log.info({ session: session.id, host, event: 'host_removed' }, 'host removed');
+    this.pool.adjust();
+    this.nameHosts(session);
+  }
+
+  /**
+   * Tells every ready host of a session the names of all its hosts (/etc/hosts); a host that
+   * does not answer keeps the names it had, which the next change rewrites.
+   */
+  private nameHosts(session: Session): void {
+    const names = session.hosts.names();
+    for (const host of names) {
+      const ready = host === FIRST_HOST ? session.state === 'ready' : session.hosts.stateOf(host) === 'ready';
+      if (!ready || session.ended.aborted) continue;
+      this.driver
+        .exec(session.id, host, ['/usr/local/sbin/berth-hosts', ...names])
+        .catch((error: unknown) =>
+          this.log.warn({ session: session.id, host, err: error }, 'could not name the hosts'),
+        );
+    }
   }
 
   /** A pooled sandbox as the session's start: cancelled with the session, ready at once if it was. */
@@ -214,10 +326,23 @@ export class Sessions {
       if (this.byId.has(record.sessionId) || this.ending.has(record.sessionId)) continue;
       if (!record.running || record.expiresAt.getTime() <= now) continue; // swept below
       const session = new Session(record.sessionId, record.clientAddress, record.createdAt, record.expiresAt);
-      session.ready = this.driver.ready(session.id, { signal: session.ended }).then(() => {
+      session.ready = this.driver.ready(session.id, FIRST_HOST, { signal: session.ended }).then(() => {
         session.state = 'ready';
         this.recount();
+        this.nameHosts(session);
       });
+      for (const host of record.hosts.filter((name) => name !== FIRST_HOST)) {
+        const cancel = new AbortController();
+        const signal = AbortSignal.any([session.ended, cancel.signal]);
+        session.hosts.add(host, this.driver.ready(session.id, host, { signal }), cancel).then(
+          () => this.nameHosts(session),
+          () => {
+            if (signal.aborted) return;
+            this.log.warn({ session: session.id, host }, 'adopted host never became ready; removing it');
+            void this.removeHost(session, host).catch(() => {});
+          },
+        );
+      }
       session.ready.catch((error: unknown) => {
         if (session.ended.aborted) return;
         this.log.warn({ session: session.id, err: error }, 'adopted sandbox never became ready');

@@ -73,7 +73,7 @@ function connect(
   const metrics = createMetrics();
   const connection = new TerminalConnection(
     ws as unknown as WebSocket,
-    { session, name: 'main', size: { cols: 80, rows: 24 } },
+    { session, sandboxHost: 'node1', name: 'main', size: { cols: 80, rows: 24 } },
     { access, config: { idleTimeoutSeconds: 900 }, metrics, log: pino({ level: 'silent' }) },
   );
   connection.start();
@@ -99,7 +99,7 @@ describe('a terminal connection', () => {
     const { ws, access, session } = connect();
     ws.receive(JSON.stringify({ type: 'resize', cols: 120, rows: 40 }));
     await attached(ws);
-    expect(access.openTerminal).toHaveBeenCalledWith(session.id, 'main', { cols: 120, rows: 40 });
+    expect(access.openTerminal).toHaveBeenCalledWith(session.id, 'node1', 'main', { cols: 120, rows: 40 });
   });
 
   it('pauses the shell’s output while the client has paused', async () => {

@@ -10,6 +10,7 @@ import {
 } from '../contract/terminal.ts';
 import type { Metrics } from '../metrics/index.ts';
 import type { SandboxAccess, TerminalStream } from '../sandboxes/driver.ts';
+import { FIRST_HOST, type HostName } from '../sandboxes/hosts.ts';
 import type { EndReason, Session } from '../sessions/session.ts';
 import { ENDINGS, type Ending } from './closing.ts';
 import { FlowGate } from './flow-gate.ts';
@@ -38,6 +39,8 @@ export type ConnectionDeps = {
 export class TerminalConnection {
   readonly session: Session;
   readonly name: string;
+  /** The reader's host the terminal's shell runs on. */
+  readonly host: HostName;
   /** Settles once the socket has closed and the connection let go of everything. */
   readonly closed: Promise<void>;
   private size: TerminalSize;
@@ -59,8 +62,9 @@ export class TerminalConnection {
   ) {
     this.session = request.session;
     this.name = request.name;
+    this.host = request.sandboxHost;
     this.size = request.size;
-    this.log = deps.log.child({ session: this.session.id, terminal: this.name });
+    this.log = deps.log.child({ session: this.session.id, host: this.host, terminal: this.name });
     this.heartbeat = new Heartbeat(ws);
 
     this.session.openTerminals++;
@@ -152,7 +156,9 @@ export class TerminalConnection {
 
   private async attach(): Promise<void> {
     const { session, ws } = this;
-    if (session.state !== 'ready') {
+    if (this.host !== FIRST_HOST && session.hosts.stateOf(this.host) !== 'ready') {
+      this.send({ type: 'status', state: 'starting' });
+    } else if (session.state !== 'ready') {
       const starting = (queue: SessionQueue | undefined) =>
         this.send(
           queue ? { type: 'status', state: 'starting', queue } : { type: 'status', state: 'starting' },
@@ -161,7 +167,8 @@ export class TerminalConnection {
       starting(this.queue.current);
     }
     try {
-      await session.ready;
+      // A host removed before it was ready has nothing to wait for: as a failed start.
+      await (session.hostReady(this.host) ?? Promise.reject(new Error('the host was removed')));
     } catch {
       this.end(ENDINGS.sandboxFailed);
       return;
@@ -169,7 +176,7 @@ export class TerminalConnection {
       this.queue?.stop();
     }
     if (this.isClosed) return;
-    const terminal = await this.deps.access.openTerminal(session.id, this.name, this.size);
+    const terminal = await this.deps.access.openTerminal(session.id, this.host, this.name, this.size);
     this.terminal = terminal;
     if (this.isClosed) {
       void this.detach();

@@ -1,13 +1,16 @@
 import type { Config } from '../config/index.ts';
 import { parseSize, TERMINAL_NAME, type TerminalSize } from '../contract/terminal.ts';
 import { ApiError } from '../errors/index.ts';
+import { FIRST_HOST, type HostName, isHostName } from '../sandboxes/hosts.ts';
 import { isAllowedOrigin } from '../sessions/origin.ts';
 import { MAX_OPEN_TERMINALS, type Session } from '../sessions/session.ts';
 import type { Sessions } from '../sessions/sessions.ts';
 
-export type TerminalRequest = { session: Session; name: string; size: TerminalSize };
+export type TerminalRequest = { session: Session; sandboxHost: HostName; name: string; size: TerminalSize };
 
 type RequestParts = {
+  /** The reader's host the terminal is on, from /hosts/:host/terminals/:name; node1 when absent. */
+  sandboxHost?: string | undefined;
   name: string;
   cols: string | undefined;
   rows: string | undefined;
@@ -40,6 +43,13 @@ export function checkTerminalRequest(
       `A session may have ${MAX_OPEN_TERMINALS} terminals open at once.`,
     );
   }
+  const sandboxHost = parts.sandboxHost ?? FIRST_HOST;
+  if (!isHostName(sandboxHost) || !session.hosts.has(sandboxHost)) {
+    throw new ApiError(
+      'no_such_host',
+      `This sandbox has no host ${JSON.stringify(sandboxHost).slice(0, 40)}.`,
+    );
+  }
   if (!TERMINAL_NAME.test(parts.name)) {
     throw new ApiError(
       'invalid_terminal_name',
@@ -50,5 +60,5 @@ export function checkTerminalRequest(
   if (typeof size === 'string') throw new ApiError('invalid_terminal_size', `Bad terminal size: ${size}.`);
   // Each open starts a program in the sandbox; opening and closing in a loop must not be free.
   if (opening) session.terminalOpens.take();
-  return { session, name: parts.name, size };
+  return { session, sandboxHost, name: parts.name, size };
 }

@@ -34,7 +34,7 @@ describe('the terminal routes', () => {
     session.openTerminals = MAX_OPEN_TERMINALS;
     const answer = await request('DELETE', 'logs');
     expect(answer.status).toBe(204);
-    expect(access.closeTerminal).toHaveBeenCalledWith('s1', 'logs');
+    expect(access.closeTerminal).toHaveBeenCalledWith('s1', 'node1', 'logs');
   });
 
   it('refuse a DELETE from another origin, without a session, or for a bad name', async () => {

@@ -6,8 +6,9 @@ import type { TerminalAccess } from './connection.ts';
 import { checkTerminalRequest } from './request.ts';
 
 /**
- * The HTTP side of /api/session/terminals/:name, mounted under /api/session: closing a terminal
- * for good, and a plain request that should have been an upgrade (upgrade.ts takes those).
+ * The HTTP side of /api/session/terminals/:name and /api/session/hosts/:host/terminals/:name,
+ * mounted under /api/session: closing a terminal for good, and a plain request that should have
+ * been an upgrade (upgrade.ts takes those).
  */
 export function terminalRoutes(
   sessions: Pick<Sessions, 'fromCookie'>,
@@ -17,6 +18,7 @@ export function terminalRoutes(
   const terminalRequest = (c: Context, opening = true) =>
     checkTerminalRequest(
       {
+        sandboxHost: c.req.param('host'),
         name: c.req.param('name') ?? '',
         cols: c.req.query('cols'),
         rows: c.req.query('rows'),
@@ -29,21 +31,23 @@ export function terminalRoutes(
       { opening },
     );
 
-  return (
-    new Hono()
+  const app = new Hono();
+  for (const path of ['/terminals/:name', '/hosts/:host/terminals/:name']) {
+    app
       // Closing a tab: the shell and what runs in it end, so the name starts afresh next time.
-      .delete('/terminals/:name', async (c) => {
-        const { session, name } = terminalRequest(c, false);
-        await session.execs.run(() => access.closeTerminal(session.id, name));
+      .delete(path, async (c) => {
+        const { session, sandboxHost, name } = terminalRequest(c, false);
+        await session.execs.run(() => access.closeTerminal(session.id, sandboxHost, name));
         return c.body(null, 204);
       })
       // Reached only by requests that did not ask to upgrade: the same checks, then "use a WebSocket".
-      .all('/terminals/:name', (c) => {
+      .all(path, (c) => {
         terminalRequest(c);
         throw new ApiError(
           'upgrade_required',
           'Terminals are WebSockets: send an Upgrade: websocket request.',
         );
-      })
-  );
+      });
+  }
+  return app;
 }

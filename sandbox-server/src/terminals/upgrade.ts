@@ -7,7 +7,8 @@ import { refuseUpgrade } from '../errors/refuse-upgrade.ts';
 import type { Sessions } from '../sessions/sessions.ts';
 import { checkTerminalRequest, type TerminalRequest } from './request.ts';
 
-const TERMINAL_PATH = /^\/api\/session\/terminals\/([^/]*)$/;
+/** node1's terminals, and those of any host: /api/session/hosts/node2/terminals/main. */
+const TERMINAL_PATH = /^\/api\/session(?:\/hosts\/([^/]*))?\/terminals\/([^/]*)$/;
 
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 
@@ -35,7 +36,8 @@ export function terminalUpgrade(
     try {
       request = checkTerminalRequest(
         {
-          name: match[1] ?? '',
+          sandboxHost: match[1],
+          name: match[2] ?? '',
           cols: url.searchParams.get('cols') ?? undefined,
           rows: url.searchParams.get('rows') ?? undefined,
           origin: req.headers.origin,

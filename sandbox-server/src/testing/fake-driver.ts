@@ -8,6 +8,7 @@ import {
   type StartOptions,
   type TerminalStream,
 } from '../sandboxes/driver.ts';
+import { byHostNumber, FIRST_HOST, type HostName } from '../sandboxes/hosts.ts';
 
 /** How a fake's starts go (after JupyterHub's MockSpawner family). */
 export type FakeStart =
@@ -25,6 +26,8 @@ type FakeSandbox = {
   running: boolean;
   ready: boolean;
   terminals: Set<PassThrough>;
+  /** The hosts added beside node1 and whether each runs. */
+  hosts: Map<HostName, { running: boolean }>;
 };
 
 /**
@@ -37,7 +40,7 @@ export class FakeDriver implements SandboxDriver {
   readonly sandboxes = new Map<string, FakeSandbox>();
   readonly log: string[] = [];
   engineUp = true;
-  execAnswer: (argv: string[]) => string = () => '';
+  execAnswer: (argv: string[], host: HostName) => string = () => '';
   /** What own() waits for before it records the owner: a slow engine, when a test holds it. */
   ownGate: Promise<void> = Promise.resolve();
 
@@ -84,7 +87,13 @@ export class FakeDriver implements SandboxDriver {
   async start(sessionId: string, owner: SandboxOwner | undefined, options: StartOptions): Promise<void> {
     this.log.push(`start ${sessionId.slice(0, 8)}${owner ? '' : ' (unowned)'}`);
     options.progress?.('creating');
-    this.sandboxes.set(sessionId, { owner, running: true, ready: false, terminals: new Set() });
+    this.sandboxes.set(sessionId, {
+      owner,
+      running: true,
+      ready: false,
+      terminals: new Set(),
+      hosts: new Map(),
+    });
     await this.boot(options.signal);
     const sandbox = this.sandboxes.get(sessionId);
     if (sandbox) sandbox.ready = true;
@@ -110,6 +119,28 @@ export class FakeDriver implements SandboxDriver {
     if (start.kind === 'failing') throw start.error;
   }
 
+  async addHost(
+    sessionId: string,
+    host: HostName,
+    _owner: SandboxOwner,
+    options: StartOptions,
+  ): Promise<void> {
+    this.log.push(`add ${host} ${sessionId.slice(0, 8)}`);
+    const sandbox = this.running(sessionId, FIRST_HOST);
+    sandbox.hosts.set(host, { running: true });
+    try {
+      await this.boot(options.signal);
+    } catch (error) {
+      sandbox.hosts.delete(host);
+      throw error;
+    }
+  }
+
+  async removeHost(sessionId: string, host: HostName): Promise<void> {
+    this.log.push(`remove ${host} ${sessionId.slice(0, 8)}`);
+    this.sandboxes.get(sessionId)?.hosts.delete(host);
+  }
+
   async own(sessionId: string, owner: SandboxOwner): Promise<void> {
     this.log.push(`own ${sessionId.slice(0, 8)}`);
     await this.ownGate;
@@ -118,11 +149,10 @@ export class FakeDriver implements SandboxDriver {
     if (sandbox) sandbox.owner = owner;
   }
 
-  async ready(sessionId: string, options: StartOptions): Promise<void> {
+  async ready(sessionId: string, host: HostName, options: StartOptions): Promise<void> {
     options.signal.throwIfAborted();
-    const sandbox = this.sandboxes.get(sessionId);
-    if (!sandbox?.running) throw new Error('the fake sandbox is not running');
-    sandbox.ready = true;
+    const sandbox = this.running(sessionId, host);
+    if (host === FIRST_HOST) sandbox.ready = true;
   }
 
   async stop(sessionId: string): Promise<void> {
@@ -133,9 +163,11 @@ export class FakeDriver implements SandboxDriver {
 
   async list(): Promise<SandboxRecord[]> {
     if (!this.engineUp) throw new SandboxError('engine_unavailable', 'the fake engine is down');
-    return [...this.sandboxes].flatMap(([sessionId, { owner, running }]) =>
-      owner ? [{ sessionId, ...owner, running }] : [],
-    );
+    return [...this.sandboxes].flatMap(([sessionId, { owner, running, hosts }]) => {
+      const added = [...hosts].filter(([, host]) => host.running).map(([name]) => name);
+      const all = byHostNumber([...(running ? [FIRST_HOST] : []), ...added]);
+      return owner ? [{ sessionId, ...owner, running, hosts: all }] : [];
+    });
   }
 
   async sweep(keep: ReadonlySet<string>): Promise<number> {
@@ -144,8 +176,13 @@ export class FakeDriver implements SandboxDriver {
     return orphans.length;
   }
 
-  async openTerminal(sessionId: string, _name: string, _size: TerminalSize): Promise<TerminalStream> {
-    const sandbox = this.running(sessionId);
+  async openTerminal(
+    sessionId: string,
+    host: HostName,
+    _name: string,
+    _size: TerminalSize,
+  ): Promise<TerminalStream> {
+    const sandbox = this.running(sessionId, host);
     const echo = new PassThrough();
     sandbox.terminals.add(echo);
     echo.once('end', () => sandbox.terminals.delete(echo));
@@ -160,17 +197,17 @@ export class FakeDriver implements SandboxDriver {
     };
   }
 
-  async closeTerminal(sessionId: string): Promise<void> {
-    this.running(sessionId);
+  async closeTerminal(sessionId: string, host: HostName): Promise<void> {
+    this.running(sessionId, host);
   }
 
-  async exec(sessionId: string, argv: string[]): Promise<string> {
-    this.running(sessionId);
-    return this.execAnswer(argv);
+  async exec(sessionId: string, host: HostName, argv: string[]): Promise<string> {
+    this.running(sessionId, host);
+    return this.execAnswer(argv, host);
   }
 
-  async connect(sessionId: string): Promise<Duplex> {
-    this.running(sessionId);
+  async connect(sessionId: string, host: HostName): Promise<Duplex> {
+    this.running(sessionId, host);
     return new PassThrough();
   }
 
@@ -182,9 +219,11 @@ export class FakeDriver implements SandboxDriver {
     return this.sandboxes.has(sessionId) ? 1.5 : undefined;
   }
 
-  private running(sessionId: string): FakeSandbox {
+  /** The sandbox, when the host asked for runs in it. */
+  private running(sessionId: string, host: HostName): FakeSandbox {
     const sandbox = this.sandboxes.get(sessionId);
-    if (!sandbox?.running) throw new SandboxError('unresponsive', 'the fake sandbox is not running');
+    const up = host === FIRST_HOST ? sandbox?.running : sandbox?.running && sandbox.hosts.get(host)?.running;
+    if (!sandbox || !up) throw new SandboxError('unresponsive', `the fake sandbox's ${host} is not running`);
     return sandbox;
   }
 }

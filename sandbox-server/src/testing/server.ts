@@ -208,6 +208,28 @@ export async function poolSandboxes(url: string, state: 'ready' | 'starting' | '
   return Number(new RegExp(`berth_pool_sandboxes\\{state="${state}"\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
 }
 
+/** Asks for hosts until the session has `atLeast`, and waits until every one is ready. */
+export async function hostsReady(url: string, cookie: string, atLeast: number, timeoutMs = 90_000) {
+  const asked = await fetch(`${url}/api/session/hosts`, {
+    method: 'POST',
+    headers: { cookie, origin: url },
+    body: JSON.stringify({ atLeast }),
+  });
+  if (asked.status !== 202 && asked.status !== 200) {
+    throw new Error(`no hosts: ${asked.status} ${await asked.text()}`);
+  }
+  await eventually(
+    async () => {
+      const body = (await (await fetch(`${url}/api/session`, { headers: { cookie } })).json()) as {
+        hosts?: { state: string }[];
+      };
+      return body.hosts?.length === atLeast && body.hosts.every((host) => host.state === 'ready');
+    },
+    `${atLeast} hosts to be ready`,
+    timeoutMs,
+  );
+}
+
 /** Polls GET /api/session until the sandbox is ready. */
 export async function sessionReady(url: string, cookie: string, timeoutMs = 90_000): Promise<void> {
   await eventually(

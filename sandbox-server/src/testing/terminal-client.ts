@@ -34,9 +34,18 @@ export class TerminalClient {
   static open(
     baseUrl: string,
     name: string,
-    options: { cookie?: string; origin?: string | null; query?: string; host?: string } = {},
+    options: {
+      cookie?: string;
+      origin?: string | null;
+      query?: string;
+      /** The HTTP Host header. */
+      host?: string;
+      /** The reader's host the terminal is on (node2, …); node1's path without it. */
+      on?: string;
+    } = {},
   ): Promise<TerminalClient> {
-    const url = `${baseUrl.replace(/^http/, 'ws')}/api/session/terminals/${name}${options.query ?? ''}`;
+    const on = options.on ? `/hosts/${options.on}` : '';
+    const url = `${baseUrl.replace(/^http/, 'ws')}/api/session${on}/terminals/${name}${options.query ?? ''}`;
     const headers: Record<string, string> = {};
     if (options.cookie) headers.cookie = options.cookie;
     const origin = options.origin === undefined ? baseUrl : options.origin;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { CHANGE_KINDS, type ChangesView, type Container, type Port } from '../contract/views.ts';
 import { ApiError } from '../errors/index.ts';
 import type { SandboxAccess } from '../sandboxes/driver.ts';
+import type { HostName } from '../sandboxes/hosts.ts';
 import { engineNotStarted, innerGet, okBody, unreadable } from './inner-engine.ts';
 import { containerPart, shortId } from './names.ts';
 
@@ -80,8 +81,12 @@ function uniquePorts(ports: z.infer<typeof ContainerSummary>['Ports']): Port[] {
   return [...seen.values()].sort((a, b) => (a.hostPort ?? 0) - (b.hostPort ?? 0));
 }
 
-export async function listContainers(driver: SandboxAccess, sessionId: string): Promise<Container[]> {
-  const [answer] = await innerGet(driver, sessionId, [LIST_PATH]);
+export async function listContainers(
+  driver: SandboxAccess,
+  sessionId: string,
+  host: HostName,
+): Promise<Container[]> {
+  const [answer] = await innerGet(driver, sessionId, host, [LIST_PATH]);
   return parseContainers(okBody(answer));
 }
 
@@ -89,8 +94,12 @@ export async function listContainers(driver: SandboxAccess, sessionId: string): 
  * The containers that may publish ports: none before Docker's first use (it starts with the
  * reader's first command), which is an answer for ports and previews, not an error.
  */
-export function publishingContainers(driver: SandboxAccess, sessionId: string): Promise<Container[]> {
-  return listContainers(driver, sessionId).catch((error: unknown) => {
+export function publishingContainers(
+  driver: SandboxAccess,
+  sessionId: string,
+  host: HostName,
+): Promise<Container[]> {
+  return listContainers(driver, sessionId, host).catch((error: unknown) => {
     if (engineNotStarted(error)) return [];
     throw error;
   });
@@ -109,10 +118,11 @@ const MAX_CHANGES = 500;
 export async function containerChanges(
   driver: SandboxAccess,
   sessionId: string,
+  host: HostName,
   ref: string,
 ): Promise<ChangesView> {
   const part = containerPart(ref);
-  const [inspect, changes, list] = await innerGet(driver, sessionId, [
+  const [inspect, changes, list] = await innerGet(driver, sessionId, host, [
     `/containers/${part}/json?size=1`,
     `/containers/${part}/changes`,
     LIST_PATH,

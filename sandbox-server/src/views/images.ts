@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Image, LayersView } from '../contract/views.ts';
 import { ApiError } from '../errors/index.ts';
 import type { SandboxAccess } from '../sandboxes/driver.ts';
+import type { HostName } from '../sandboxes/hosts.ts';
 import { innerGet, okBody, unreadable } from './inner-engine.ts';
 import { imagePart, shortId } from './names.ts';
 
@@ -30,8 +31,8 @@ const realTags = (tags: string[] | null) => (tags ?? []).filter((tag) => tag !==
 const isoFromSeconds = (seconds: number) => new Date(seconds * 1000).toISOString();
 
 /** The reader's images, newest first, as `docker images` lists them. */
-export async function listImages(driver: SandboxAccess, sessionId: string): Promise<Image[]> {
-  const [answer] = await innerGet(driver, sessionId, ['/images/json']);
+export async function listImages(driver: SandboxAccess, sessionId: string, host: HostName): Promise<Image[]> {
+  const [answer] = await innerGet(driver, sessionId, host, ['/images/json']);
   const parsed = z.array(ImageSummary).safeParse(okBody(answer));
   if (!parsed.success) throw unreadable();
   return parsed.data
@@ -48,10 +49,11 @@ export async function listImages(driver: SandboxAccess, sessionId: string): Prom
 export async function imageLayers(
   driver: SandboxAccess,
   sessionId: string,
+  host: HostName,
   ref: string,
 ): Promise<LayersView> {
   const part = imagePart(ref);
-  const [inspect, history] = await innerGet(driver, sessionId, [
+  const [inspect, history] = await innerGet(driver, sessionId, host, [
     `/images/${part}/json`,
     `/images/${part}/history`,
   ]);

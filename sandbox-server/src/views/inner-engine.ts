@@ -1,5 +1,6 @@
 import { ApiError } from '../errors/index.ts';
 import type { SandboxAccess } from '../sandboxes/driver.ts';
+import type { HostName } from '../sandboxes/hosts.ts';
 
 export type InnerAnswer = { status: number; body: unknown };
 
@@ -29,10 +30,11 @@ const BATCH_SCRIPT =
 export async function innerGet(
   driver: SandboxAccess,
   sessionId: string,
+  host: HostName,
   paths: string[],
 ): Promise<InnerAnswer[]> {
   if (paths.length === 0) return [];
-  const stdout = await driver.exec(sessionId, ['bash', '-c', BATCH_SCRIPT, 'berth-views', ...paths]);
+  const stdout = await driver.exec(sessionId, host, ['bash', '-c', BATCH_SCRIPT, 'berth-views', ...paths]);
   if (stdout.startsWith(ENGINE_STATE)) throw notReady(stdout.slice(ENGINE_STATE.length));
   const parts = stdout.split(SEPARATOR).slice(0, paths.length);
   if (parts.length < paths.length) throw unavailable();

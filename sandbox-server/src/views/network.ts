@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { NetworkView } from '../contract/views.ts';
 import type { SandboxAccess } from '../sandboxes/driver.ts';
+import type { HostName } from '../sandboxes/hosts.ts';
 import { type Container, LIST_PATH, parseContainers } from './containers.ts';
 import { innerGet, okBody, PRINT_SEPARATOR, SEPARATOR, unreadable } from './inner-engine.ts';
 import { shortId } from './names.ts';
@@ -41,8 +42,12 @@ const LINKS_SCRIPT =
   'done; echo; done';
 
 /** The reader's networks and containers, each container endpoint with its veth pair. */
-export async function networkView(driver: SandboxAccess, sessionId: string): Promise<NetworkView> {
-  const [containerAnswer, networkAnswer] = await innerGet(driver, sessionId, [LIST_PATH, '/networks']);
+export async function networkView(
+  driver: SandboxAccess,
+  sessionId: string,
+  host: HostName,
+): Promise<NetworkView> {
+  const [containerAnswer, networkAnswer] = await innerGet(driver, sessionId, host, [LIST_PATH, '/networks']);
   const containers = parseContainers(okBody(containerAnswer));
   const networks = NetworkList.safeParse(okBody(networkAnswer));
   if (!networks.success) throw unreadable();
@@ -50,7 +55,7 @@ export async function networkView(driver: SandboxAccess, sessionId: string): Pro
   // Only ids that look like ids are passed on: anything else could pass for an option to docker.
   const running = containers.filter((c) => c.state === 'running' && /^[0-9a-f]{12}$/.test(c.id));
   if (running.length > 0) {
-    const stdout = await driver.exec(sessionId, [
+    const stdout = await driver.exec(sessionId, host, [
       'bash',
       '-c',
       LINKS_SCRIPT,

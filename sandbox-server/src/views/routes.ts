@@ -1,7 +1,9 @@
 import { type Context, Hono } from 'hono';
 import type { EngineIdle } from '../contract/views.ts';
+import { ApiError } from '../errors/index.ts';
 import { previewPorts } from '../preview/ports.ts';
 import type { SandboxAccess } from '../sandboxes/driver.ts';
+import { FIRST_HOST, type HostName, isHostName } from '../sandboxes/hosts.ts';
 import { type SessionEnv, session } from '../sessions/middleware.ts';
 import type { Sessions } from '../sessions/sessions.ts';
 import { containerChanges, listContainers, publishingContainers } from './containers.ts';
@@ -11,47 +13,72 @@ import { networkView } from './network.ts';
 
 /**
  * GET /api/session/{network,containers,images,ports,…}: what the reader's sandbox holds, read
- * from its own Docker engine, for the live diagrams and the dock's port links.
+ * from its own Docker engine, for the live diagrams and the dock's port links. `?host=node2`
+ * reads another of the reader's hosts; node1 without it.
  */
 export function viewRoutes(
   sessions: Sessions,
   driver: SandboxAccess,
   previewOrigin: (requestUrl: string) => string,
 ) {
-  /** A view of the request's sandbox, read within its session's budget. */
-  const read = async <T>(c: Context<SessionEnv>, view: (sessionId: string) => Promise<T>) => {
+  /** A view of the request's host, read within its session's budget. */
+  const read = async <T>(c: Context<SessionEnv>, view: (sessionId: string, host: HostName) => Promise<T>) => {
     const { session } = c.var;
-    return c.json(await session.execs.run(() => view(session.id)));
+    const host = c.req.query('host') ?? FIRST_HOST;
+    if (!isHostName(host) || !session.hosts.has(host)) {
+      throw new ApiError('no_such_host', `This sandbox has no host ${JSON.stringify(host).slice(0, 40)}.`);
+    }
+    if (host !== FIRST_HOST && session.hosts.stateOf(host) !== 'ready') {
+      throw new ApiError('sandbox_starting', `${host} is still starting; ask again in a moment.`);
+    }
+    return c.json(await session.execs.run(() => view(session.id, host)));
   };
   /**
    * A list view, or its empty value marked `engine: 'idle'` (or `'starting'`) when Docker has not
    * started yet: a page showing a diagram asks before the reader typed anything, or while their
    * first command starts it, and that is no error of theirs.
    */
-  const list = <T extends object>(c: Context<SessionEnv>, view: (id: string) => Promise<T>, empty: T) =>
-    read(c, (id) =>
-      view(id).catch((error: unknown): T & EngineIdle => {
+  const list = <T extends object>(
+    c: Context<SessionEnv>,
+    view: (id: string, host: HostName) => Promise<T>,
+    empty: T,
+  ) =>
+    read(c, (id, host) =>
+      view(id, host).catch((error: unknown): T & EngineIdle => {
         const engine = engineNotStarted(error);
         if (engine) return { ...empty, engine };
         throw error;
       }),
     );
   const ready = session(sessions, { ready: true });
-  return new Hono<SessionEnv>()
-    .get('/network', ready, (c) => list(c, (id) => networkView(driver, id), { networks: [], containers: [] }))
-    .get('/containers', ready, (c) =>
-      list(c, async (id) => ({ containers: await listContainers(driver, id) }), { containers: [] }),
-    )
-    .get('/containers/:name/changes', ready, (c) =>
-      read(c, (id) => containerChanges(driver, id, c.req.param('name'))),
-    )
-    .get('/images', ready, (c) =>
-      list(c, async (id) => ({ images: await listImages(driver, id) }), { images: [] }),
-    )
-    .get('/images/:ref/layers', ready, (c) => read(c, (id) => imageLayers(driver, id, c.req.param('ref'))))
-    .get('/ports', ready, (c) =>
-      read(c, async (id) => ({
-        ports: previewPorts(await publishingContainers(driver, id), id, previewOrigin(c.req.url)),
-      })),
-    );
+  return (
+    new Hono<SessionEnv>()
+      .get('/network', ready, (c) =>
+        list(c, (id, host) => networkView(driver, id, host), { networks: [], containers: [] }),
+      )
+      .get('/containers', ready, (c) =>
+        list(c, async (id, host) => ({ containers: await listContainers(driver, id, host) }), {
+          containers: [],
+        }),
+      )
+      .get('/containers/:name/changes', ready, (c) =>
+        read(c, (id, host) => containerChanges(driver, id, host, c.req.param('name'))),
+      )
+      .get('/images', ready, (c) =>
+        list(c, async (id, host) => ({ images: await listImages(driver, id, host) }), { images: [] }),
+      )
+      .get('/images/:ref/layers', ready, (c) =>
+        read(c, (id, host) => imageLayers(driver, id, host, c.req.param('ref'))),
+      )
+      // Previews reach node1's published ports (and, through the routing mesh, a swarm's).
+      .get('/ports', ready, (c) =>
+        read(c, async (id) => ({
+          ports: previewPorts(
+            await publishingContainers(driver, id, FIRST_HOST),
+            id,
+            previewOrigin(c.req.url),
+          ),
+        })),
+      )
+  );
 }

@@ -1,5 +1,6 @@
 import type Docker from 'dockerode';
 import type { Config } from '../../config/index.ts';
+import { bridgeAddress, FIRST_HOST, type HostName } from '../hosts.ts';
 import { confinement, readerIds, sandboxStorage } from './confinement.ts';
 
 export type SandboxSettings = Config['sandbox'];
@@ -12,11 +13,15 @@ export type SandboxSettings = Config['sandbox'];
 const STARTING_CPU_SHARES = 128;
 export const READY_CPU_SHARES = 1024;
 
-/** The container of one sandbox: confined, limited, on its own network, with its disk on `volume`. */
+/**
+ * The container of one host of a sandbox: confined, limited, on the reader's network at the
+ * host's own address there, with its disk on `volume`.
+ */
 export function sandboxContainer(
   settings: SandboxSettings,
   parts: {
     name: string;
+    host: HostName;
     network: string;
     subnet: string;
     volume: string;
@@ -27,16 +32,18 @@ export function sandboxContainer(
 ): Docker.ContainerCreateOptions {
   const storage = sandboxStorage({
     volume: parts.volume,
-    bytes: settings.diskBytes,
+    bytes: parts.host === FIRST_HOST ? settings.diskBytes : settings.hostDiskBytes,
     readerRoot: parts.readerRoot,
   });
   return {
     name: parts.name,
     Image: settings.image,
-    Hostname: 'sandbox',
+    Hostname: parts.host,
     Labels: parts.labels,
     Env: [
       'DOCKER_ALLOW_IPV6_ON_IPV4_INTERFACE=1',
+      `BERTH_HOST=${parts.host}`,
+      `BERTH_HOSTS_MAX=${settings.hostsPerReader}`,
       `BERTH_DNS=${parts.resolvers.join(' ')}`,
       ...storage.env,
       ...readerIds(parts.subnet).env,
@@ -65,5 +72,10 @@ export function sandboxContainer(
       Runtime: settings.runtime,
       ...settings.runtimeFlags,
     } as Docker.HostConfig,
+    NetworkingConfig: {
+      EndpointsConfig: {
+        [parts.network]: { IPAMConfig: { IPv4Address: bridgeAddress(parts.subnet, parts.host) } },
+      },
+    },
   };
 }

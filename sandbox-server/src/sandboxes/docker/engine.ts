@@ -1,5 +1,6 @@
 import type Docker from 'dockerode';
 import { engineStatus, ignoreMissing } from '../../errors/index.ts';
+import { FIRST_HOST, type HostName } from '../hosts.ts';
 import { label } from './labels.ts';
 
 /** What every part of the Docker driver shares: the engine client and this server's names on it. */
@@ -19,14 +20,19 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): P
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** The names of a sandbox's resources on the engine. */
-export function namesOf({ instance }: Engine, sessionId: string) {
+/**
+ * The names of a sandbox's resources on the engine: the reader's network and the claim are the
+ * session's; each host has its container and its disk's volume (node1's without the host's name,
+ * as before hosts were sets, so sandboxes of an older server are still found).
+ */
+export function namesOf({ instance }: Engine, sessionId: string, host: HostName = FIRST_HOST) {
   const base = `berth-${instance}-${sessionId.slice(0, 16)}`;
-  return { container: base, network: base, volume: `${base}-docker`, claim: `${base}-claim` };
+  const own = host === FIRST_HOST ? base : `${base}-${host}`;
+  return { container: own, network: base, volume: `${own}-docker`, claim: `${base}-claim` };
 }
 
-export function containerOf(engine: Engine, sessionId: string): Docker.Container {
-  return engine.docker.getContainer(namesOf(engine, sessionId).container);
+export function containerOf(engine: Engine, sessionId: string, host: HostName): Docker.Container {
+  return engine.docker.getContainer(namesOf(engine, sessionId, host).container);
 }
 
 /** A list filter for this server's own resources. */

@@ -1,6 +1,7 @@
 import type { Duplex } from 'node:stream';
 import { PassThrough } from 'node:stream';
 import { SandboxError } from '../driver.ts';
+import type { HostName } from '../hosts.ts';
 import { EXEC_USER, inside } from './confinement.ts';
 import { containerOf, type Engine, withTimeout } from './engine.ts';
 
@@ -13,9 +14,14 @@ const EXEC_WAIT_MS = 13_000;
 const EXEC_MAX_BYTES = 1024 * 1024;
 
 /** Runs `argv` as the sandbox's root with no shell between, and returns the first MiB of its output. */
-export async function execBounded(engine: Engine, sessionId: string, argv: string[]): Promise<string> {
+export async function execBounded(
+  engine: Engine,
+  sessionId: string,
+  host: HostName,
+  argv: string[],
+): Promise<string> {
   try {
-    const exec = await containerOf(engine, sessionId).exec({
+    const exec = await containerOf(engine, sessionId, host).exec({
       Cmd: inside(['timeout', '-k', '2', String(EXEC_TIMEOUT_SECONDS), ...argv]),
       User: EXEC_USER,
       AttachStdout: true,

@@ -43,14 +43,18 @@ export function dockerDriver(options: DockerDriverOptions): SandboxDriver {
     preflight: () => lifecycle.preflight(),
     start: (sessionId, owner, startOptions) => lifecycle.start(sessionId, owner, startOptions),
     own: (sessionId, owner) => lifecycle.own(sessionId, owner),
-    ready: (sessionId, startOptions) => lifecycle.ready(sessionId, startOptions),
+    addHost: (sessionId, host, owner, startOptions) =>
+      lifecycle.addHost(sessionId, host, owner, startOptions),
+    removeHost: (sessionId, host) => lifecycle.removeHost(sessionId, host),
+    ready: (sessionId, host, startOptions) => lifecycle.ready(sessionId, host, startOptions),
     stop: (sessionId) => lifecycle.stop(sessionId),
     list: () => lifecycle.list(),
     sweep: (keep) => lifecycle.sweep(keep),
-    openTerminal: (sessionId, name, size) => attachTerminal(engine, options.log, sessionId, name, size),
-    closeTerminal: (sessionId, name) => closeTerminal(engine, sessionId, name),
-    exec: (sessionId, argv) => execBounded(engine, sessionId, argv),
-    connect: (sessionId, port) => relayPort(engine, sessionId, port),
+    openTerminal: (sessionId, host, name, size) =>
+      attachTerminal(engine, options.log, sessionId, host, name, size),
+    closeTerminal: (sessionId, host, name) => closeTerminal(engine, sessionId, host, name),
+    exec: (sessionId, host, argv) => execBounded(engine, sessionId, host, argv),
+    connect: (sessionId, host, port) => relayPort(engine, sessionId, host, port),
     diskUsage: (sessionId) => metering.diskUsage(sessionId),
     cpuSeconds: (sessionId) => metering.cpuSeconds(sessionId),
   };

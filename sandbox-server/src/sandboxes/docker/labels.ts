@@ -1,7 +1,7 @@
 import type { SandboxOwner, SandboxRecord } from '../driver.ts';
 
 /** A sandbox as its labels tell it: its session and owner. */
-export type Owned = Omit<SandboxRecord, 'running'>;
+export type Owned = Omit<SandboxRecord, 'running' | 'hosts'>;
 
 /**
  * Labels on every container, network and volume a Berth server creates. They are stored with
@@ -17,6 +17,8 @@ export const label = {
   pooled: 'berth.pooled',
   /** On the volume that records the owner of such a sandbox later (labels cannot change). */
   claim: 'berth.claim',
+  /** On a host's container and disk: which of the reader's hosts (node1, node2, …) it is. */
+  host: 'berth.host',
 } as const;
 
 /** The labels of a sandbox's resources; without an owner, it is marked as waiting for one. */

@@ -11,6 +11,7 @@ import {
   type StartOptions,
 } from '../driver.ts';
 import { hostResolvers } from '../firewall.ts';
+import { byHostNumber, FIRST_HOST, type HostName, isHostName } from '../hosts.ts';
 import { type SandboxSettings, sandboxContainer } from './container-spec.ts';
 import { type Engine, engineAnswers, namesOf, ownFilter, removeContainer } from './engine.ts';
 import { label, labelsFor, type Owned, ownedFromLabels } from './labels.ts';
@@ -37,7 +38,10 @@ export type LifecycleParts = {
   onStopped: (sessionId: string) => void;
 };
 
-/** Sandboxes as containers, each with its own bridge network and a volume for its disk. */
+/**
+ * Sandboxes as containers: each reader's sandbox a bridge network of its own, and on it a
+ * container per host (node1, and any the reader adds), each with a volume for its disk.
+ */
 export class DockerLifecycle implements SandboxLifecycle {
   private readonly subnets: Subnets;
   /** The reader's root of each sandbox image this process has started (image id → volume). */
@@ -73,8 +77,55 @@ export class DockerLifecycle implements SandboxLifecycle {
   /** Starts at once: how many start together, and in what order, is the admission queue's (sessions/admission.ts). */
   async start(sessionId: string, owner: SandboxOwner | undefined, options: StartOptions): Promise<void> {
     options.signal.throwIfAborted();
-    await this.create(sessionId, labelsFor(this.parts.engine.instance, sessionId, owner), options);
+    const { engine, log } = this.parts;
+    const labels = labelsFor(engine.instance, sessionId, owner);
+    const { network } = namesOf(engine, sessionId);
+    options.progress?.('creating');
+    try {
+      const readerRoot = await this.readerRoot();
+      options.signal.throwIfAborted();
+      const subnet = await this.subnets.createNetwork(network, labels);
+      // Before the container starts, so what the hooks attach is there from its first moment.
+      for (const hook of this.parts.networkHooks) await hook.attach(network);
+      await this.createHost(sessionId, FIRST_HOST, { labels, subnet, readerRoot }, options);
+    } catch (error) {
+      await this.stop(sessionId).catch((cleanupError) =>
+        log.warn({ err: cleanupError, session: sessionId }, 'cleanup after failed start failed'),
+      );
+      throw error;
+    }
     options.progress?.('ready');
+  }
+
+  async addHost(
+    sessionId: string,
+    host: HostName,
+    owner: SandboxOwner,
+    options: StartOptions,
+  ): Promise<void> {
+    options.signal.throwIfAborted();
+    const { engine, log } = this.parts;
+    const subnet = await this.subnets.subnetOf(namesOf(engine, sessionId).network).catch(() => undefined);
+    if (!subnet) throw new SandboxError('unresponsive', `the sandbox of ${host} has no network to join`);
+    options.progress?.('creating');
+    try {
+      const readerRoot = await this.readerRoot();
+      const labels = labelsFor(engine.instance, sessionId, owner);
+      await this.createHost(sessionId, host, { labels, subnet, readerRoot }, options);
+    } catch (error) {
+      await this.removeHost(sessionId, host).catch((cleanupError) =>
+        log.warn({ err: cleanupError, session: sessionId, host }, 'cleanup after failed host start failed'),
+      );
+      throw error;
+    }
+    options.progress?.('ready');
+  }
+
+  async removeHost(sessionId: string, host: HostName): Promise<void> {
+    const { engine } = this.parts;
+    const names = namesOf(engine, sessionId, host);
+    await removeContainer(engine, names.container);
+    await ignoreMissing(() => engine.docker.getVolume(names.volume).remove());
   }
 
   async own(sessionId: string, owner: SandboxOwner): Promise<void> {
@@ -90,41 +141,36 @@ export class DockerLifecycle implements SandboxLifecycle {
     }
   }
 
-  private async create(sessionId: string, labels: Record<string, string>, options: StartOptions) {
-    const { engine, settings, log } = this.parts;
+  /** One host's disk and container on the sandbox's network, started and followed until it is ready. */
+  private async createHost(
+    sessionId: string,
+    host: HostName,
+    parts: { labels: Record<string, string>; subnet: string; readerRoot: string },
+    options: StartOptions,
+  ) {
+    const { engine, settings } = this.parts;
     const { signal } = options;
-    const names = namesOf(engine, sessionId);
-    options.progress?.('creating');
-    try {
-      const readerRoot = await this.readerRoot();
-      signal.throwIfAborted();
-      const subnet = await this.subnets.createNetwork(names.network, labels);
-      // Before the container starts, so what the hooks attach is there from its first moment.
-      for (const hook of this.parts.networkHooks) await hook.attach(names.network);
-      signal.throwIfAborted();
-      await engine.docker.createVolume({ Name: names.volume, Labels: labels });
-      signal.throwIfAborted();
-      const container = await engine.docker.createContainer(
-        sandboxContainer(settings, {
-          name: names.container,
-          network: names.network,
-          subnet,
-          volume: names.volume,
-          readerRoot,
-          resolvers: await this.resolversFor(names.network, subnet),
-          labels,
-        }),
-      );
-      signal.throwIfAborted();
-      await container.start();
-      options.progress?.('booting');
-      await untilReady(engine, sessionId, options);
-    } catch (error) {
-      await this.stop(sessionId).catch((cleanupError) =>
-        log.warn({ err: cleanupError, session: sessionId }, 'cleanup after failed start failed'),
-      );
-      throw error;
-    }
+    const names = namesOf(engine, sessionId, host);
+    const labels = { ...parts.labels, [label.host]: host };
+    signal.throwIfAborted();
+    await engine.docker.createVolume({ Name: names.volume, Labels: labels });
+    signal.throwIfAborted();
+    const container = await engine.docker.createContainer(
+      sandboxContainer(settings, {
+        name: names.container,
+        host,
+        network: names.network,
+        subnet: parts.subnet,
+        volume: names.volume,
+        readerRoot: parts.readerRoot,
+        resolvers: await this.resolversFor(names.network, parts.subnet),
+        labels,
+      }),
+    );
+    signal.throwIfAborted();
+    await container.start();
+    options.progress?.('booting');
+    await untilReady(engine, sessionId, host, options);
   }
 
   /** The resolvers a sandbox on `network` (its /24 `subnet`) is given, the forwarder attached first. */
@@ -154,7 +200,7 @@ export class DockerLifecycle implements SandboxLifecycle {
     return volume;
   }
 
-  async ready(sessionId: string, options: StartOptions): Promise<void> {
+  async ready(sessionId: string, host: HostName, options: StartOptions): Promise<void> {
     options.signal.throwIfAborted();
     // An adopted sandbox may have lost what the hooks attach or the forwarder, if either was made
     // again while this server was down; the forwarder comes back at the address the sandbox was given.
@@ -164,7 +210,7 @@ export class DockerLifecycle implements SandboxLifecycle {
       const subnet = await this.subnets.subnetOf(network);
       if (subnet) await this.parts.dns.connect(network, subnet);
     }
-    await untilReady(this.parts.engine, sessionId, options);
+    await untilReady(this.parts.engine, sessionId, host, options);
     options.progress?.('ready');
   }
 
@@ -172,10 +218,17 @@ export class DockerLifecycle implements SandboxLifecycle {
     const { engine } = this.parts;
     this.parts.onStopped(sessionId);
     const names = namesOf(engine, sessionId);
-    await removeContainer(engine, names.container);
+    const filters = JSON.stringify({
+      label: [`${label.instance}=${engine.instance}`, `${label.session}=${sessionId}`],
+    });
+    // Every host's container before the network, which cannot go while one is on it.
+    const hosts = await engine.docker.listContainers({ all: true, filters });
+    await Promise.all([names.container, ...hosts.map((c) => c.Id)].map((id) => removeContainer(engine, id)));
     await this.removeNetwork(names.network);
-    await ignoreMissing(() => engine.docker.getVolume(names.volume).remove());
-    await ignoreMissing(() => engine.docker.getVolume(names.claim).remove());
+    const volumes = (await engine.docker.listVolumes({ filters })).Volumes ?? [];
+    for (const name of new Set([names.volume, names.claim, ...volumes.map((v) => v.Name)])) {
+      await ignoreMissing(() => engine.docker.getVolume(name).remove());
+    }
   }
 
   private async removeNetwork(idOrName: string): Promise<void> {
@@ -196,12 +249,30 @@ export class DockerLifecycle implements SandboxLifecycle {
       const owned = volume.Labels?.[label.claim] === 'true' ? ownedFromLabels(volume.Labels) : undefined;
       if (owned) owners.set(owned.sessionId, owned);
     }
+    // A host's container is node1's when it has no host label: made before hosts were sets.
+    const hostOf = (labels: Record<string, string> | undefined): HostName | undefined => {
+      const host = labels?.[label.host] ?? FIRST_HOST;
+      return isHostName(host) ? host : undefined;
+    };
+    const running = new Map<string, HostName[]>();
+    for (const container of containers) {
+      const host = hostOf(container.Labels);
+      const session = container.Labels?.[label.session] ?? '';
+      if (host && container.State === 'running')
+        running.set(session, [...(running.get(session) ?? []), host]);
+    }
     const records: SandboxRecord[] = [];
     for (const container of containers) {
       const labels = container.Labels;
+      if (hostOf(labels) !== FIRST_HOST) continue;
       const spec =
         labels?.[label.pooled] === 'true' ? owners.get(labels[label.session] ?? '') : ownedFromLabels(labels);
-      if (spec) records.push({ ...spec, running: container.State === 'running' });
+      if (!spec) continue;
+      records.push({
+        ...spec,
+        running: container.State === 'running',
+        hosts: byHostNumber(running.get(spec.sessionId) ?? []),
+      });
     }
     return records;
   }

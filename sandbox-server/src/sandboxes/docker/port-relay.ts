@@ -1,11 +1,17 @@
 import { Duplex, PassThrough } from 'node:stream';
+import type { HostName } from '../hosts.ts';
 import { EXEC_USER, inside, NOBODY } from './confinement.ts';
 import { containerOf, type Engine } from './engine.ts';
 
 /** A TCP connection to `port` on the sandbox's loopback, relayed by a program inside the sandbox. */
-export async function relayPort(engine: Engine, sessionId: string, port: number): Promise<Duplex> {
+export async function relayPort(
+  engine: Engine,
+  sessionId: string,
+  host: HostName,
+  port: number,
+): Promise<Duplex> {
   // busybox's nc relays stdin and stdout to the port; as nobody, it can do nothing else.
-  const exec = await containerOf(engine, sessionId).exec({
+  const exec = await containerOf(engine, sessionId, host).exec({
     Cmd: inside(['busybox', 'nc', '127.0.0.1', String(port)], NOBODY),
     User: EXEC_USER,
     AttachStdin: true,

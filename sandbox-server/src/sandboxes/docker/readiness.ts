@@ -1,5 +1,6 @@
 import type { Duplex } from 'node:stream';
 import type { StartOptions } from '../driver.ts';
+import type { HostName } from '../hosts.ts';
 import { READY_CPU_SHARES } from './container-spec.ts';
 import { containerOf, type Engine, withTimeout } from './engine.ts';
 
@@ -9,9 +10,14 @@ const FAILED_LINE = /berth: sandbox failed: ([^\n]*)/;
 const READY_TIMEOUT_MS = 120_000;
 
 /** Follows the container's log for the entrypoint's ready (or failed) line, then gives it full weight. */
-export async function untilReady(engine: Engine, sessionId: string, { signal }: StartOptions): Promise<void> {
+export async function untilReady(
+  engine: Engine,
+  sessionId: string,
+  host: HostName,
+  { signal }: StartOptions,
+): Promise<void> {
   signal.throwIfAborted();
-  const container = containerOf(engine, sessionId);
+  const container = containerOf(engine, sessionId, host);
   const logs = (await container.logs({
     follow: true,
     stdout: true,

@@ -40,7 +40,11 @@ export class Subnets {
           Driver: 'bridge',
           Labels: labels,
           CheckDuplicate: true,
-          IPAM: { Driver: 'default', Config: [{ Subnet: free }] },
+          // Addresses Docker hands out go above .127: below it the reader's hosts have theirs (hosts.ts).
+          IPAM: {
+            Driver: 'default',
+            Config: [{ Subnet: free, IPRange: free.replace(/\.0\/24$/, '.128/25') }],
+          },
           Options: { 'com.docker.network.bridge.name': bridgeName(free) },
         });
         return free;

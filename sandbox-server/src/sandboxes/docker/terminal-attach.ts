@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { TerminalSize } from '../../contract/terminal.ts';
 import type { TerminalStream } from '../driver.ts';
+import type { HostName } from '../hosts.ts';
 import { EXEC_USER, inside, READER } from './confinement.ts';
 import { containerOf, type Engine } from './engine.ts';
 import { execBounded } from './exec.ts';
@@ -18,10 +19,11 @@ export async function attachTerminal(
   engine: Engine,
   log: Logger,
   sessionId: string,
+  host: HostName,
   name: string,
   size: TerminalSize,
 ): Promise<TerminalStream> {
-  const container = containerOf(engine, sessionId);
+  const container = containerOf(engine, sessionId, host);
   // Docker does not end an exec when its stream closes, so each attach is named, to be detached by name.
   const attachId = randomUUID();
   // No TTY: the shell's PTY is berth-term's, and the server speaks berth-term's frames itself.
@@ -39,7 +41,7 @@ export async function attachTerminal(
   });
   const socket = (await exec.start({ hijack: true, stdin: true })) as Duplex;
   const said = new StderrBudget(STDERR_LOG_BYTES, (text) =>
-    log.warn({ session: sessionId, terminal: name, stderr: text }, 'berth-term said'),
+    log.warn({ session: sessionId, host, terminal: name, stderr: text }, 'berth-term said'),
   );
   const stream = new FramedTerminal(socket, (text) => said.take(text));
   stream.once('close', () => {
@@ -82,8 +84,13 @@ export async function attachTerminal(
 }
 
 /** Ends a terminal's shell and its jobs. */
-export async function closeTerminal(engine: Engine, sessionId: string, name: string): Promise<void> {
+export async function closeTerminal(
+  engine: Engine,
+  sessionId: string,
+  host: HostName,
+  name: string,
+): Promise<void> {
   // The master ignores hang-ups but not TERM; its PTY closing hangs up the shell and its jobs.
   // `name` is a checked terminal name, and pkill takes it as an argument, not through a shell.
-  await execBounded(engine, sessionId, ['pkill', '-TERM', '-x', '-f', `berth-term master ${name}`]);
+  await execBounded(engine, sessionId, host, ['pkill', '-TERM', '-x', '-f', `berth-term master ${name}`]);
 }

@@ -1,0 +1,53 @@
+import type { SessionState } from '../contract/session.ts';
+import { byHostNumber, FIRST_HOST, type HostName } from '../sandboxes/hosts.ts';
+
+type Host = { state: SessionState; ready: Promise<void>; cancel: AbortController };
+
+/**
+ * The hosts a reader added to their sandbox (node2, node3, …), each with its own start: node1 is
+ * the session's own sandbox, whose start is the session's. Only what the session needs to know;
+ * Sessions starts and removes them.
+ */
+export class HostSet {
+  private readonly added = new Map<HostName, Host>();
+
+  /** node1, then the added hosts in their order. */
+  names(): HostName[] {
+    return [FIRST_HOST, ...byHostNumber(this.added.keys())];
+  }
+
+  get count(): number {
+    return 1 + this.added.size;
+  }
+
+  has(host: HostName): boolean {
+    return host === FIRST_HOST || this.added.has(host);
+  }
+
+  /** An added host's state; node1's is the session's. */
+  stateOf(host: HostName): SessionState | undefined {
+    return this.added.get(host)?.state;
+  }
+
+  /** Records a host whose start is `ready`; it is `ready` once that settles. */
+  add(host: HostName, ready: Promise<void>, cancel: AbortController): Promise<void> {
+    const entry: Host = { state: 'starting', ready, cancel };
+    entry.ready = ready.then(() => {
+      entry.state = 'ready';
+    });
+    entry.ready.catch(() => {}); // whoever waits on it sees the failure through their own await
+    this.added.set(host, entry);
+    return entry.ready;
+  }
+
+  /** The start of an added host, for terminals to wait on; undefined when there is no such host. */
+  readyOf(host: HostName): Promise<void> | undefined {
+    return this.added.get(host)?.ready;
+  }
+
+  /** Forgets a host, cancelling its start if it is still under way. */
+  delete(host: HostName): void {
+    this.added.get(host)?.cancel.abort();
+    this.added.delete(host);
+  }
+}
