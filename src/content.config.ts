@@ -2,6 +2,7 @@ import { defineCollection } from 'astro:content';
 import { docsSchema } from '@astrojs/starlight/schema';
 import { glob } from 'astro/loaders';
 import { z } from 'astro/zod';
+import { MAX_HOSTS_PER_READER } from '../sandbox-server/src/config/host-limit.ts';
 import { MAX_IMAGES_PER_REQUEST } from '../sandbox-server/src/contract/index.ts';
 import { isImageReference } from '../sandbox-server/src/images/reference.ts';
 import { PAGE_PATTERNS } from './content-pages.ts';
@@ -17,6 +18,9 @@ export const collections = {
       extend: z.object({
         setup: z.array(z.string()).optional(),
         promptless: z.boolean().optional(),
+        // `hosts`: how many hosts of their own the page's reader needs (node1, node2, …), asked for
+        // when their sandbox is ready here (POST /api/session/hosts).
+        hosts: z.number().int().min(1).max(MAX_HOSTS_PER_READER).optional(),
         images: z
           .array(z.string().refine(isImageReference, 'an image reference like python:3-slim'))
           .max(MAX_IMAGES_PER_REQUEST)

@@ -5,8 +5,8 @@
  */
 import type { BerthDock, RunResult } from '../dock/dock.ts';
 import { DOCK_OPENED_KEY } from '../dock/dock-opened.ts';
-import type { BlockMeta } from './block-meta.ts';
-import { askForValues, noteIds } from './placeholder-form.ts';
+import { type BlockMeta, filledValue } from './block-meta.ts';
+import { askForValues, filledEarlier, noteFill, noteIds } from './placeholder-form.ts';
 import { blockPlaceholders, fillPlaceholders } from './placeholders.ts';
 
 const PROGRESS_KEY = 'berth-progress';
@@ -137,6 +137,10 @@ function markContents(): void {
 async function runBlock(opened: BerthDock, block: HTMLElement): Promise<RunResult> {
   let commands = commandsOf(block);
   let inputs = inputsOf(block);
+  // What earlier blocks filled (the join command `docker swarm init` printed) goes in unasked.
+  const earlier = filledEarlier(blockPlaceholders(commands, inputs));
+  commands = commands.map((command) => fillPlaceholders(command, earlier));
+  inputs = inputs?.map((lines) => lines.map((line) => fillPlaceholders(line, earlier)));
   const placeholders = blockPlaceholders(commands, inputs);
   if (placeholders.length > 0) {
     say(block, 'Waiting for your values…');
@@ -149,10 +153,13 @@ async function runBlock(opened: BerthDock, block: HTMLElement): Promise<RunResul
     inputs = inputs?.map((lines) => lines.map((line) => fillPlaceholders(line, values)));
   }
   say(block, 'Running…');
-  const result = await opened.run(commands, metaOf(block), inputs);
+  const meta = metaOf(block);
+  const result = await opened.run(commands, meta, inputs);
   if (result.outcome === 'cancelled') say(block, 'Not run');
   else {
     noteIds(result.output);
+    const value = result.ok && meta.fills ? filledValue(meta.fills, result.output) : undefined;
+    if (meta.fills && value) noteFill(meta.fills.placeholder, value);
     const shown: Shown = { ok: result.ok, code: result.code, reason: result.reason };
     showResult(block, shown);
     saveResult(opened.sandbox, block, shown);

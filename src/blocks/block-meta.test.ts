@@ -1,7 +1,36 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeOutput, parseBlockMeta } from './block-meta.ts';
+import { filledValue, normalizeOutput, parseBlockMeta } from './block-meta.ts';
 
 describe('block meta', () => {
+  it('reads the host a block runs on, and a placeholder it fills from its output', () => {
+    const meta = parseBlockMeta(
+      `host="node2" terminal=logs fills='join-command=docker swarm join --token \\S+ [0-9.]+:[0-9]+'`,
+    );
+    expect(meta.host).toBe('node2');
+    expect(meta.terminal).toBe('logs');
+    expect(meta.fills).toEqual({
+      placeholder: '<join-command>',
+      pattern: 'docker swarm join --token \\S+ [0-9.]+:[0-9]+',
+    });
+    const output =
+      '\x1b[1mTo add a worker\x1b[0m\r\n    docker swarm join --token SWMTKN-1-abc 100.64.1.2:2377\r\n';
+    expect(filledValue(meta.fills ?? { pattern: '' }, output)).toBe(
+      'docker swarm join --token SWMTKN-1-abc 100.64.1.2:2377',
+    );
+    expect(filledValue({ pattern: 'token (\\S+)' }, output)).toBe('SWMTKN-1-abc');
+    expect(filledValue({ pattern: 'nothing here' }, output)).toBeUndefined();
+    for (const bad of [
+      'host=node0',
+      'host=node10',
+      'host=web',
+      "fills='x'",
+      "fills='Bad=x'",
+      "fills='a=('",
+    ]) {
+      expect(() => parseBlockMeta(bad), bad).toThrow();
+    }
+  });
+
   it('reads every key an author may use, next to Expressive Code options', () => {
     expect(
       parseBlockMeta(

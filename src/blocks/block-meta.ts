@@ -16,6 +16,14 @@ export type BlockMeta = {
   expect?: string;
   /** The terminal the block runs in (default `main`). */
   terminal?: string;
+  /** The reader's host the block runs on (default `node1`): `host="node2"`, with `terminal=` or not. */
+  host?: string;
+  /**
+   * A placeholder later blocks use, filled from this block's output once it succeeded:
+   * `fills="join-command=docker swarm join --token \S+ \S+"` makes `<join-command>` the first
+   * match of the pattern (its first group, when it has one).
+   */
+  fills?: { placeholder: string; pattern: string };
   /** For a last command that does not end by itself: wait for this pattern (a regular expression)… */
   until?: string;
   /** …or this many seconds (`after=2`), then end it as a reader would. */
@@ -59,6 +67,14 @@ export function parseBlockMeta(meta: string): BlockMeta {
           throw new Error('terminal must be 1-16 lower-case letters, digits or dashes, e.g. terminal="logs"');
         result.terminal = value;
         break;
+      case 'host':
+        if (value === undefined || !/^node[1-9]$/.test(value))
+          throw new Error('host must be one of the reader\'s hosts, node1 to node9, e.g. host="node2"');
+        result.host = value;
+        break;
+      case 'fills':
+        result.fills = fillsOf(value);
+        break;
       case 'expect':
       case 'until':
         if (value === undefined) throw new Error(`${key} needs a value`);
@@ -78,6 +94,25 @@ export function parseBlockMeta(meta: string): BlockMeta {
     throw new Error('until/after need then="exit|ctrl-c|detach|eof" to say how the command ends');
   }
   return result;
+}
+
+/** `name=pattern`: the placeholder `<name>` and a regular expression that must compile. */
+function fillsOf(value: string | undefined): { placeholder: string; pattern: string } {
+  const match = /^([a-z][a-z0-9-]{0,31})=(.+)$/s.exec(value ?? '');
+  if (!match) throw new Error('fills must be name=pattern, e.g. fills="join-command=docker swarm join \\S+"');
+  try {
+    new RegExp(match[2] ?? '');
+  } catch (error) {
+    throw new Error(`fills: the pattern does not compile: ${(error as Error).message}`);
+  }
+  return { placeholder: `<${match[1]}>`, pattern: match[2] ?? '' };
+}
+
+/** What a block's `fills` takes from its output (escape sequences removed), or undefined when it does not match. */
+export function filledValue(fills: { pattern: string }, output: string): string | undefined {
+  const match = new RegExp(fills.pattern).exec(stripTerminalCodes(output).replace(/\r/g, ''));
+  const value = match?.[1] ?? match?.[0];
+  return value?.trim() || undefined;
 }
 
 /** The keys each ending sends, as a reader would type them. */

@@ -92,6 +92,10 @@ export function runnableBlocks(): ExpressiveCodePlugin {
               ]
             : h('span', { className: ['berth-norun'] }, [h('strong', 'Not runnable here: '), norun]),
           h('button', { type: 'button', className: ['berth-copy'], dataAction: 'copy' }, 'Copy'),
+          // Where it runs, when that is not the reader's first host.
+          meta.host && meta.host !== 'node1'
+            ? h('span', { className: ['berth-block-host'] }, `on ${meta.host}`)
+            : [],
           h('span', { className: ['berth-block-status'], role: 'status' }),
         ];
         figure.children.push(h('div', { className: ['berth-block-actions'] }, buttons.flat()));

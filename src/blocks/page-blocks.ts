@@ -25,6 +25,8 @@ export type PageSettings = {
   promptless: boolean;
   /** Images pulled into the reader's sandbox while they read (`images:`). */
   images: string[];
+  /** Hosts the page's reader needs in all, node1 among them (`hosts:`); 1 when it says nothing. */
+  hosts: number;
 };
 
 const FRONTMATTER = /^---\n([\s\S]*?)\n---(?:\n|$)/;
@@ -87,6 +89,7 @@ export function pageSettingsOf(source: string): PageSettings {
     setup: listOf(frontmatter, 'setup'),
     promptless: /^promptless:\s*true\s*$/m.test(frontmatter),
     images: listOf(frontmatter, 'images'),
+    hosts: Number(/^hosts:\s*(\d+)\s*$/m.exec(frontmatter)?.[1] ?? 1),
   };
 }
 

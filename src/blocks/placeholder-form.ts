@@ -7,6 +7,19 @@
 /** A container id seen in the output of a block run earlier in this page: what `<…id>` usually means. */
 let lastId: string | undefined;
 
+/** Placeholders earlier blocks of this page filled from their output (`fills=`). */
+const filledByRuns = new Map<string, string>();
+
+/** What earlier blocks filled of `placeholders`, by placeholder. */
+export function filledEarlier(placeholders: readonly string[]): Map<string, string> {
+  return new Map(placeholders.flatMap((p) => (filledByRuns.has(p) ? [[p, filledByRuns.get(p) ?? '']] : [])));
+}
+
+/** Keeps what a block that succeeded fills for the blocks after it. */
+export function noteFill(placeholder: string, value: string): void {
+  filledByRuns.set(placeholder, value);
+}
+
 /** Remembers the last container id a run printed (`docker run -d` prints the full one). */
 export function noteIds(output: string): void {
   const ids = output.match(/\b[0-9a-f]{64}\b|\b[0-9a-f]{12}\b/g);

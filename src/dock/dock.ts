@@ -19,12 +19,12 @@ import { cloneTemplate, partOf } from './dock-markup.ts';
 import { InterruptPrompt } from './interrupt-prompt.ts';
 import { PortLinks } from './port-links.ts';
 import { SandboxSession } from './sandbox-session.ts';
-import { deleteTerminal } from './session-api.ts';
+import { addHosts, deleteTerminal, removeHost } from './session-api.ts';
 import { restartsOnRun } from './session-state.ts';
 import { SessionStatus } from './session-status.ts';
 import { TabRow } from './tab-row.ts';
 import type { RunResult, TabHost, TerminalTab } from './terminal-tab.ts';
-import { MAIN_TERMINAL, nextTerminalName } from './terminal-tabs.ts';
+import { FIRST_HOST, MAIN_TERMINAL, nextTerminalName, tabFor, terminalOf } from './terminal-tabs.ts';
 import { siteTheme, terminalThemes } from './themes.ts';
 
 export type { RunResult } from './terminal-tab.ts';
@@ -134,11 +134,21 @@ export class BerthDock extends HTMLElement {
    * A terminal that may not be opened (a wrong name, too many tabs) throws before anything starts.
    */
   async run(commands: string[], meta: BlockMeta = {}, inputs?: string[][]): Promise<RunResult> {
-    const name = meta.terminal ?? MAIN_TERMINAL;
-    const tab = this.openTerminal(name);
-    this.show(name);
+    const name = tabFor(meta.host, meta.terminal);
+    const onOtherHost = meta.host !== undefined && meta.host !== FIRST_HOST;
+    let tab = onOtherHost ? undefined : this.openTerminal(name);
+    this.show(onOtherHost ? MAIN_TERMINAL : name);
     this.#layout.setCollapsed(false);
     if (restartsOnRun(this.#session.state)) await this.start(true);
+    if (onOtherHost) {
+      // A block on a host the reader does not have yet asks for it (and those numbered before it)
+      // once the sandbox is there; its tab opens then, so it never knocks on a host not asked for.
+      await this.#session.usable(this.openTerminal(MAIN_TERMINAL));
+      await addHosts(Number(meta.host?.slice(4)));
+      tab = this.openTerminal(name);
+      this.show(name);
+    }
+    if (!tab) throw new Error(`no terminal ${name}`);
     await this.#session.usable(tab);
     if (tab.busy) {
       if (!(await this.#interrupt.ask(name))) return { outcome: 'cancelled' };
@@ -157,13 +167,36 @@ export class BerthDock extends HTMLElement {
     this.#tabs.show(name);
   }
 
-  /** Closes a tab and ends its shell and whatever runs in it; `main` stays. */
+  /**
+   * Closes a tab and ends its shell and whatever runs in it; `main` stays. Closing another
+   * host's own tab (`node2`) removes that host, with every tab on it.
+   */
   async closeTerminal(name: string): Promise<void> {
+    const { host, name: terminal } = terminalOf(name);
+    if (host !== FIRST_HOST && terminal === MAIN_TERMINAL) {
+      for (const other of this.#tabs.names) if (terminalOf(other).host === host) this.#tabs.close(other);
+      this.#session.wake();
+      await removeHost(host);
+      return;
+    }
     if (!this.#tabs.close(name)) return;
     this.#session.wake(); // a run waiting for this terminal learns it is gone
     // Even when not attached (unavailable, reconnecting): the shell may live on in the sandbox, and
     // the next "+" would reattach to it. Without a session the server just says so.
     await deleteTerminal(name);
+  }
+
+  /** "+ host": one more host, its tab opened and shown as soon as the server takes the request. */
+  async #addHost(): Promise<void> {
+    try {
+      const [host] = await addHosts();
+      if (!host) return;
+      this.openTerminal(host);
+      this.show(host);
+      this.#tabs.current.terminal.focus();
+    } catch (error) {
+      this.#tabs.current.terminal.write(`\r\n\x1b[33mNo host added: ${(error as Error).message}\x1b[0m\r\n`);
+    }
   }
 
   #act(event: MouseEvent): void {
@@ -173,6 +206,7 @@ export class BerthDock extends HTMLElement {
     else if (action === 'reset') void this.#session.reset();
     else if (action === 'collapse') this.#layout.setCollapsed(!this.#layout.collapsed);
     else if (action === 'retry') void this.start(true);
+    else if (action === 'new-host') void this.#addHost();
     else if (action === 'new-terminal') {
       const name = nextTerminalName(this.#tabs.names);
       this.openTerminal(name);

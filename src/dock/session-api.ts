@@ -1,6 +1,12 @@
 /** The REST half of the contract, as the dock needs it. */
-import type { PreviewPort, SessionQueue, SessionView } from '../../sandbox-server/src/contract/index.ts';
+import type {
+  HostsView,
+  PreviewPort,
+  SessionQueue,
+  SessionView,
+} from '../../sandbox-server/src/contract/index.ts';
 import { sitePath } from '../links/site-path.ts';
+import { terminalPath } from './terminal-tabs.ts';
 
 export type { SessionQueue, SessionView };
 
@@ -91,10 +97,33 @@ export async function publishedPorts(): Promise<PreviewPort[]> {
   }
 }
 
+/**
+ * Asks for hosts beside node1: one more, or enough to have `atLeast` in all (a page's `hosts:`).
+ * Resolves with the hosts now being added; throws with the server's words when it refuses.
+ */
+export async function addHosts(atLeast?: number): Promise<string[]> {
+  const response = await fetch(sitePath('/api/session/hosts'), {
+    method: 'POST',
+    credentials: 'same-origin',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(atLeast === undefined ? {} : { atLeast }),
+  });
+  if (!response.ok) throw new Error((await errorOf(response)).message);
+  return ((await response.json()) as HostsView).adding;
+}
+
+/** Removes one of the reader's added hosts, with every shell on it. */
+export async function removeHost(host: string): Promise<void> {
+  await fetch(sitePath(`/api/session/hosts/${encodeURIComponent(host)}`), {
+    method: 'DELETE',
+    credentials: 'same-origin',
+  }).catch(() => {});
+}
+
 /** Ends a terminal's shell and what runs in it (closing its tab); idempotent on the server. */
-export async function deleteTerminal(name: string): Promise<void> {
+export async function deleteTerminal(tab: string): Promise<void> {
   try {
-    await fetch(sitePath(`/api/session/terminals/${encodeURIComponent(name)}`), {
+    await fetch(sitePath(terminalPath(tab)), {
       method: 'DELETE',
       credentials: 'same-origin',
     });

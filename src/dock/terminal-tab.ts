@@ -18,7 +18,7 @@ import { sitePath } from '../links/site-path.ts';
 import { cloneTemplate, partOf } from './dock-markup.ts';
 import { currentSession, type SessionQueue, type SessionView } from './session-api.ts';
 import { ShellMarks } from './shell-marks.ts';
-import { MAIN_TERMINAL } from './terminal-tabs.ts';
+import { MAIN_TERMINAL, terminalPath } from './terminal-tabs.ts';
 
 /** `ok`: every command but the last ended with 0, and the last as the block declares. */
 export type RunResult = BlockVerdict;
@@ -162,7 +162,7 @@ export class TerminalTab {
     window.clearTimeout(this.#quietTimer);
     this.#replaying = true;
     const url = new URL(
-      sitePath(`/api/session/terminals/${this.name}?cols=${this.terminal.cols}&rows=${this.terminal.rows}`),
+      sitePath(`${terminalPath(this.name)}?cols=${this.terminal.cols}&rows=${this.terminal.rows}`),
       window.location.href,
     );
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';

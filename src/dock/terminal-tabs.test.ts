@@ -4,8 +4,11 @@ import {
   nextTerminalName,
   parseOpenTabs,
   tabAfterClosing,
+  tabFor,
   tabForKey,
   tabRefusal,
+  terminalOf,
+  terminalPath,
 } from './terminal-tabs.ts';
 
 /** `main`, then `2`, `3`, … up to `count` tabs. */
@@ -63,6 +66,22 @@ describe('terminal tabs', () => {
     expect(tabForKey(names, 'main', 'End')).toBe('3');
     expect(tabForKey(names, '2', 'a')).toBeUndefined();
     expect(tabForKey(names, 'gone', 'ArrowRight')).toBeUndefined();
+  });
+
+  it("name another host's tabs after it, and find each tab's terminal and path", () => {
+    expect(tabFor()).toBe('main');
+    expect(tabFor('node1', 'logs')).toBe('logs');
+    expect(tabFor('node2')).toBe('node2');
+    expect(tabFor('node2', 'logs')).toBe('node2:logs');
+    expect(terminalOf('node2:logs')).toEqual({ host: 'node2', name: 'logs' });
+    expect(terminalOf('node2')).toEqual({ host: 'node2', name: 'main' });
+    expect(terminalOf('2')).toEqual({ host: 'node1', name: '2' });
+    expect(terminalPath('main')).toBe('/api/session/terminals/main');
+    expect(terminalPath('node3:logs')).toBe('/api/session/hosts/node3/terminals/logs');
+    expect(tabRefusal(['main'], 'node2:logs')).toBeUndefined();
+    for (const bad of ['node2:', 'node2:main', 'node2:Bad', 'node2:a:b']) {
+      expect(tabRefusal(['main'], bad), bad).toMatch(/not a terminal name/);
+    }
   });
 
   it('show the tab before a closed one', () => {

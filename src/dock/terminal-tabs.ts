@@ -5,6 +5,32 @@
 import { TERMINAL_NAME } from '../../sandbox-server/src/contract/index.ts';
 
 export const MAIN_TERMINAL = 'main';
+export const FIRST_HOST = 'node1';
+const OTHER_HOST = /^node[2-9]$/;
+
+/**
+ * The terminal a tab shows. node1's tabs are named as their terminals (`main`, `2`, `logs`);
+ * another host's are named after it: `node2` is its `main`, `node2:logs` its `logs`.
+ */
+export function terminalOf(tab: string): { host: string; name: string } {
+  const colon = tab.indexOf(':');
+  const host = colon < 0 ? tab : tab.slice(0, colon);
+  if (OTHER_HOST.test(host)) return { host, name: colon < 0 ? MAIN_TERMINAL : tab.slice(colon + 1) };
+  return { host: FIRST_HOST, name: tab };
+}
+
+/** The tab of terminal `name` (default main) on `host` (default node1). */
+export function tabFor(host = FIRST_HOST, name = MAIN_TERMINAL): string {
+  if (host === FIRST_HOST) return name;
+  return name === MAIN_TERMINAL ? host : `${host}:${name}`;
+}
+
+/** Where a tab's terminal is served: /api/session/terminals/main, /api/session/hosts/node2/terminals/logs. */
+export function terminalPath(tab: string): string {
+  const { host, name } = terminalOf(tab);
+  const on = host === FIRST_HOST ? '' : `/hosts/${host}`;
+  return `/api/session${on}/terminals/${encodeURIComponent(name)}`;
+}
 /** The server takes 32 terminal sockets per session, and a reader may have the site open twice. */
 export const MAX_TABS = 8;
 
@@ -23,7 +49,7 @@ export function nextTerminalName(open: readonly string[]): string {
  * "Not run: "), or undefined when it can. An open terminal is always fine: it is reused.
  */
 export function tabRefusal(open: readonly string[], name: string): string | undefined {
-  if (!TERMINAL_NAME.test(name)) {
+  if (!TERMINAL_NAME.test(terminalOf(name).name) || /^node[2-9]:main$/.test(name)) {
     return `"${name}" is not a terminal name (a-z, 0-9 and -, at most 16 characters)`;
   }
   if (open.includes(name) || open.length < MAX_TABS) return undefined;

@@ -1,11 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createSession, endSession } from '../../sandbox-server/src/testing/server.ts';
+import {
+  createSession,
+  endSession,
+  hostsReady,
+  sessionReady,
+} from '../../sandbox-server/src/testing/server.ts';
 import { TerminalClient } from '../../sandbox-server/src/testing/terminal-client.ts';
-import { type BlockMeta, stripTerminalCodes } from '../../src/blocks/block-meta.ts';
+import { type BlockMeta, filledValue, stripTerminalCodes } from '../../src/blocks/block-meta.ts';
 import { BlockRun, type BlockVerdict } from '../../src/blocks/block-run.ts';
 import { consoleBlocksOf, type PageBlock, pageSettingsOf } from '../../src/blocks/page-blocks.ts';
-import { blockPlaceholders } from '../../src/blocks/placeholders.ts';
+import { blockPlaceholders, fillPlaceholders } from '../../src/blocks/placeholders.ts';
 import { pageFiles } from '../../src/content-pages.ts';
 
 export type BlockResult =
@@ -74,18 +79,27 @@ export async function runPage(url: string, file: string): Promise<PageReport> {
   const session = await createSession(url);
   if (session.status !== 201) throw new Error(`${page}: no sandbox: ${JSON.stringify(session.body)}`);
   const terminals = new Map<string, TerminalClient>();
-  const terminal = async (name: string) => {
-    let open = terminals.get(name);
+  const terminal = async (name: string, host = 'node1') => {
+    const key = `${host}:${name}`;
+    let open = terminals.get(key);
     if (!open) {
-      open = await TerminalClient.open(url, name, { cookie: session.cookie });
-      terminals.set(name, open);
+      const on = host === 'node1' ? undefined : host;
+      open = await TerminalClient.open(url, name, { cookie: session.cookie, on });
+      terminals.set(key, open);
       await open.ready(120_000);
     }
     return open;
   };
   const settings = pageSettingsOf(source);
+  /** Placeholders earlier blocks filled from their output (`fills=`), as the site fills them. */
+  const filled = new Map<string, string>();
   try {
     const main = await terminal('main');
+    // As the page does for a reader: the hosts it needs are asked for once the sandbox is ready.
+    if (settings.hosts > 1) {
+      await sessionReady(url, session.cookie);
+      await hostsReady(url, session.cookie, settings.hosts);
+    }
     // As the page does for a reader: the images it uses are pulled while the blocks run.
     if (settings.images.length > 0) await askPulls(url, session.cookie, settings.images);
     for (const command of settings.setup) {
@@ -100,13 +114,32 @@ export async function runPage(url: string, file: string): Promise<PageReport> {
         results.push({ page, block, status: 'skipped', reason: block.meta.norun });
         continue;
       }
-      const placeholders = blockPlaceholders(block.commands, block.inputs);
+      const commands = block.commands.map((command) => fillPlaceholders(command, filled));
+      const inputs = block.inputs?.map((lines) => lines.map((line) => fillPlaceholders(line, filled)));
+      const placeholders = blockPlaceholders(commands, inputs);
       if (placeholders.length > 0) {
         results.push({ page, block, status: 'placeholder', placeholders });
         continue;
       }
-      const shell = await terminal(block.meta.terminal ?? 'main');
-      const verdict = await runBlock(shell, block.commands, block.meta, block.inputs);
+      const shell = await terminal(block.meta.terminal ?? 'main', block.meta.host);
+      const verdict = await runBlock(shell, commands, block.meta, inputs);
+      const fills = block.meta.fills;
+      if (verdict.ok && fills) {
+        const value = filledValue(fills, verdict.output);
+        if (value) filled.set(fills.placeholder, value);
+        else {
+          results.push({
+            page,
+            block,
+            status: 'failed',
+            command: verdict.command,
+            code: verdict.code,
+            problem: `its output has nothing for ${fills.placeholder} (fills='${fills.pattern}')`,
+            tail: tailOf(verdict.output),
+          });
+          continue;
+        }
+      }
       const tail = tailOf(verdict.output || shell.output);
       // Stopped with Ctrl-C and still no prompt: the next block would type into whatever holds the shell.
       if (!verdict.ok && !verdict.atPrompt) {

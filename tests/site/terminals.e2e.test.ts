@@ -190,3 +190,42 @@ describe('several terminals in the dock', () => {
     expect(errors).toEqual([]);
   });
 });
+
+describe("a reader's hosts in the dock", () => {
+  it('adds a host with "+ host", and runs a page\'s blocks on node1 and node2 with Run alone', async () => {
+    const { page, errors } = await newPage();
+    await goto(page, '/machine-swarm-compose/');
+    const init = blockWith(page, 'docker swarm init --advertise-addr eth0');
+    await init.locator('.berth-run').click();
+    await expect.poll(statusOf(init), { timeout: 120_000 }).toBe('✓ exit 0');
+
+    // The join block runs on node2, with the command node1 printed filled in unasked.
+    const join = page.locator('[data-meta*="node2"]').filter({ hasText: '<join-command>' }).first();
+    await join.locator('.berth-run').click();
+    await expect.poll(statusOf(join), { timeout: 120_000 }).toBe('✓ exit 0');
+    expect(await names(page)).toContain('node2');
+    expect(await shown(page)).toBe('node2');
+    await waitForTerminalText(page, /joined a swarm as a worker/);
+
+    await page.getByRole('button', { name: 'New host' }).click();
+    await expect.poll(() => shown(page), { timeout: 30_000 }).toBe('node4');
+    await atPrompt(page);
+    await typeInTerminal(page, 'echo "on $(hostname)"; getent hosts node1 | cut -d" " -f1\n');
+    await waitForTerminalText(page, /^on node4$/m);
+    await waitForTerminalText(page, /^100\.64\.1\.2$/m);
+
+    // Closing a host's own tab removes the host.
+    await page.locator('berth-dock [data-close="node4"]').click();
+    await expect.poll(() => names(page)).not.toContain('node4');
+    await expect
+      .poll(async () =>
+        page.evaluate(async () =>
+          ((await (await fetch('/api/session')).json()) as { hosts: { name: string }[] }).hosts.map(
+            (h) => h.name,
+          ),
+        ),
+      )
+      .not.toContain('node4');
+    expect(errors).toEqual([]);
+  });
+});
