@@ -92,6 +92,36 @@ describe("a reader's hosts on the engine", () => {
     expect(toHost.output).not.toMatch(/rc=0/);
   });
 
+  it('make a swarm whose routing mesh and virtual IPs answer on every node, with no IPVS in the kernel', async () => {
+    const [node1, node2, node3] = [
+      await shell(reader, 'node1'),
+      await shell(reader, 'node2'),
+      await shell(reader, 'node3'),
+    ];
+    const init = await node1.run('docker swarm init --advertise-addr eth0', 120_000);
+    const join = /docker swarm join --token \S+ [0-9.]+:[0-9]+/.exec(init.output)?.[0];
+    expect(join).toBeDefined();
+    for (const worker of [node2, node3]) expect((await worker.run(join ?? '', 60_000)).code).toBe(0);
+    const service = await node1.run(
+      'docker network create -d overlay --attachable meshnet >/dev/null && docker service create --quiet --name web --replicas 2 --network meshnet --publish 8080:80 --constraint node.hostname!=node3 nginx',
+      180_000,
+    );
+    expect(service.code).toBe(0);
+    // node3 runs no task: the mesh on it still answers, and so do the others, for each of them.
+    const answers = await node3.run(
+      'for i in 1 2; do for node in node1 node2 node3; do curl -s -m 5 http://$node:8080 | grep -c "<title>Welcome to nginx"; done; done | grep -c 1',
+      60_000,
+    );
+    expect(answers.output).toMatch(/^6\s*$/m);
+    const vip = await node3.run(
+      'docker run --rm --network meshnet busybox sh -c \'for i in 1 2 3 4; do wget -qO- -T 5 http://web; done\' | grep -c "<title>Welcome to nginx"',
+      120_000,
+    );
+    expect(vip.output).toMatch(/^4\s*$/m);
+    for (const node of [node3, node2]) await node.run('docker swarm leave', 60_000);
+    await node1.run('docker swarm leave --force', 60_000);
+  });
+
   it("count towards the server's maximum, and a removed host frees its place and its name", async () => {
     const refused = await fetch(`${server.url}/api/session/hosts`, {
       method: 'POST',
