@@ -8,6 +8,7 @@ import type {
   ChangesView,
   ContainersView,
   EngineIdle,
+  HostsNetworkView,
   ImagesView,
   LayersView,
   NetworkView,
@@ -20,6 +21,8 @@ export type {
   ChangesView,
   Container,
   Endpoint,
+  HostNetworkView,
+  HostsNetworkView,
   Image,
   Layer,
   LayersView,
@@ -66,6 +69,10 @@ function engineRunning<T extends EngineIdle>(body: T): T {
 
 export const fetchNetwork = (signal?: AbortSignal) =>
   getJson<NetworkView>(sitePath('/api/session/network'), signal).then(engineRunning);
+
+/** Every host's networks and containers; a host whose Docker has not started comes back empty, marked. */
+export const fetchHostsNetwork = (signal?: AbortSignal) =>
+  getJson<HostsNetworkView>(sitePath('/api/session/hosts/network'), signal);
 
 export const fetchImages = (signal?: AbortSignal) =>
   getJson<ImagesView>(sitePath('/api/session/images'), signal)

@@ -206,6 +206,10 @@ describe("a reader's hosts in the dock", () => {
     expect(await names(page)).toContain('node2');
     expect(await shown(page)).toBe('node2');
     await waitForTerminalText(page, /joined a swarm as a worker/);
+    // The page's diagram of the hosts is drawn from the reader's own, the swarm's ingress among them.
+    const hostsDrawn = () => page.locator('berth-hosts-view svg > desc').textContent();
+    await expect.poll(hostsDrawn, { timeout: 30_000 }).toMatch(/node2 at 100\.64\.2\.2/);
+    await expect.poll(hostsDrawn, { timeout: 30_000 }).toMatch(/overlay ingress \S+ spans node1/);
 
     await page.getByRole('button', { name: 'New host' }).click();
     await expect.poll(() => shown(page), { timeout: 30_000 }).toBe('node4');
@@ -213,6 +217,7 @@ describe("a reader's hosts in the dock", () => {
     await typeInTerminal(page, 'echo "on $(hostname)"; getent hosts node1 | cut -d" " -f1\n');
     await waitForTerminalText(page, /^on node4$/m);
     await waitForTerminalText(page, /^100\.64\.1\.2$/m);
+    await expect.poll(hostsDrawn, { timeout: 30_000 }).toMatch(/node4 at 100\.64\.4\.2/);
 
     // Closing a host's own tab removes the host.
     await page.locator('berth-dock [data-close="node4"]').click();

@@ -56,6 +56,20 @@ export type PreviewPort = PublishedPort & { url: string };
  */
 export type EngineIdle = { engine?: 'idle' | 'starting' };
 export type NetworkView = { networks: Network[]; containers: Container[] } & EngineIdle;
+/**
+ * One of the reader's hosts in GET /api/session/hosts/network: its address on the network the
+ * reader's hosts share, and its own engine's networks (bridges and the swarm's overlays) and
+ * containers; empty, with `engine`, while Docker has not started on it, and while it starts.
+ */
+export type HostNetworkView = {
+  name: string;
+  address: string;
+  state: 'starting' | 'ready';
+  networks: Network[];
+  containers: Container[];
+} & EngineIdle;
+/** GET /api/session/hosts/network: every host of the reader, node1 first. */
+export type HostsNetworkView = { subnet: string; hosts: HostNetworkView[] };
 /** GET /api/session/containers */
 export type ContainersView = { containers: Container[] } & EngineIdle;
 /** GET /api/session/images */

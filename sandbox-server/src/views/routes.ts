@@ -7,6 +7,7 @@ import { FIRST_HOST, type HostName, isHostName } from '../sandboxes/hosts.ts';
 import { type SessionEnv, session } from '../sessions/middleware.ts';
 import type { Sessions } from '../sessions/sessions.ts';
 import { containerChanges, listContainers, publishingContainers } from './containers.ts';
+import { hostsNetworkView } from './hosts.ts';
 import { imageLayers, listImages } from './images.ts';
 import { engineNotStarted } from './inner-engine.ts';
 import { networkView } from './network.ts';
@@ -53,6 +54,8 @@ export function viewRoutes(
   const ready = session(sessions, { ready: true });
   return (
     new Hono<SessionEnv>()
+      // Every host at once, for the diagram of a reader's hosts; each read as /network reads one.
+      .get('/hosts/network', ready, async (c) => c.json(await hostsNetworkView(driver, c.var.session)))
       .get('/network', ready, (c) =>
         list(c, (id, host) => networkView(driver, id, host), { networks: [], containers: [] }),
       )
