@@ -1,5 +1,6 @@
 import WebSocket from 'ws';
 import { firstShellMark, type ServerMessage, shellMarksIn } from '../sandbox-server/src/contract/index.ts';
+import { terminalPath } from '../src/dock/terminal-tabs.ts';
 
 /** Enough of the output's tail to hold a mark split across frames. */
 const TAIL_BYTES = 4096;
@@ -61,14 +62,15 @@ export class TerminalProbe {
   }
 
   /**
-   * Opens terminal `name`; `localAddress` binds the socket to one of this host's addresses, so
+   * Opens terminal `name` (a dock tab's name); `localAddress` binds the socket to one of this host's addresses, so
    * the server sees the reader it stands for at an address of their own.
    */
   static open(baseUrl: string, name: string, cookie: string, localAddress?: string): Promise<TerminalProbe> {
-    const ws = new WebSocket(
-      `${baseUrl.replace(/^http/, 'ws')}/api/session/terminals/${name}?cols=200&rows=50`,
-      { headers: { cookie, origin: baseUrl }, localAddress },
-    );
+    // Named as the dock names its tabs: `main` on node1, `node2` for node2's main.
+    const ws = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}${terminalPath(name)}?cols=200&rows=50`, {
+      headers: { cookie, origin: baseUrl },
+      localAddress,
+    });
     return new Promise((resolve, reject) => {
       ws.once('open', () => resolve(new TerminalProbe(ws)));
       ws.once('error', reject);

@@ -17,6 +17,7 @@ import {
 import { burst } from './burst-figures.ts';
 import { type Figure, formatTable, verdict } from './figures.ts';
 import { dockerRunFloor, loopbackEchoFloor } from './floors.ts';
+import { hostAdding, swarmPage, threeHostMemory } from './host-figures.ts';
 import {
   coldStart,
   concurrentReaders,
@@ -99,6 +100,9 @@ async function main(): Promise<void> {
       ['flood', (url) => flood(url, 200)],
       ['docker commands', (url) => dockerCommands(url)],
       ['idle memory', (url) => idleMemory(url, 10)],
+      ['add a host', (url) => hostAdding(url, 4)],
+      ['3-host memory', (url) => threeHostMemory(url, 10)],
+      ['swarm page', (url) => swarmPage(url)],
       ['page weight', (url) => pageWeight(url)],
       ['idle capacity', (url) => idleCapacity(url, 500, ROOM)],
     ])),

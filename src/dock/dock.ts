@@ -46,6 +46,10 @@ export class BerthDock extends HTMLElement {
       this.#ports.refresh();
     },
     marked: () => this.#session.wake(),
+    hostGone: (host) => {
+      for (const tab of this.#tabs.names) if (terminalOf(tab).host === host) this.#tabs.close(tab);
+      this.#session.wake();
+    },
   };
   readonly #tabs: TabRow;
   readonly #layout: DockLayout;

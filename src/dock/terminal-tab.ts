@@ -18,7 +18,7 @@ import { sitePath } from '../links/site-path.ts';
 import { cloneTemplate, partOf } from './dock-markup.ts';
 import { currentSession, type SessionQueue, type SessionView } from './session-api.ts';
 import { ShellMarks } from './shell-marks.ts';
-import { MAIN_TERMINAL, terminalPath } from './terminal-tabs.ts';
+import { FIRST_HOST, MAIN_TERMINAL, terminalOf, terminalPath } from './terminal-tabs.ts';
 
 /** `ok`: every command but the last ended with 0, and the last as the block declares. */
 export type RunResult = BlockVerdict;
@@ -35,6 +35,8 @@ export type TabHost = {
   commandEnded(terminal: string, exitCode: number): void;
   /** A shell mark arrived: whoever waits for a prompt may look again. */
   marked(): void;
+  /** The session lives but no longer has this tab's host (removed, or lost): its tabs go. */
+  hostGone(host: string): void;
 };
 
 const MAX_RECONNECT_DELAY_MS = 15_000;
@@ -180,8 +182,10 @@ export class TerminalTab {
         return;
       }
       const message = JSON.parse(event.data) as ServerMessage;
-      if (message.type === 'status') this.#host.sandboxStatus(message.state, message.queue);
-      else if (message.type === 'exit') {
+      // Another host's start is that host's, not the sandbox's: the dock's state is node1's.
+      if (message.type === 'status') {
+        if (this.#onFirstHost) this.#host.sandboxStatus(message.state, message.queue);
+      } else if (message.type === 'exit') {
         shellExited = true;
         this.terminal.write(`\r\n[the shell exited with code ${message.code}; starting a new one]\r\n`);
       } else if (isSessionEnded(message.code)) sessionEnded = message.message;
@@ -262,8 +266,13 @@ export class TerminalTab {
   }
 
   /** After an unexpected close: wait, ask whether the session still lives, then reattach. */
+  /** Whether this tab's shell is on node1, the sandbox itself, whose state is the dock's. */
+  get #onFirstHost(): boolean {
+    return terminalOf(this.name).host === FIRST_HOST;
+  }
+
   #reconnectLater(): void {
-    this.#host.reconnecting();
+    if (this.#onFirstHost) this.#host.reconnecting();
     const delay = this.#reconnectDelayMs;
     this.#reconnectDelayMs = Math.min(this.#reconnectDelayMs * 2, MAX_RECONNECT_DELAY_MS);
     const attachment = this.#attachment;
@@ -276,7 +285,9 @@ export class TerminalTab {
       }
       // Closed, reset or attached again while the question was on its way: not ours to answer.
       if (attachment !== this.#attachment) return;
+      const { host } = terminalOf(this.name);
       if (session === 'unreachable') this.#reconnectLater();
+      else if (session && !session.hosts?.some((h) => h.name === host)) this.#host.hostGone(host);
       else if (session) this.connect();
       else this.#host.sessionEnded();
     }, delay);

@@ -57,6 +57,22 @@ describe('the reaper over the fake driver', () => {
     expect(server.sessions.all().map((s) => s.id)).toEqual([second.id]);
   });
 
+  it('removes a host that died alone, and leaves its session and the other hosts running', async () => {
+    const server = await fakeServer();
+    const created = await server.createSession();
+    await settle(5);
+    await server.request('POST', '/api/session/hosts', { cookie: created.cookie, body: '{"atLeast":3}' });
+    await settle(5);
+    const host = server.driver.sandboxes.get(created.id)?.hosts.get('node2');
+    if (host) host.running = false;
+    for (let pass = 0; pass < 3; pass++) await server.reaper.reap();
+    await settle(5);
+    const session = server.sessions.all()[0];
+    expect(session?.id).toBe(created.id);
+    expect(session?.hosts.names()).toEqual(['node1', 'node3']);
+    expect(server.driver.log).toContain(`remove node2 ${created.id.slice(0, 8)}`);
+  });
+
   it('leaves a session taken from the pool alone while its owner is still being recorded', async () => {
     const server = await fakeServer({ BERTH_POOL_SIZE: '1' });
     await settle(5);

@@ -60,7 +60,15 @@ export class Reaper {
     for (const session of this.sessions.all()) {
       if (session.state !== 'ready' || session.ended.aborted) continue;
       const record = records.get(session.id);
-      if (record?.running) continue;
+      if (record?.running) {
+        // A host of theirs that died alone is removed alone: node1 and the others live on.
+        for (const host of session.hosts.names()) {
+          if (session.hosts.stateOf(host) !== 'ready' || record.hosts.includes(host)) continue;
+          this.log.warn({ session: session.id, host, event: 'host_lost' }, 'a host died under its session');
+          void this.sessions.removeHost(session, host).catch(() => {});
+        }
+        continue;
+      }
       if (!record && now - session.createdAt.getTime() < LISTED_WITHIN_MS) continue;
       this.log.warn(
         { session: session.id, event: 'sandbox_lost', found: record ? 'stopped' : 'missing' },
