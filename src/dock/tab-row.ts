@@ -14,6 +14,7 @@ import {
   parseOpenTabs,
   tabAfterClosing,
   tabForKey,
+  tabLabel,
   tabRefusal,
 } from './terminal-tabs.ts';
 
@@ -165,6 +166,7 @@ export class TabRow {
 
   #save(): void {
     this.#parts.add.disabled = this.#tabs.size >= MAX_TABS;
+    for (const tab of this.#tabs.values()) tab.tab.textContent = tabLabel(tab.name, this.names);
     sessionStorage.setItem(TABS_KEY, JSON.stringify({ names: this.names, shown: this.#shown }));
   }
 }

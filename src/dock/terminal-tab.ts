@@ -112,7 +112,11 @@ export class TerminalTab {
     this.panel.setAttribute('aria-labelledby', this.tab.id);
     if (name !== MAIN_TERMINAL) {
       this.tab.setAttribute('aria-keyshortcuts', 'Delete');
-      this.tab.title = `Terminal ${name} (Delete closes it)`;
+      const host = terminalOf(name);
+      this.tab.title =
+        host.host !== FIRST_HOST && host.name === MAIN_TERMINAL
+          ? `Host ${name} (Delete removes the host, with every shell on it)`
+          : `Terminal ${name} (Delete closes it)`;
       // Dock.astro keeps it out of the tab order and the accessibility tree: a tab list holds only tabs.
       this.closer = partOf<HTMLButtonElement>(markup, '.berth-dock-tab-close');
       this.closer.title = `Close terminal ${name}`;

@@ -6,6 +6,7 @@ import {
   tabAfterClosing,
   tabFor,
   tabForKey,
+  tabLabel,
   tabRefusal,
   terminalOf,
   terminalPath,
@@ -82,6 +83,13 @@ describe('terminal tabs', () => {
     for (const bad of ['node2:', 'node2:main', 'node2:Bad', 'node2:a:b']) {
       expect(tabRefusal(['main'], bad), bad).toMatch(/not a terminal name/);
     }
+  });
+
+  it("say node1's host on its tabs only once another host's tab is open", () => {
+    expect(tabLabel('main', ['main', '2'])).toBe('main');
+    expect(tabLabel('main', ['main', 'node2'])).toBe('node1');
+    expect(tabLabel('logs', ['main', 'logs', 'node3:logs'])).toBe('node1:logs');
+    expect(tabLabel('node2:logs', ['main', 'node2:logs'])).toBe('node2:logs');
   });
 
   it('show the tab before a closed one', () => {

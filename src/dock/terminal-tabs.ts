@@ -25,6 +25,16 @@ export function tabFor(host = FIRST_HOST, name = MAIN_TERMINAL): string {
   return name === MAIN_TERMINAL ? host : `${host}:${name}`;
 }
 
+/**
+ * What a tab shows as its name: as it is named, but once the reader has tabs on other hosts,
+ * node1's say their host too (`node1`, `node1:logs`), so every tab says where it runs.
+ */
+export function tabLabel(tab: string, open: readonly string[]): string {
+  const { host, name } = terminalOf(tab);
+  if (host !== FIRST_HOST || !open.some((other) => terminalOf(other).host !== FIRST_HOST)) return tab;
+  return name === MAIN_TERMINAL ? FIRST_HOST : `${FIRST_HOST}:${name}`;
+}
+
 /** Where a tab's terminal is served: /api/session/terminals/main, /api/session/hosts/node2/terminals/logs. */
 export function terminalPath(tab: string): string {
   const { host, name } = terminalOf(tab);

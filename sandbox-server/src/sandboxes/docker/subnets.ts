@@ -40,10 +40,17 @@ export class Subnets {
           Driver: 'bridge',
           Labels: labels,
           CheckDuplicate: true,
-          // Addresses Docker hands out go above .127: below it the reader's hosts have theirs (hosts.ts).
+          // Addresses Docker hands out go above .127: below it the reader's hosts have theirs
+          // (hosts.ts). The gateway is said too, or Docker would take the range's first for it.
           IPAM: {
             Driver: 'default',
-            Config: [{ Subnet: free, IPRange: free.replace(/\.0\/24$/, '.128/25') }],
+            Config: [
+              {
+                Subnet: free,
+                Gateway: free.replace(/\.0\/24$/, '.1'),
+                IPRange: free.replace(/\.0\/24$/, '.128/25'),
+              },
+            ],
           },
           Options: { 'com.docker.network.bridge.name': bridgeName(free) },
         });
