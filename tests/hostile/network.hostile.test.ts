@@ -53,7 +53,7 @@ describe('a visitor reaching out of their sandbox', () => {
 
   it('to the Docker API: the only one in reach is the sandbox’s own', async () => {
     const attacker = await hostile.attacker();
-    expect((await attacker.terminal.run('docker info --format "{{.Name}}"')).output).toMatch(/^sandbox\r?$/m);
+    expect((await attacker.terminal.run('docker info --format "{{.Name}}"')).output).toMatch(/^node1\r?$/m);
     expect((await attacker.terminal.run('grep -c docker.sock /proc/mounts')).output).toMatch(/^0\r?$/m);
     for (const port of [2375, 2376]) {
       const tcp = await attacker.terminal.run(`curl -sS -m 3 http://${gateway}:${port}/version`);

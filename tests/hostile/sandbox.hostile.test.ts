@@ -180,7 +180,7 @@ describe('a visitor turning on their own sandbox', () => {
     const entered = await attacker.terminal.run(
       `sudo nsenter -t 1 -m -u -i -n -p sh -c 'hostname; cat ${marker.path}'`,
     );
-    expect(entered.output).toMatch(/^sandbox\r?$/m);
+    expect(entered.output).toMatch(/^node1\r?$/m);
     expect(entered.output).not.toContain(marker.text);
   });
 
@@ -191,7 +191,7 @@ describe('a visitor turning on their own sandbox', () => {
         `docker run --rm ${flags} busybox sh -c 'cat /host/etc/hostname; cat /host${marker.path}'`,
         90_000,
       );
-      expect(mounted.output).toMatch(/^sandbox\r?$/m);
+      expect(mounted.output).toMatch(/^node1\r?$/m);
       expect(mounted.output).not.toContain(marker.text);
     }
   });
