@@ -2,7 +2,6 @@ import { Hono } from 'hono';
 import type { Config } from '../config/index.ts';
 import type { HostsView } from '../contract/session.ts';
 import { ApiError } from '../errors/index.ts';
-import { isHostName } from '../sandboxes/hosts.ts';
 import { type SessionEnv, session } from './middleware.ts';
 import { siteOnly } from './origin.ts';
 import type { Session } from './session.ts';
@@ -51,9 +50,7 @@ export function hostRoutes(sessions: Sessions, config: Config) {
       return c.json(view(c.var.session, adding), adding.length > 0 ? 202 : 200);
     })
     .delete('/hosts/:host', session(sessions, { ready: false }), async (c) => {
-      const host = c.req.param('host');
-      if (!isHostName(host)) throw new ApiError('no_such_host', 'A host is named node1 to node9.');
-      await sessions.removeHost(c.var.session, host);
+      await sessions.removeHost(c.var.session, c.var.session.hostNamed(c.req.param('host')));
       return c.json(view(c.var.session, []), 200);
     })
     .all('/hosts', () => {

@@ -29,15 +29,24 @@ export class HostSet {
     return this.added.get(host)?.state;
   }
 
-  /** Records a host whose start is `ready`; it is `ready` once that settles. */
-  add(host: HostName, ready: Promise<void>, cancel: AbortController): Promise<void> {
-    const entry: Host = { state: 'starting', ready, cancel };
-    entry.ready = ready.then(() => {
+  /**
+   * Records a host and begins its start, which is cancelled when the session `ended` or the host
+   * is deleted (`signal`, the one `start` was given); the host is `ready` once the start settles.
+   */
+  add(
+    host: HostName,
+    start: (signal: AbortSignal) => Promise<void>,
+    ended: AbortSignal,
+  ): { ready: Promise<void>; signal: AbortSignal } {
+    const cancel = new AbortController();
+    const signal = AbortSignal.any([ended, cancel.signal]);
+    const entry: Host = { state: 'starting', ready: Promise.resolve(), cancel };
+    entry.ready = start(signal).then(() => {
       entry.state = 'ready';
     });
     entry.ready.catch(() => {}); // whoever waits on it sees the failure through their own await
     this.added.set(host, entry);
-    return entry.ready;
+    return { ready: entry.ready, signal };
   }
 
   /** The start of an added host, for terminals to wait on; undefined when there is no such host. */

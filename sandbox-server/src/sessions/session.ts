@@ -1,6 +1,8 @@
 import { setMaxListeners } from 'node:events';
 import type { EndReason, SessionQueue, SessionState, SessionView } from '../contract/session.ts';
-import { FIRST_HOST, type HostName } from '../sandboxes/hosts.ts';
+import { ApiError } from '../errors/index.ts';
+import type { SandboxOwner } from '../sandboxes/driver.ts';
+import { FIRST_HOST, type HostName, isHostName } from '../sandboxes/hosts.ts';
 import { HostSet } from './host-set.ts';
 import { WorkBudget } from './work-budget.ts';
 
@@ -43,6 +45,11 @@ export class Session {
     setMaxListeners(MAX_OPEN_TERMINALS + 8, this.endController.signal);
   }
 
+  /** Who its sandbox and every host of it are for, as the driver records it. */
+  get owner(): SandboxOwner {
+    return { clientAddress: this.clientAddress, createdAt: this.createdAt, expiresAt: this.expiresAt };
+  }
+
   /** Aborted, with the EndReason, when the session ends; terminals close on it. */
   get ended(): AbortSignal {
     return this.endController.signal;
@@ -72,15 +79,23 @@ export class Session {
     return host === FIRST_HOST ? this.ready : this.hosts.readyOf(host);
   }
 
+  /** A host's state: node1's is the session's; an added host is `starting` until its start settles. */
+  hostState(host: HostName): SessionState {
+    return host === FIRST_HOST ? this.state : (this.hosts.stateOf(host) ?? 'starting');
+  }
+
+  /** One of this sandbox's hosts, by the name a request gave; `no_such_host` for any other text. */
+  hostNamed(text: string): HostName {
+    if (isHostName(text) && this.hosts.has(text)) return text;
+    throw new ApiError('no_such_host', `This sandbox has no host ${JSON.stringify(text).slice(0, 40)}.`);
+  }
+
   view(limits: { idleTimeoutSeconds: number; maxHosts: number }): SessionView {
     const view: SessionView = {
       state: this.state,
       expiresAt: this.expiresAt.toISOString(),
       idleTimeoutSeconds: limits.idleTimeoutSeconds,
-      hosts: this.hosts.names().map((name) => ({
-        name,
-        state: name === FIRST_HOST ? this.state : (this.hosts.stateOf(name) ?? 'starting'),
-      })),
+      hosts: this.hosts.names().map((name) => ({ name, state: this.hostState(name) })),
       maxHosts: limits.maxHosts,
     };
     const { queue } = this;

@@ -3,13 +3,7 @@ import type { Config } from '../config/index.ts';
 import { ApiError } from '../errors/index.ts';
 import type { Metrics } from '../metrics/index.ts';
 import { type PooledSandbox, WarmPool } from '../pool/warm-pool.ts';
-import type {
-  SandboxAccess,
-  SandboxLifecycle,
-  SandboxMetering,
-  SandboxOwner,
-  StartStep,
-} from '../sandboxes/driver.ts';
+import type { SandboxAccess, SandboxLifecycle, SandboxMetering, StartStep } from '../sandboxes/driver.ts';
 import { FIRST_HOST, type HostName, nextHost } from '../sandboxes/hosts.ts';
 import { Admission } from './admission.ts';
 import { atCapacity } from './capacity.ts';
@@ -104,20 +98,19 @@ export class Sessions {
     this.byId.set(id, session);
     this.recount();
     this.pool.adjust();
-    const owner: SandboxOwner = { clientAddress, createdAt: session.createdAt, expiresAt: session.expiresAt };
     const from = pooled ? 'pool' : 'cold';
     try {
       if (pooled) {
         this.follow(session, this.fromPool(session, pooled), from);
         // The session's own expiry and client are recorded before its reader hears of it.
-        await this.driver.own(id, owner);
+        await this.driver.own(id, session.owner);
       } else {
         await this.driver.preflight();
         const progress = (step: StartStep) =>
           this.log.debug({ session: id, event: 'sandbox_start_step', step }, `sandbox start: ${step}`);
         progress('queued');
         const queued = this.admission.start({ client: clientAddress, signal: session.ended }, () =>
-          this.driver.start(id, owner, { signal: session.ended, progress }),
+          this.driver.start(id, session.owner, { signal: session.ended, progress }),
         );
         session.waitsIn(queued.place);
         this.follow(session, queued.result, from);
@@ -173,20 +166,17 @@ export class Sessions {
   }
 
   private startHost(session: Session, host: HostName): void {
-    const cancel = new AbortController();
-    const signal = AbortSignal.any([session.ended, cancel.signal]);
-    const owner: SandboxOwner = {
-      clientAddress: session.clientAddress,
-      createdAt: session.createdAt,
-      expiresAt: session.expiresAt,
-    };
     const startedAt = performance.now();
-    const queued = this.admission.start({ client: session.clientAddress, signal }, () =>
-      this.driver.addHost(session.id, host, owner, { signal }),
+    const { ready, signal } = session.hosts.add(
+      host,
+      (signal) =>
+        this.admission.start({ client: session.clientAddress, signal }, () =>
+          this.driver.addHost(session.id, host, session.owner, { signal }),
+        ).result,
+      session.ended,
     );
     this.pool.adjust();
     this.log.info({ session: session.id, host, event: 'host_adding' }, 'adding a host');
-    const ready = session.hosts.add(host, queued.result, cancel);
     ready.then(
       () => {
         const seconds = (performance.now() - startedAt) / 1000;
@@ -212,7 +202,6 @@ export class Sessions {
     if (host === FIRST_HOST) {
       throw new ApiError('host_required', 'node1 is the sandbox itself: end the session to remove it.');
     }
-    if (!session.hosts.has(host)) throw new ApiError('no_such_host', `This sandbox has no host ${host}.`);
     const starting = session.hosts.readyOf(host);
     session.hosts.delete(host);
     // A start still under way must settle before removal, or it could create after the removal looked.
@@ -230,8 +219,7 @@ export class Sessions {
   private nameHosts(session: Session): void {
     const names = session.hosts.names();
     for (const host of names) {
-      const ready = host === FIRST_HOST ? session.state === 'ready' : session.hosts.stateOf(host) === 'ready';
-      if (!ready || session.ended.aborted) continue;
+      if (session.hostState(host) !== 'ready' || session.ended.aborted) continue;
       this.driver
         .exec(session.id, host, ['/usr/local/sbin/berth-hosts', ...names])
         .catch((error: unknown) =>
@@ -332,9 +320,12 @@ export class Sessions {
         this.nameHosts(session);
       });
       for (const host of record.hosts.filter((name) => name !== FIRST_HOST)) {
-        const cancel = new AbortController();
-        const signal = AbortSignal.any([session.ended, cancel.signal]);
-        session.hosts.add(host, this.driver.ready(session.id, host, { signal }), cancel).then(
+        const { ready, signal } = session.hosts.add(
+          host,
+          (signal) => this.driver.ready(session.id, host, { signal }),
+          session.ended,
+        );
+        ready.then(
           () => this.nameHosts(session),
           () => {
             if (signal.aborted) return;

@@ -156,7 +156,7 @@ export class TerminalConnection {
 
   private async attach(): Promise<void> {
     const { session, ws } = this;
-    if (this.host !== FIRST_HOST && session.hosts.stateOf(this.host) !== 'ready') {
+    if (this.host !== FIRST_HOST && session.hostState(this.host) !== 'ready') {
       this.send({ type: 'status', state: 'starting' });
     } else if (session.state !== 'ready') {
       const starting = (queue: SessionQueue | undefined) =>

@@ -1,7 +1,7 @@
 import type { Config } from '../config/index.ts';
 import { parseSize, TERMINAL_NAME, type TerminalSize } from '../contract/terminal.ts';
 import { ApiError } from '../errors/index.ts';
-import { FIRST_HOST, type HostName, isHostName } from '../sandboxes/hosts.ts';
+import { FIRST_HOST, type HostName } from '../sandboxes/hosts.ts';
 import { isAllowedOrigin } from '../sessions/origin.ts';
 import { MAX_OPEN_TERMINALS, type Session } from '../sessions/session.ts';
 import type { Sessions } from '../sessions/sessions.ts';
@@ -43,13 +43,7 @@ export function checkTerminalRequest(
       `A session may have ${MAX_OPEN_TERMINALS} terminals open at once.`,
     );
   }
-  const sandboxHost = parts.sandboxHost ?? FIRST_HOST;
-  if (!isHostName(sandboxHost) || !session.hosts.has(sandboxHost)) {
-    throw new ApiError(
-      'no_such_host',
-      `This sandbox has no host ${JSON.stringify(sandboxHost).slice(0, 40)}.`,
-    );
-  }
+  const sandboxHost = session.hostNamed(parts.sandboxHost ?? FIRST_HOST);
   if (!TERMINAL_NAME.test(parts.name)) {
     throw new ApiError(
       'invalid_terminal_name',

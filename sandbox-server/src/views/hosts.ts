@@ -1,6 +1,6 @@
 import type { HostNetworkView, HostsNetworkView } from '../contract/views.ts';
 import type { SandboxAccess } from '../sandboxes/driver.ts';
-import { FIRST_HOST, innerAddress } from '../sandboxes/hosts.ts';
+import { innerAddress } from '../sandboxes/hosts.ts';
 import type { Session } from '../sessions/session.ts';
 import { engineNotStarted } from './inner-engine.ts';
 import { networkView } from './network.ts';
@@ -17,7 +17,7 @@ export const HOSTS_SUBNET = '100.64.0.0/16';
 export async function hostsNetworkView(driver: SandboxAccess, session: Session): Promise<HostsNetworkView> {
   const hosts = await Promise.all(
     session.hosts.names().map(async (host): Promise<HostNetworkView> => {
-      const state = host === FIRST_HOST ? session.state : (session.hosts.stateOf(host) ?? 'starting');
+      const state = session.hostState(host);
       const empty: HostNetworkView = {
         name: host,
         address: innerAddress(host),

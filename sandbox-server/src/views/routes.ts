@@ -3,7 +3,7 @@ import type { EngineIdle } from '../contract/views.ts';
 import { ApiError } from '../errors/index.ts';
 import { previewPorts } from '../preview/ports.ts';
 import type { SandboxAccess } from '../sandboxes/driver.ts';
-import { FIRST_HOST, type HostName, isHostName } from '../sandboxes/hosts.ts';
+import { FIRST_HOST, type HostName } from '../sandboxes/hosts.ts';
 import { type SessionEnv, session } from '../sessions/middleware.ts';
 import type { Sessions } from '../sessions/sessions.ts';
 import { containerChanges, listContainers, publishingContainers } from './containers.ts';
@@ -25,11 +25,8 @@ export function viewRoutes(
   /** A view of the request's host, read within its session's budget. */
   const read = async <T>(c: Context<SessionEnv>, view: (sessionId: string, host: HostName) => Promise<T>) => {
     const { session } = c.var;
-    const host = c.req.query('host') ?? FIRST_HOST;
-    if (!isHostName(host) || !session.hosts.has(host)) {
-      throw new ApiError('no_such_host', `This sandbox has no host ${JSON.stringify(host).slice(0, 40)}.`);
-    }
-    if (host !== FIRST_HOST && session.hosts.stateOf(host) !== 'ready') {
+    const host = session.hostNamed(c.req.query('host') ?? FIRST_HOST);
+    if (session.hostState(host) !== 'ready') {
       throw new ApiError('sandbox_starting', `${host} is still starting; ask again in a moment.`);
     }
     return c.json(await session.execs.run(() => view(session.id, host)));
