@@ -79,15 +79,15 @@ export interface SandboxAccess {
   connect(sessionId: string, host: HostName, port: number): Promise<Duplex>;
 }
 
-/** What a sandbox uses, all its hosts together. */
+/** What a sandbox uses, the hosts named together (the session knows which it has). */
 export interface SandboxMetering {
   /**
-   * Bytes of their disks the sandbox's hosts use now (their files and their inner engines'),
-   * measured in one bounded look each. Undefined when this server cannot see the sandboxes' storage.
+   * Bytes of their disks the hosts use now (their files and their inner engines'), measured in
+   * one bounded look each. Undefined when this server cannot see the sandboxes' storage.
    */
-  diskUsage(sessionId: string): Promise<number | undefined>;
-  /** CPU time the sandbox's hosts have used since they started, in seconds; undefined when it cannot be seen. */
-  cpuSeconds(sessionId: string): Promise<number | undefined>;
+  diskUsage(sessionId: string, hosts: readonly HostName[]): Promise<number | undefined>;
+  /** CPU time the hosts have used since they started, in seconds; undefined when it cannot be seen. */
+  cpuSeconds(sessionId: string, hosts: readonly HostName[]): Promise<number | undefined>;
 }
 
 export type SandboxDriver = SandboxLifecycle & SandboxAccess & SandboxMetering;

@@ -87,7 +87,9 @@ export class Reaper {
     const ready = this.sessions
       .all()
       .filter((session) => session.state === 'ready' && !session.ended.aborted);
-    const used = await Promise.allSettled(ready.map((session) => this.driver.diskUsage(session.id)));
+    const used = await Promise.allSettled(
+      ready.map((session) => this.driver.diskUsage(session.id, session.hosts.names())),
+    );
     if (used.some((result) => result.status === 'fulfilled' && result.value === undefined)) {
       this.log.warn({ event: 'disk_unwatched' }, DISK_UNSEEN);
       this.diskUnseen = true;

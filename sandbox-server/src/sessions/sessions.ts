@@ -282,7 +282,7 @@ export class Sessions {
       .then(async () => {
         // Only a sandbox that ran has CPU time to tell; one ended while queued has no container.
         if (session.state === 'ready') {
-          cpuSeconds = await this.driver.cpuSeconds(session.id).catch(() => undefined);
+          cpuSeconds = await this.driver.cpuSeconds(session.id, session.hosts.names()).catch(() => undefined);
           if (cpuSeconds !== undefined) this.metrics.sandboxCpuSeconds.observe(cpuSeconds);
         }
         await this.driver.stop(session.id);

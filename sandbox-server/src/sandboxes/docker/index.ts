@@ -55,7 +55,7 @@ export function dockerDriver(options: DockerDriverOptions): SandboxDriver {
     closeTerminal: (sessionId, host, name) => closeTerminal(engine, sessionId, host, name),
     exec: (sessionId, host, argv) => execBounded(engine, sessionId, host, argv),
     connect: (sessionId, host, port) => relayPort(engine, sessionId, host, port),
-    diskUsage: (sessionId) => metering.diskUsage(sessionId),
-    cpuSeconds: (sessionId) => metering.cpuSeconds(sessionId),
+    diskUsage: (sessionId, hosts) => metering.diskUsage(sessionId, hosts),
+    cpuSeconds: (sessionId, hosts) => metering.cpuSeconds(sessionId, hosts),
   };
 }

@@ -1,8 +1,7 @@
 import { access, stat } from 'node:fs/promises';
 import type { SandboxMetering } from '../driver.ts';
-import { FIRST_HOST, type HostName, isHostName } from '../hosts.ts';
+import type { HostName } from '../hosts.ts';
 import { containerOf, type Engine, namesOf, withTimeout } from './engine.ts';
-import { label } from './labels.ts';
 
 /** The sandbox's disk, a file on its volume (see images/sandbox/outside/setup). */
 const DISK_IMAGE = 'disk.img';
@@ -19,9 +18,9 @@ export class DockerMetering implements SandboxMetering {
 
   constructor(private readonly engine: Engine) {}
 
-  async diskUsage(sessionId: string): Promise<number | undefined> {
+  async diskUsage(sessionId: string, hosts: readonly HostName[]): Promise<number | undefined> {
     let total = 0;
-    for (const host of await this.hostsOf(sessionId)) {
+    for (const host of hosts) {
       const image = await this.diskImageOf(sessionId, host);
       if (!image) return undefined;
       // The disk's file is sparse and mounted with discard: its blocks are what the host holds.
@@ -31,9 +30,9 @@ export class DockerMetering implements SandboxMetering {
     return total;
   }
 
-  async cpuSeconds(sessionId: string): Promise<number | undefined> {
+  async cpuSeconds(sessionId: string, hosts: readonly HostName[]): Promise<number | undefined> {
     const seconds = await Promise.all(
-      (await this.hostsOf(sessionId)).map(async (host) => {
+      hosts.map(async (host) => {
         // One-shot stats: the engine reads the cgroup's counter once, without sampling for a second.
         const stats = (await withTimeout(
           containerOf(this.engine, sessionId, host).stats({ stream: false, 'one-shot': true } as {
@@ -55,22 +54,6 @@ export class DockerMetering implements SandboxMetering {
   forget(sessionId: string): void {
     for (const key of this.diskImages.keys())
       if (key.startsWith(`${sessionId}/`)) this.diskImages.delete(key);
-  }
-
-  /** The hosts of a sandbox whose containers run now. */
-  private async hostsOf(sessionId: string): Promise<HostName[]> {
-    const filters = JSON.stringify({
-      label: [`${label.instance}=${this.engine.instance}`, `${label.session}=${sessionId}`],
-      status: ['running'],
-    });
-    const containers = await withTimeout(
-      this.engine.docker.listContainers({ filters }),
-      LOOK_MS,
-      'host look',
-    );
-    return containers
-      .map((container) => container.Labels?.[label.host] ?? FIRST_HOST)
-      .filter((host): host is HostName => isHostName(host));
   }
 
   /**
