@@ -123,50 +123,21 @@ export async function runPage(url: string, file: string): Promise<PageReport> {
       }
       const shell = await terminal(block.meta.terminal ?? 'main', block.meta.host);
       const verdict = await runBlock(shell, commands, block.meta, inputs);
-      const fills = block.meta.fills;
-      if (verdict.ok && fills) {
-        const value = filledValue(fills, verdict.output);
-        if (value) filled.set(fills.placeholder, value);
-        else {
-          results.push({
-            page,
-            block,
-            status: 'failed',
-            command: verdict.command,
-            code: verdict.code,
-            problem: `its output has nothing for ${fills.placeholder} (fills='${fills.pattern}')`,
-            tail: tailOf(verdict.output),
-          });
-          continue;
-        }
-      }
       const tail = tailOf(verdict.output || shell.output);
-      // Stopped with Ctrl-C and still no prompt: the next block would type into whatever holds the shell.
-      if (!verdict.ok && !verdict.atPrompt) {
-        results.push({
-          page,
-          block,
-          status: 'failed',
-          command: verdict.command,
-          code: verdict.code,
-          problem: `${problemOf(verdict)}; the shell did not come back to its prompt, so the rest of the page is not run`,
-          tail,
-        });
+      const ran = { page, block, command: verdict.command, code: verdict.code, tail };
+      const fills = block.meta.fills;
+      const value = verdict.ok && fills ? filledValue(fills, verdict.output) : undefined;
+      if (fills && value) filled.set(fills.placeholder, value);
+      if (verdict.ok && fills && !value) {
+        const problem = `its output has nothing for ${fills.placeholder} (fills='${fills.pattern}')`;
+        results.push({ ...ran, status: 'failed', problem });
+      } else if (!verdict.ok && !verdict.atPrompt) {
+        // Stopped with Ctrl-C and still no prompt: the next block would type into whatever holds the shell.
+        const problem = `${problemOf(verdict)}; the shell did not come back to its prompt, so the rest of the page is not run`;
+        results.push({ ...ran, status: 'failed', problem });
         break;
-      }
-      results.push(
-        verdict.ok
-          ? { page, block, status: 'passed', command: verdict.command, code: verdict.code, tail }
-          : {
-              page,
-              block,
-              status: 'failed',
-              command: verdict.command,
-              code: verdict.code,
-              problem: problemOf(verdict),
-              tail,
-            },
-      );
+      } else if (verdict.ok) results.push({ ...ran, status: 'passed' });
+      else results.push({ ...ran, status: 'failed', problem: problemOf(verdict) });
     }
     // Every image the page names must be one its readers can have: pulling it again waits for the
     // background pull, or says why there is none.
