@@ -5,7 +5,7 @@
  * reaches. Which container runs where is read from each host's own engine.
  */
 
-import { fittedText, listing, plural, type Scene, type Shape, type WordItem } from './scene.ts';
+import { fittedText, frame, listing, plural, type Scene, type Shape, type WordItem } from './scene.ts';
 import type { Container, HostNetworkView, HostsNetworkView, Network } from './views-api.ts';
 
 const WIDTH = 760;
@@ -146,15 +146,7 @@ export function hostsScene(view: HostsNetworkView): Scene {
   // Over the bands, each host's link to a band at its own offset, so none hides another.
   shapes.push(...links);
   const height = overlayTop + overlays.length * OVERLAY_ROW + (overlays.length > 0 ? 0 : -10);
-  shapes.unshift({
-    kind: 'rect',
-    className: 'frame',
-    x: 1,
-    y: 1,
-    width: WIDTH - 2,
-    height: height - 2,
-    rx: 10,
-  });
+  shapes.unshift(frame(WIDTH, height));
   const containers = hosts.reduce((sum, h) => sum + h.containers.length, 0);
   const lead = `Your ${plural(hosts.length, 'host')}, live, with ${plural(containers, 'container')}${
     overlays.length > 0 ? ` and ${plural(overlays.length, 'overlay network')}` : ''

@@ -5,6 +5,7 @@
  */
 import {
   fittedText,
+  frame,
   humanSize,
   listing,
   plural,
@@ -222,7 +223,7 @@ export function noImagesScene(): Scene {
     title: 'Your sandbox’s image layers, live',
     desc: lead,
     shapes: [
-      { kind: 'rect', className: 'frame', x: 1, y: 1, width: WIDTH - 2, height: 94, rx: 10 },
+      frame(WIDTH, 96),
       { kind: 'text', className: 'strong', x: 24, y: 40, text: 'No images yet — pull or build one:' },
       { kind: 'text', className: 'mono', x: 24, y: 70, text: 'docker pull nginx' },
     ],

@@ -4,7 +4,7 @@
  * container with its eth0 address and published ports. The drawing grows down with the containers.
  */
 
-import { fittedText, listing, plural, type Scene, type Shape, type WordItem } from './scene.ts';
+import { fittedText, frame, listing, plural, type Scene, type Shape, type WordItem } from './scene.ts';
 import type { Container, Endpoint, Network, NetworkView, Port } from './views-api.ts';
 
 const WIDTH = 760;
@@ -223,15 +223,7 @@ export function networkScene(view: NetworkView): Scene {
     y -= SECTION_GAP;
   }
   const height = y + 16;
-  shapes.unshift({
-    kind: 'rect',
-    className: 'frame',
-    x: 1,
-    y: 1,
-    width: WIDTH - 2,
-    height: height - 2,
-    rx: 10,
-  });
+  shapes.unshift(frame(WIDTH, height));
 
   const lead = `Your sandbox’s Docker host, live: ${plural(sections.length, 'bridge network')} and ${plural(
     view.containers.length,

@@ -35,6 +35,11 @@ export type Scene = {
   summary: string;
 };
 
+/** The dashed frame around a whole drawing of `width` by `height`. */
+export function frame(width: number, height: number): Shape {
+  return { kind: 'rect', className: 'frame', x: 1, y: 1, width: width - 2, height: height - 2, rx: 10 };
+}
+
 /** Cuts `text` to `max` characters with an ellipsis at the end (or, for paths, at the start). */
 export function truncate(text: string, max: number, from: 'end' | 'start' = 'end'): string {
   const chars = [...text];
