@@ -4,6 +4,7 @@
  * Read by the site (to render the block) and by the guide runner (to test it); no Node or DOM here.
  */
 import { TERMINAL_NAME } from '../../sandbox-server/src/contract/index.ts';
+import { isHostName } from '../../sandbox-server/src/sandboxes/hosts.ts';
 
 export type BlockEnding = 'exit' | 'ctrl-c' | 'detach' | 'eof';
 
@@ -68,7 +69,7 @@ export function parseBlockMeta(meta: string): BlockMeta {
         result.terminal = value;
         break;
       case 'host':
-        if (value === undefined || !/^node[1-9]$/.test(value))
+        if (value === undefined || !isHostName(value))
           throw new Error('host must be one of the reader\'s hosts, node1 to node9, e.g. host="node2"');
         result.host = value;
         break;

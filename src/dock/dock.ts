@@ -13,6 +13,7 @@
 import type { Terminal } from '@xterm/xterm';
 import '@xterm/xterm/css/xterm.css';
 import './dock.css';
+import { type HostName, hostNumber } from '../../sandbox-server/src/sandboxes/hosts.ts';
 import type { BlockMeta } from '../blocks/block-meta.ts';
 import { DockLayout } from './dock-layout.ts';
 import { cloneTemplate, partOf } from './dock-markup.ts';
@@ -148,7 +149,7 @@ export class BerthDock extends HTMLElement {
       // A block on a host the reader does not have yet asks for it (and those numbered before it)
       // once the sandbox is there; its tab opens then, so it never knocks on a host not asked for.
       await this.#session.usable(this.openTerminal(MAIN_TERMINAL));
-      await addHosts(Number(meta.host?.slice(4)));
+      await addHosts(hostNumber(meta.host as HostName));
       tab = this.openTerminal(name);
       this.show(name);
     }

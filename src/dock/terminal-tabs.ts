@@ -3,10 +3,10 @@
  * called, and where the arrow keys lead. No DOM here, so it is tested on its own.
  */
 import { TERMINAL_NAME } from '../../sandbox-server/src/contract/index.ts';
+import { FIRST_HOST, isHostName } from '../../sandbox-server/src/sandboxes/hosts.ts';
 
 export const MAIN_TERMINAL = 'main';
-export const FIRST_HOST = 'node1';
-const OTHER_HOST = /^node[2-9]$/;
+export { FIRST_HOST };
 
 /**
  * The terminal a tab shows. node1's tabs are named as their terminals (`main`, `2`, `logs`);
@@ -15,12 +15,13 @@ const OTHER_HOST = /^node[2-9]$/;
 export function terminalOf(tab: string): { host: string; name: string } {
   const colon = tab.indexOf(':');
   const host = colon < 0 ? tab : tab.slice(0, colon);
-  if (OTHER_HOST.test(host)) return { host, name: colon < 0 ? MAIN_TERMINAL : tab.slice(colon + 1) };
+  if (isHostName(host) && host !== FIRST_HOST)
+    return { host, name: colon < 0 ? MAIN_TERMINAL : tab.slice(colon + 1) };
   return { host: FIRST_HOST, name: tab };
 }
 
 /** The tab of terminal `name` (default main) on `host` (default node1). */
-export function tabFor(host = FIRST_HOST, name = MAIN_TERMINAL): string {
+export function tabFor(host: string = FIRST_HOST, name = MAIN_TERMINAL): string {
   if (host === FIRST_HOST) return name;
   return name === MAIN_TERMINAL ? host : `${host}:${name}`;
 }
