@@ -203,12 +203,15 @@ export class DockerLifecycle implements SandboxLifecycle {
   async ready(sessionId: string, host: HostName, options: StartOptions): Promise<void> {
     options.signal.throwIfAborted();
     // An adopted sandbox may have lost what the hooks attach or the forwarder, if either was made
-    // again while this server was down; the forwarder comes back at the address the sandbox was given.
-    const { network } = namesOf(this.parts.engine, sessionId);
-    for (const hook of this.parts.networkHooks) await hook.attach(network);
-    if (this.parts.dns) {
-      const subnet = await this.subnets.subnetOf(network);
-      if (subnet) await this.parts.dns.connect(network, subnet);
+    // again while this server was down; the forwarder comes back at the address the sandbox was
+    // given. The network is the sandbox's, not a host's: mended once, with node1.
+    if (host === FIRST_HOST) {
+      const { network } = namesOf(this.parts.engine, sessionId);
+      for (const hook of this.parts.networkHooks) await hook.attach(network);
+      if (this.parts.dns) {
+        const subnet = await this.subnets.subnetOf(network);
+        if (subnet) await this.parts.dns.connect(network, subnet);
+      }
     }
     await untilReady(this.parts.engine, sessionId, host, options);
     options.progress?.('ready');
