@@ -15,6 +15,7 @@ import { type SandboxDriver, SandboxError } from './sandboxes/driver.ts';
 import { hostRoutes } from './sessions/host-routes.ts';
 import { sessionRoutes } from './sessions/routes.ts';
 import type { Sessions } from './sessions/sessions.ts';
+import { guestRoutes, shareRoutes } from './sharing/routes.ts';
 import { terminalRoutes } from './terminals/routes.ts';
 import { viewRoutes } from './views/routes.ts';
 
@@ -77,6 +78,9 @@ export function createApp({ config, sessions, driver, metrics, log, previewOrigi
   app.route('/api/session', pullRoutes(sessions, driver, config));
 
   app.route('/api/session', terminalRoutes(sessions, driver, config));
+  app.route('/api/session', shareRoutes(sessions, driver, config));
+  app.route('/api/shared', guestRoutes(sessions, driver, config, previewOrigin));
+  app.route('/api/shared/:address', terminalRoutes(sessions, driver, config));
   app.route('/api/admin', adminRoutes(sessions.pool, config));
 
   app.all('/api/*', () => {

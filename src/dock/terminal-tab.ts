@@ -192,7 +192,7 @@ export class TerminalTab {
       } else if (message.type === 'exit') {
         shellExited = true;
         this.terminal.write(`\r\n[the shell exited with code ${message.code}; starting a new one]\r\n`);
-      } else if (isSessionEnded(message.code)) sessionEnded = message.message;
+      } else if (message.type === 'error' && isSessionEnded(message.code)) sessionEnded = message.message;
     });
     socket.addEventListener('close', () => {
       if (this.#socket !== socket) return; // replaced or closed on purpose

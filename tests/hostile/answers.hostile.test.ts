@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { previewUrl } from '../../sandbox-server/src/preview/preview-path.ts';
+import { previewIdFor, previewUrl } from '../../sandbox-server/src/preview/preview-path.ts';
 import { eventually } from '../../sandbox-server/src/testing/server.ts';
 import { useHostile, type Visitor } from './hostile.ts';
 
@@ -20,7 +20,7 @@ async function app(visitor: Visitor, port: number, answer: string): Promise<void
 
 /** The preview's answer to a plain request, or to an upgrade when `upgrade` is set. */
 function preview(visitor: Visitor, port: number, upgrade = false): Promise<{ status: number; body: string }> {
-  const url = new URL(previewUrl(visitor.session.id, port), hostile.server.previewUrl);
+  const url = new URL(previewUrl(previewIdFor(visitor.session.id), port), hostile.server.previewUrl);
   return new Promise((resolve, reject) => {
     const req = request(url, {
       agent: false,

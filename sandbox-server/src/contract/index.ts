@@ -5,6 +5,7 @@
  */
 export * from './errors.ts';
 export * from './session.ts';
+export * from './sharing.ts';
 export * from './shell-marks.ts';
 export * from './terminal.ts';
 export * from './views.ts';

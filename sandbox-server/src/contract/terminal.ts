@@ -25,7 +25,9 @@ export type ServerMessage =
   /** While the session waits for a start slot, `queue` says where it is in line (see SessionView). */
   | { type: 'status'; state: 'starting' | 'ready'; queue?: SessionQueue }
   | { type: 'exit'; code: number }
-  | { type: 'error'; code: TerminalErrorCode; message: string };
+  | { type: 'error'; code: TerminalErrorCode; message: string }
+  /** To a guest only (a share link's socket): the terminal's size, which the owner's sockets set. */
+  | ({ type: 'size' } & TerminalSize);
 
 /** The codes of a terminal's error frames; every one but invalid_message is its last frame. */
 export type TerminalErrorCode =
@@ -33,6 +35,12 @@ export type TerminalErrorCode =
   | 'frame_too_large'
   | 'flood'
   | 'sandbox_failed'
+  /** A guest of a watch link typed: nothing was sent (the socket stays open). */
+  | 'read_only'
+  /** The guest's link was revoked (the last frame). */
+  | 'share_revoked'
+  /** A watch link's guest asked for a terminal with no shell: a guest never starts one. */
+  | 'no_such_terminal'
   | ReturnType<typeof sessionEndedCode>;
 
 /** The error code of the frame that tells a terminal its session ended, and why. */

@@ -19,9 +19,9 @@ export function previewablePorts(containers: Container[]): PublishedPort[] {
 }
 
 /** The same ports, each with its address on the preview origin. */
-export function previewPorts(containers: Container[], sessionId: string, origin: string): PreviewPort[] {
+export function previewPorts(containers: Container[], previewId: string, origin: string): PreviewPort[] {
   return previewablePorts(containers).map((p) => ({
     ...p,
-    url: `${origin}${previewUrl(sessionId, p.port)}`,
+    url: `${origin}${previewUrl(previewId, p.port)}`,
   }));
 }

@@ -9,7 +9,7 @@ describe('preview addresses', () => {
     expect(id).toMatch(/^[0-9a-f]{20}$/);
     expect(session).not.toContain(id);
     expect(previewIdFor('d'.repeat(64))).not.toBe(id);
-    expect(previewUrl(session, 5000)).toBe(`/preview/${id}/5000/`);
+    expect(previewUrl(id, 5000)).toBe(`/preview/${id}/5000/`);
   });
 
   it('parse into id, port and the path within the app', () => {

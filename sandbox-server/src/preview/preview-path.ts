@@ -9,8 +9,9 @@ export function previewIdFor(sessionId: string): string {
   return createHash('sha256').update(`berth-preview:${sessionId}`).digest('hex').slice(0, 20);
 }
 
-export function previewUrl(sessionId: string, port: number): string {
-  return `/preview/${previewIdFor(sessionId)}/${port}/`;
+/** A preview's address by its id: the session's (previewIdFor) or a share link's address. */
+export function previewUrl(previewId: string, port: number): string {
+  return `/preview/${previewId}/${port}/`;
 }
 
 const PREVIEW_PATH = /^\/preview\/([0-9a-f]{20})\/([1-9][0-9]{0,4})(\/[^?#]*)?$/;

@@ -16,7 +16,19 @@ export type SandboxOwner = { clientAddress: string; createdAt: Date; expiresAt: 
  * A sandbox as the driver finds it: enough for a restarted server to take its session back.
  * `running` is node1's; `hosts` are the reader's hosts whose containers run, node1 among them.
  */
-export type SandboxRecord = SandboxOwner & { sessionId: string; running: boolean; hosts: HostName[] };
+export type SandboxRecord = SandboxOwner & {
+  sessionId: string;
+  running: boolean;
+  hosts: HostName[];
+  /** The session's share links, so that they outlive a server restart as the session does. */
+  shares: ShareRecord[];
+};
+
+/**
+ * A share link as the driver keeps it: the SHA-256 of its token (never the token), what it lets a
+ * guest do, and when it was made.
+ */
+export type ShareRecord = { id: string; kind: 'watch' | 'drive'; createdAt: Date };
 
 /** How far a start has come, for the log and whoever waits on it. */
 export type StartStep = 'queued' | 'creating' | 'booting' | 'ready';
@@ -43,6 +55,10 @@ export interface SandboxLifecycle {
   removeHost(sessionId: string, host: HostName): Promise<void>;
   /** Records the owner of a sandbox started without one; list() reports it from then on. */
   own(sessionId: string, owner: SandboxOwner): Promise<void>;
+  /** Keeps a share link with the sandbox: list() reports it until forgotten or the sandbox stops. */
+  recordShare(sessionId: string, share: ShareRecord): Promise<void>;
+  /** Forgets a share link; one already forgotten is no error. */
+  forgetShare(sessionId: string, shareId: string): Promise<void>;
   /** Waits until a host of an existing (adopted) sandbox is ready again, or the signal aborts. */
   ready(sessionId: string, host: HostName, options: StartOptions): Promise<void>;
   /** Removes the sandbox, every host of it and everything they made; one already gone is no error. */
@@ -57,16 +73,38 @@ export interface SandboxLifecycle {
 export type TerminalStream = {
   stream: Duplex;
   resize(size: TerminalSize): Promise<void>;
+  /** Called with the terminal's size as it is now, then after every resize, whoever made it. */
+  onSize(listener: (size: TerminalSize) => void): void;
   /** The exit code of the terminal's process, once `stream` has ended. */
   exitCode(): Promise<number>;
   /** Lets go of the terminal; its shell lives on for the next attach. */
   detach(): Promise<void>;
 };
 
+export type AttachOptions = { as: 'guest'; existing: boolean };
+
+/** A guest asked to watch a terminal that has no shell: a guest never starts one. */
+export class NoSuchTerminal extends Error {
+  constructor(name: string) {
+    super(`no terminal ${name}`);
+    this.name = 'NoSuchTerminal';
+  }
+}
+
 /** Each access is to one host of the sandbox: node1 unless a reader added others. */
 export interface SandboxAccess {
-  /** Attaches to the terminal `name`, starting its shell the first time. */
-  openTerminal(sessionId: string, host: HostName, name: string, size: TerminalSize): Promise<TerminalStream>;
+  /**
+   * Attaches to the terminal `name`, starting its shell the first time (at `size`), and sets it
+   * to `size`. A guest's attach (`as: 'guest'`) leaves the size as it is; with `existing` it
+   * starts no shell, and rejects with NoSuchTerminal when there is none.
+   */
+  openTerminal(
+    sessionId: string,
+    host: HostName,
+    name: string,
+    size: TerminalSize,
+    options?: AttachOptions,
+  ): Promise<TerminalStream>;
   /** Ends a terminal's shell and everything running in it; a terminal that never was is no error. */
   closeTerminal(sessionId: string, host: HostName, name: string): Promise<void>;
   /**

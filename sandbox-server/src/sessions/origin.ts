@@ -23,12 +23,16 @@ export function isAllowedOrigin(
 }
 
 /**
- * A browser always sends Origin on POST and DELETE (or at least Sec-Fetch-Site): without either,
+ * A browser always sends Origin on POST, PUT and DELETE (or at least Sec-Fetch-Site): without either,
  * or from a foreign origin, a request is not the site's own, and may not change a session.
  */
-export function siteOnly(config: Pick<Config, 'allowedOrigins'>, what: string): MiddlewareHandler {
+export function siteOnly(
+  config: Pick<Config, 'allowedOrigins'>,
+  what: string,
+  methods: readonly string[] = ['POST', 'DELETE'],
+): MiddlewareHandler {
   return async (c, next) => {
-    if (c.req.method === 'POST' || c.req.method === 'DELETE') {
+    if (methods.includes(c.req.method)) {
       const origin = c.req.header('origin');
       const sameOrigin =
         origin === undefined

@@ -3,6 +3,7 @@ import type { EndReason, SessionQueue, SessionState, SessionView } from '../cont
 import { ApiError } from '../errors/index.ts';
 import type { SandboxOwner } from '../sandboxes/driver.ts';
 import { FIRST_HOST, type HostName, isHostName } from '../sandboxes/hosts.ts';
+import { ShareLinks } from '../sharing/share-links.ts';
 import { HostSet } from './host-set.ts';
 import { WorkBudget } from './work-budget.ts';
 
@@ -28,6 +29,10 @@ export class Session {
   });
   /** The hosts the reader added beside node1, this session's own sandbox. */
   readonly hosts = new HostSet();
+  /** Its share links: guests who watch or drive this sandbox (sharing/). */
+  readonly links = new ShareLinks();
+  /** The terminals its owner opened, as `host/name`, for guests to attach to; closed ones leave. */
+  readonly terminals = new Set<string>();
   /** The images a page asked to pull into this sandbox (pulls/), each pulled once. */
   readonly pullsAsked = new Set<string>();
   private readonly endController = new AbortController();
@@ -57,6 +62,7 @@ export class Session {
 
   end(reason: EndReason): void {
     this.endController.abort(reason);
+    this.links.revokeAll();
   }
 
   /** Terminal input counts as activity; nothing else does. */

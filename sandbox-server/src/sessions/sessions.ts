@@ -5,6 +5,7 @@ import type { Metrics } from '../metrics/index.ts';
 import { type PooledSandbox, WarmPool } from '../pool/warm-pool.ts';
 import type { SandboxAccess, SandboxLifecycle, SandboxMetering, StartStep } from '../sandboxes/driver.ts';
 import { FIRST_HOST, type HostName, nextHost } from '../sandboxes/hosts.ts';
+import type { ShareLink } from '../sharing/share-links.ts';
 import { Admission } from './admission.ts';
 import { atCapacity } from './capacity.ts';
 import { sessionToken } from './cookie.ts';
@@ -58,6 +59,17 @@ export class Sessions {
     const token = sessionToken(cookieHeader, this.config.sessionCookie.name);
     const id = token === undefined ? undefined : sessionIdFor(token);
     return id === undefined ? undefined : this.byId.get(id);
+  }
+
+  /** The session and link a share token names, when the link is live. */
+  fromShareToken(token: string | undefined): { session: Session; link: ShareLink } | undefined {
+    const id = token === undefined ? undefined : sessionIdFor(token);
+    if (id === undefined) return undefined;
+    for (const session of this.byId.values()) {
+      const link = session.links.withId(id);
+      if (link) return { session, link };
+    }
+    return undefined;
   }
 
   all(): Session[] {
@@ -207,6 +219,8 @@ export class Sessions {
     // A start still under way must settle before removal, or it could create after the removal looked.
     await starting?.catch(() => {});
     await this.driver.removeHost(session.id, host);
+    for (const terminal of session.terminals)
+      if (terminal.startsWith(`${host}/`)) session.terminals.delete(terminal);
     this.log.info({ session: session.id, host, event: 'host_removed' }, 'host removed');
     this.pool.adjust();
     this.nameHosts(session);
@@ -314,6 +328,7 @@ export class Sessions {
       if (this.byId.has(record.sessionId) || this.ending.has(record.sessionId)) continue;
       if (!record.running || record.expiresAt.getTime() <= now) continue; // swept below
       const session = new Session(record.sessionId, record.clientAddress, record.createdAt, record.expiresAt);
+      for (const share of record.shares) session.links.add(share);
       session.ready = this.driver.ready(session.id, FIRST_HOST, { signal: session.ended }).then(() => {
         session.state = 'ready';
         this.recount();

@@ -41,6 +41,16 @@ export const ENDINGS = {
     frame: error('frame_too_large', `A frame may carry at most ${MAX_CLIENT_FRAME_BYTES} bytes.`),
     close: { code: CLOSE_POLICY, reason: 'frame too large' },
   },
+  /** A guest's link was revoked by its owner: the guest's sockets close at once. */
+  shareRevoked: {
+    frame: error('share_revoked', 'The owner of this sandbox stopped sharing it with this link.'),
+    close: { code: CLOSE_NORMAL, reason: 'share revoked' },
+  },
+  /** A watcher asked for a terminal that has no shell: guests never start one. */
+  noSuchTerminal: (name: string): Ending => ({
+    frame: error('no_such_terminal', `There is no terminal ${name} in this sandbox to watch.`),
+    close: { code: CLOSE_NORMAL, reason: 'no such terminal' },
+  }),
   /** A fault of the server's own: the log says what; the client only learns to reconnect. */
   terminalFailed: { close: { code: CLOSE_INTERNAL, reason: 'terminal failed' } },
 } satisfies Record<string, Ending | ((...args: never[]) => Ending)>;

@@ -53,7 +53,13 @@ function fakeTerminal(exitCode = 0) {
     },
   });
   const detach = vi.fn(async () => {});
-  const terminal = { stream, detach, resize: vi.fn(async () => {}), exitCode: async () => exitCode };
+  const terminal = {
+    stream,
+    detach,
+    resize: vi.fn(async () => {}),
+    onSize: () => {},
+    exitCode: async () => exitCode,
+  };
   return { terminal, typed, detach, print: (text: string) => stream.push(Buffer.from(text)) };
 }
 

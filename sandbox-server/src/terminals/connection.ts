@@ -9,9 +9,10 @@ import {
   type TerminalSize,
 } from '../contract/terminal.ts';
 import type { Metrics } from '../metrics/index.ts';
-import type { SandboxAccess, TerminalStream } from '../sandboxes/driver.ts';
+import { NoSuchTerminal, type SandboxAccess, type TerminalStream } from '../sandboxes/driver.ts';
 import { FIRST_HOST, type HostName } from '../sandboxes/hosts.ts';
 import type { EndReason, Session } from '../sessions/session.ts';
+import type { ShareLink } from '../sharing/share-links.ts';
 import { ENDINGS, type Ending } from './closing.ts';
 import { FlowGate } from './flow-gate.ts';
 import { Heartbeat } from './heartbeat.ts';
@@ -41,6 +42,10 @@ export class TerminalConnection {
   readonly name: string;
   /** The reader's host the terminal's shell runs on. */
   readonly host: HostName;
+  /** A guest's share link; undefined for the owner. A guest keeps the owner's size. */
+  readonly link: ShareLink | undefined;
+  /** When a watcher was last told that typing is refused: once a second is enough. */
+  private readOnlyToldAt = 0;
   /** Settles once the socket has closed and the connection let go of everything. */
   readonly closed: Promise<void>;
   private size: TerminalSize;
@@ -64,13 +69,21 @@ export class TerminalConnection {
     this.name = request.name;
     this.host = request.sandboxHost;
     this.size = request.size;
-    this.log = deps.log.child({ session: this.session.id, host: this.host, terminal: this.name });
+    this.link = request.link;
+    this.log = deps.log.child({
+      session: this.session.id,
+      host: this.host,
+      terminal: this.name,
+      ...(this.link ? { share: this.link.address, kind: this.link.kind } : {}),
+    });
     this.heartbeat = new Heartbeat(ws);
 
-    this.session.openTerminals++;
+    if (this.link) this.link.openTerminals++;
+    else this.session.openTerminals++;
     deps.metrics.terminalsOpen.inc();
     this.log.info({ event: 'terminal_opened' }, 'terminal opened');
     this.session.ended.addEventListener('abort', this.onSessionEnded, { once: true });
+    this.link?.revoked.addEventListener('abort', this.onRevoked, { once: true });
 
     this.closed = new Promise((resolve) => {
       ws.on('close', () => {
@@ -105,6 +118,10 @@ export class TerminalConnection {
     void this.close(close.code, close.reason);
   }
 
+  private readonly onRevoked = () => {
+    if (!this.session.ended.aborted) this.end(ENDINGS.shareRevoked);
+  };
+
   private readonly onSessionEnded = () => {
     const reason = this.session.ended.reason as EndReason;
     this.end(ENDINGS.sessionEnded(reason, this.deps.config.idleTimeoutSeconds));
@@ -124,9 +141,11 @@ export class TerminalConnection {
     this.heartbeat.stop();
     this.queue?.stop();
     this.flow.stop();
-    this.session.openTerminals--;
+    if (this.link) this.link.openTerminals--;
+    else this.session.openTerminals--;
     this.deps.metrics.terminalsOpen.dec();
     this.session.ended.removeEventListener('abort', this.onSessionEnded);
+    this.link?.revoked.removeEventListener('abort', this.onRevoked);
     void this.detach();
     this.log.info({ event: 'terminal_closed' }, 'terminal closed');
   }
@@ -141,6 +160,14 @@ export class TerminalConnection {
       return;
     }
     if (isBinary) {
+      if (this.link?.kind === 'watch') {
+        // Nothing a watcher sends reaches the sandbox; the note says why, at most once a second.
+        if (Date.now() - this.readOnlyToldAt >= 1000) {
+          this.readOnlyToldAt = Date.now();
+          this.send({ type: 'error', code: 'read_only', message: 'You are watching: typing is not sent.' });
+        }
+        return;
+      }
       this.session.touch();
       this.input.write(bytes);
       return;
@@ -149,6 +176,7 @@ export class TerminalConnection {
     // The one error that does not end the connection: the client sent something it can correct.
     if (typeof message === 'string') this.send({ type: 'error', code: 'invalid_message', message });
     else if (message.type === 'resize') {
+      if (this.link) return; // the terminal keeps its owner's size; a guest scales to it
       this.size = { cols: message.cols, rows: message.rows };
       void this.terminal?.resize(this.size);
     } else this.flow.clientPaused(message.type === 'pause');
@@ -176,8 +204,23 @@ export class TerminalConnection {
       this.queue?.stop();
     }
     if (this.isClosed) return;
-    const terminal = await this.deps.access.openTerminal(session.id, this.host, this.name, this.size);
+    let terminal: TerminalStream;
+    try {
+      const { access } = this.deps;
+      terminal = this.link
+        ? await access.openTerminal(session.id, this.host, this.name, this.size, {
+            as: 'guest',
+            existing: this.link.kind === 'watch',
+          })
+        : await access.openTerminal(session.id, this.host, this.name, this.size);
+    } catch (error) {
+      if (!(error instanceof NoSuchTerminal)) throw error;
+      this.end(ENDINGS.noSuchTerminal(this.name));
+      return;
+    }
     this.terminal = terminal;
+    if (this.link) terminal.onSize((size) => this.send({ type: 'size', ...size }));
+    else session.terminals.add(`${this.host}/${this.name}`);
     if (this.isClosed) {
       void this.detach();
       return;

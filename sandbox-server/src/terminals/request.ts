@@ -5,10 +5,24 @@ import { FIRST_HOST, type HostName } from '../sandboxes/hosts.ts';
 import { isAllowedOrigin } from '../sessions/origin.ts';
 import { MAX_OPEN_TERMINALS, type Session } from '../sessions/session.ts';
 import type { Sessions } from '../sessions/sessions.ts';
+import { guestOf } from '../sharing/guests.ts';
+import type { ShareLink } from '../sharing/share-links.ts';
 
-export type TerminalRequest = { session: Session; sandboxHost: HostName; name: string; size: TerminalSize };
+/** Most guests' terminal sockets one session holds, beside its owner's MAX_OPEN_TERMINALS. */
+export const MAX_GUEST_TERMINALS = 64;
+
+export type TerminalRequest = {
+  session: Session;
+  sandboxHost: HostName;
+  name: string;
+  size: TerminalSize;
+  /** The share link a guest came through; undefined for the owner. */
+  link?: ShareLink;
+};
 
 type RequestParts = {
+  /** A guest's link address, from /api/shared/:address/…; undefined for the owner's paths. */
+  share?: string | undefined;
   /** The reader's host the terminal is on, from /hosts/:host/terminals/:name; node1 when absent. */
   sandboxHost?: string | undefined;
   name: string;
@@ -22,7 +36,7 @@ type RequestParts = {
 /** Checks a request for a terminal, in the order the contract gives: origin, session, then its own input. */
 export function checkTerminalRequest(
   parts: RequestParts,
-  sessions: Pick<Sessions, 'fromCookie'>,
+  sessions: Pick<Sessions, 'fromCookie' | 'fromShareToken'>,
   config: Pick<Config, 'allowedOrigins'>,
   { opening } = { opening: true },
 ): TerminalRequest {
@@ -32,15 +46,31 @@ export function checkTerminalRequest(
       'Terminals open only from the site itself; this Origin is not allowed.',
     );
   }
-  const session = sessions.fromCookie(parts.cookie);
+  const guest = parts.share === undefined ? undefined : guestOf(sessions, parts.share, parts.cookie);
+  const session = parts.share === undefined ? sessions.fromCookie(parts.cookie) : guest?.session;
   if (!session) {
-    throw new ApiError('unauthorized', 'No live session: create one with POST /api/session first.');
+    throw new ApiError(
+      'unauthorized',
+      parts.share === undefined
+        ? 'No live session: create one with POST /api/session first.'
+        : 'This share link is not live (revoked, or its sandbox ended), or this browser has not joined it.',
+    );
+  }
+  const link = guest?.link;
+  if (link && !opening && link.kind === 'watch') {
+    throw new ApiError('share_read_only', 'This share link is for watching: it cannot close terminals.');
   }
   // Closing one must never be refused for having too many open.
-  if (opening && session.openTerminals >= MAX_OPEN_TERMINALS) {
+  if (opening && !link && session.openTerminals >= MAX_OPEN_TERMINALS) {
     throw new ApiError(
       'too_many_terminals',
       `A session may have ${MAX_OPEN_TERMINALS} terminals open at once.`,
+    );
+  }
+  if (opening && link && session.links.guestTerminals >= MAX_GUEST_TERMINALS) {
+    throw new ApiError(
+      'too_many_terminals',
+      `A sandbox's guests may have ${MAX_GUEST_TERMINALS} terminals open at once.`,
     );
   }
   const sandboxHost = session.hostNamed(parts.sandboxHost ?? FIRST_HOST);
@@ -53,6 +83,8 @@ export function checkTerminalRequest(
   const size = parseSize(parts.cols, parts.rows);
   if (typeof size === 'string') throw new ApiError('invalid_terminal_size', `Bad terminal size: ${size}.`);
   // Each open starts a program in the sandbox; opening and closing in a loop must not be free.
-  if (opening) session.terminalOpens.take();
-  return { session, sandboxHost, name: parts.name, size };
+  if (opening) (link ?? session).terminalOpens.take();
+  return link
+    ? { session, sandboxHost, name: parts.name, size, link }
+    : { session, sandboxHost, name: parts.name, size };
 }

@@ -9,7 +9,10 @@ const COOKIE = 'berth_session=live';
 
 function serve() {
   const session = new Session('s1', '192.0.2.1', new Date(), new Date(Date.now() + 3_600_000));
-  const sessions = { fromCookie: (cookie: string | undefined) => (cookie === COOKIE ? session : undefined) };
+  const sessions = {
+    fromCookie: (cookie: string | undefined) => (cookie === COOKIE ? session : undefined),
+    fromShareToken: () => undefined,
+  };
   const access = { closeTerminal: vi.fn(async () => {}) };
   // As app.ts answers errors: the error's status and JSON body.
   const app = new Hono()

@@ -7,17 +7,18 @@ import { checkTerminalRequest } from './request.ts';
 
 /**
  * The HTTP side of /api/session/terminals/:name and /api/session/hosts/:host/terminals/:name,
- * mounted under /api/session: closing a terminal for good, and a plain request that should have
+ * mounted under /api/session (and under /api/shared/:address for a drive link's guests): closing a terminal for good, and a plain request that should have
  * been an upgrade (upgrade.ts takes those).
  */
 export function terminalRoutes(
-  sessions: Pick<Sessions, 'fromCookie'>,
+  sessions: Pick<Sessions, 'fromCookie' | 'fromShareToken'>,
   access: Pick<TerminalAccess, 'closeTerminal'>,
   config: Pick<Config, 'allowedOrigins'>,
 ) {
   const terminalRequest = (c: Context, opening = true) =>
     checkTerminalRequest(
       {
+        share: c.req.param('address'),
         sandboxHost: c.req.param('host'),
         name: c.req.param('name') ?? '',
         cols: c.req.query('cols'),
@@ -36,8 +37,9 @@ export function terminalRoutes(
     app
       // Closing a tab: the shell and what runs in it end, so the name starts afresh next time.
       .delete(path, async (c) => {
-        const { session, sandboxHost, name } = terminalRequest(c, false);
-        await session.execs.run(() => access.closeTerminal(session.id, sandboxHost, name));
+        const { session, sandboxHost, name, link } = terminalRequest(c, false);
+        await (link ?? session).execs.run(() => access.closeTerminal(session.id, sandboxHost, name));
+        session.terminals.delete(`${sandboxHost}/${name}`);
         return c.body(null, 204);
       })
       // Reached only by requests that did not ask to upgrade: the same checks, then "use a WebSocket".

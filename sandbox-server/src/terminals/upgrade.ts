@@ -7,8 +7,11 @@ import { refuseUpgrade } from '../errors/refuse-upgrade.ts';
 import type { Sessions } from '../sessions/sessions.ts';
 import { checkTerminalRequest, type TerminalRequest } from './request.ts';
 
-/** node1's terminals, and those of any host: /api/session/hosts/node2/terminals/main. */
-const TERMINAL_PATH = /^\/api\/session(?:\/hosts\/([^/]*))?\/terminals\/([^/]*)$/;
+/**
+ * node1's terminals, and those of any host: /api/session/hosts/node2/terminals/main; a guest's
+ * the same under /api/shared/<address>.
+ */
+const TERMINAL_PATH = /^\/api\/(?:session|shared\/([0-9a-f]{20}))(?:\/hosts\/([^/]*))?\/terminals\/([^/]*)$/;
 
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 
@@ -18,7 +21,7 @@ export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer
  * body, and a path that is not a terminal's as not found.
  */
 export function terminalUpgrade(
-  sessions: Pick<Sessions, 'fromCookie'>,
+  sessions: Pick<Sessions, 'fromCookie' | 'fromShareToken'>,
   config: Pick<Config, 'allowedOrigins'>,
   accept: (ws: WebSocket, request: TerminalRequest) => void,
 ): UpgradeHandler {
@@ -36,8 +39,9 @@ export function terminalUpgrade(
     try {
       request = checkTerminalRequest(
         {
-          sandboxHost: match[1],
-          name: match[2] ?? '',
+          share: match[1],
+          sandboxHost: match[2],
+          name: match[3] ?? '',
           cols: url.searchParams.get('cols') ?? undefined,
           rows: url.searchParams.get('rows') ?? undefined,
           origin: req.headers.origin,

@@ -1,10 +1,13 @@
 import { Duplex, PassThrough } from 'node:stream';
 import type { TerminalSize } from '../contract/terminal.ts';
 import {
+  type AttachOptions,
+  NoSuchTerminal,
   type SandboxDriver,
   SandboxError,
   type SandboxOwner,
   type SandboxRecord,
+  type ShareRecord,
   type StartOptions,
   type TerminalStream,
 } from '../sandboxes/driver.ts';
@@ -26,6 +29,9 @@ type FakeSandbox = {
   running: boolean;
   ready: boolean;
   terminals: Set<PassThrough>;
+  /** The terminals whose shell was started, as `host/name`: a guest's attach starts none. */
+  shells: Set<string>;
+  shares: Map<string, ShareRecord>;
   /** The hosts added beside node1 and whether each runs. */
   hosts: Map<HostName, { running: boolean }>;
 };
@@ -92,6 +98,8 @@ export class FakeDriver implements SandboxDriver {
       running: true,
       ready: false,
       terminals: new Set(),
+      shells: new Set(),
+      shares: new Map(),
       hosts: new Map(),
     });
     await this.boot(options.signal);
@@ -163,11 +171,20 @@ export class FakeDriver implements SandboxDriver {
 
   async list(): Promise<SandboxRecord[]> {
     if (!this.engineUp) throw new SandboxError('engine_unavailable', 'the fake engine is down');
-    return [...this.sandboxes].flatMap(([sessionId, { owner, running, hosts }]) => {
+    return [...this.sandboxes].flatMap(([sessionId, { owner, running, hosts, shares }]) => {
       const added = [...hosts].filter(([, host]) => host.running).map(([name]) => name);
       const all = byHostNumber([...(running ? [FIRST_HOST] : []), ...added]);
-      return owner ? [{ sessionId, ...owner, running, hosts: all }] : [];
+      return owner ? [{ sessionId, ...owner, running, hosts: all, shares: [...shares.values()] }] : [];
     });
+  }
+
+  async recordShare(sessionId: string, share: ShareRecord): Promise<void> {
+    if (!this.engineUp) throw new SandboxError('engine_unavailable', 'the fake engine is down');
+    this.sandboxes.get(sessionId)?.shares.set(share.id, share);
+  }
+
+  async forgetShare(sessionId: string, shareId: string): Promise<void> {
+    this.sandboxes.get(sessionId)?.shares.delete(shareId);
   }
 
   async sweep(keep: ReadonlySet<string>): Promise<number> {
@@ -179,10 +196,14 @@ export class FakeDriver implements SandboxDriver {
   async openTerminal(
     sessionId: string,
     host: HostName,
-    _name: string,
-    _size: TerminalSize,
+    name: string,
+    size: TerminalSize,
+    options?: AttachOptions,
   ): Promise<TerminalStream> {
     const sandbox = this.running(sessionId, host);
+    const shell = `${host}/${name}`;
+    if (options?.existing && !sandbox.shells.has(shell)) throw new NoSuchTerminal(name);
+    sandbox.shells.add(shell);
     const echo = new PassThrough();
     sandbox.terminals.add(echo);
     echo.once('end', () => sandbox.terminals.delete(echo));
@@ -190,6 +211,7 @@ export class FakeDriver implements SandboxDriver {
     return {
       stream,
       resize: async () => {},
+      onSize: (listener) => listener(size),
       exitCode: async () => (sandbox.running ? 0 : 137),
       detach: async () => {
         stream.destroy();
@@ -197,8 +219,8 @@ export class FakeDriver implements SandboxDriver {
     };
   }
 
-  async closeTerminal(sessionId: string, host: HostName): Promise<void> {
-    this.running(sessionId, host);
+  async closeTerminal(sessionId: string, host: HostName, name: string): Promise<void> {
+    this.running(sessionId, host).shells.delete(`${host}/${name}`);
   }
 
   async exec(sessionId: string, host: HostName, argv: string[]): Promise<string> {

@@ -42,10 +42,13 @@ export class TerminalClient {
       host?: string;
       /** The reader's host the terminal is on (node2, …); node1's path without it. */
       on?: string;
+      /** A guest's: the share link's address, whose path replaces /api/session. */
+      share?: string;
     } = {},
   ): Promise<TerminalClient> {
     const on = options.on ? `/hosts/${options.on}` : '';
-    const url = `${baseUrl.replace(/^http/, 'ws')}/api/session${on}/terminals/${name}${options.query ?? ''}`;
+    const api = options.share ? `/api/shared/${options.share}` : '/api/session';
+    const url = `${baseUrl.replace(/^http/, 'ws')}${api}${on}/terminals/${name}${options.query ?? ''}`;
     const headers: Record<string, string> = {};
     if (options.cookie) headers.cookie = options.cookie;
     const origin = options.origin === undefined ? baseUrl : options.origin;

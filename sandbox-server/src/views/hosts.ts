@@ -2,6 +2,7 @@ import type { HostNetworkView, HostsNetworkView } from '../contract/views.ts';
 import type { SandboxAccess } from '../sandboxes/driver.ts';
 import { innerAddress } from '../sandboxes/hosts.ts';
 import type { Session } from '../sessions/session.ts';
+import type { WorkBudget } from '../sessions/work-budget.ts';
 import { engineNotStarted } from './inner-engine.ts';
 import { networkView } from './network.ts';
 
@@ -14,7 +15,11 @@ export const HOSTS_SUBNET = '100.64.0.0/16';
  * host is read within the session's budget, all at once; a host whose Docker has not started is
  * drawn empty and says so, as the single-host view does.
  */
-export async function hostsNetworkView(driver: SandboxAccess, session: Session): Promise<HostsNetworkView> {
+export async function hostsNetworkView(
+  driver: SandboxAccess,
+  session: Session,
+  execs: WorkBudget = session.execs,
+): Promise<HostsNetworkView> {
   const hosts = await Promise.all(
     session.hosts.names().map(async (host): Promise<HostNetworkView> => {
       const state = session.hostState(host);
@@ -27,7 +32,7 @@ export async function hostsNetworkView(driver: SandboxAccess, session: Session):
       };
       if (state !== 'ready') return empty;
       try {
-        return { ...empty, ...(await session.execs.run(() => networkView(driver, session.id, host))) };
+        return { ...empty, ...(await execs.run(() => networkView(driver, session.id, host))) };
       } catch (error) {
         const engine = engineNotStarted(error);
         if (engine) return { ...empty, engine };

@@ -4,7 +4,7 @@ import { ApiError } from '../errors/index.ts';
 import { previewPorts } from '../preview/ports.ts';
 import type { SandboxAccess } from '../sandboxes/driver.ts';
 import { FIRST_HOST, type HostName } from '../sandboxes/hosts.ts';
-import { type SessionEnv, session } from '../sessions/middleware.ts';
+import { type SessionEnv, session, type VisitorOf } from '../sessions/middleware.ts';
 import type { Sessions } from '../sessions/sessions.ts';
 import { containerChanges, listContainers, publishingContainers } from './containers.ts';
 import { hostsNetworkView } from './hosts.ts';
@@ -18,7 +18,7 @@ import { networkView } from './network.ts';
  * reads another of the reader's hosts; node1 without it.
  */
 export function viewRoutes(
-  sessions: Sessions,
+  sessions: Sessions | VisitorOf,
   driver: SandboxAccess,
   previewOrigin: (requestUrl: string) => string,
 ) {
@@ -29,7 +29,7 @@ export function viewRoutes(
     if (session.hostState(host) !== 'ready') {
       throw new ApiError('sandbox_starting', `${host} is still starting; ask again in a moment.`);
     }
-    return c.json(await session.execs.run(() => view(session.id, host)));
+    return c.json(await c.var.execs.run(() => view(session.id, host)));
   };
   /**
    * A list view, or its empty value marked `engine: 'idle'` (or `'starting'`) when Docker has not
@@ -52,7 +52,9 @@ export function viewRoutes(
   return (
     new Hono<SessionEnv>()
       // Every host at once, for the diagram of a reader's hosts; each read as /network reads one.
-      .get('/hosts/network', ready, async (c) => c.json(await hostsNetworkView(driver, c.var.session)))
+      .get('/hosts/network', ready, async (c) =>
+        c.json(await hostsNetworkView(driver, c.var.session, c.var.execs)),
+      )
       .get('/network', ready, (c) =>
         list(c, (id, host) => networkView(driver, id, host), { networks: [], containers: [] }),
       )
@@ -75,7 +77,7 @@ export function viewRoutes(
         read(c, async (id) => ({
           ports: previewPorts(
             await publishingContainers(driver, id, FIRST_HOST),
-            id,
+            c.var.previewId,
             previewOrigin(c.req.url),
           ),
         })),

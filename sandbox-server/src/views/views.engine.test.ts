@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Container, Image, Layer, Network, PreviewPort } from '../contract/index.ts';
-import { previewUrl } from '../preview/preview-path.ts';
+import { previewIdFor, previewUrl } from '../preview/preview-path.ts';
 import { sharedReadySession } from '../testing/shared-session.ts';
 import { TerminalClient } from '../testing/terminal-client.ts';
 
@@ -105,7 +105,7 @@ describe('views of the reader’s sandbox', () => {
         port: 5000,
         container: 'web',
         containerPort: 80,
-        url: `${shared.server.previewUrl}${previewUrl(shared.session.id, 5000)}`,
+        url: `${shared.server.previewUrl}${previewUrl(previewIdFor(shared.session.id), 5000)}`,
       },
     ]);
   });

@@ -49,7 +49,7 @@ describe('the views', () => {
     expect(containers[0]?.ports).toEqual([
       { containerPort: 80, protocol: 'tcp', hostIp: '0.0.0.0', hostPort: 8080 },
     ]);
-    const ports = previewPorts(containers, 'a'.repeat(64), 'http://127.0.0.1:8081');
+    const ports = previewPorts(containers, 'a'.repeat(20), 'http://127.0.0.1:8081');
     expect(ports.map((p) => [p.port, p.container])).toEqual([[8080, 'web']]);
     expect(ports[0]?.url).toMatch(/^http:\/\/127\.0\.0\.1:8081\/preview\/[0-9a-f]{20}\/8080\/$/);
   });

@@ -28,7 +28,13 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): P
 export function namesOf({ instance }: Engine, sessionId: string, host: HostName = FIRST_HOST) {
   const base = `berth-${instance}-${sessionId.slice(0, 16)}`;
   const own = host === FIRST_HOST ? base : `${base}-${host}`;
-  return { container: own, network: base, volume: `${own}-docker`, claim: `${base}-claim` };
+  return {
+    container: own,
+    network: base,
+    volume: `${own}-docker`,
+    claim: `${base}-claim`,
+    share: (shareId: string) => `${base}-share-${shareId.slice(0, 16)}`,
+  };
 }
 
 export function containerOf(engine: Engine, sessionId: string, host: HostName): Docker.Container {

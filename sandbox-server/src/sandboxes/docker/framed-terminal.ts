@@ -1,10 +1,12 @@
 import { Duplex } from 'node:stream';
+import type { TerminalSize } from '../../contract/terminal.ts';
 import { dataFrames, MUX, muxDecoder, sizeFrame, TERM, termDecoder } from './frames.ts';
 
 /**
  * A terminal as raw bytes both ways, over the stream of a TTY-less exec of `berth-term attach
  * --framed`: Docker's multiplexing and berth-term's frames are taken off on the way out and
- * berth-term's put on on the way in. Pausing it stops reading from the exec.
+ * berth-term's put on on the way in. Pausing it stops reading from the exec. berth-term's size
+ * frames (the PTY's size, at attach and after each resize) are emitted as 'size'.
  */
 export class FramedTerminal extends Duplex {
   /** The shell's exit code, once berth-term has sent it. */
@@ -40,6 +42,12 @@ export class FramedTerminal extends Duplex {
         for (const frame of this.term.push(payload)) {
           if (frame.type === TERM.data) {
             if (!this.ended && !this.push(frame.payload)) this.exec.pause();
+          } else if (frame.type === TERM.size && frame.payload.length === 4) {
+            const size: TerminalSize = {
+              cols: frame.payload.readUInt16BE(0),
+              rows: frame.payload.readUInt16BE(2),
+            };
+            this.emit('size', size);
           } else if (frame.type === TERM.exit && frame.payload.length === 4) {
             this.exitCode = frame.payload.readInt32BE(0);
           }
@@ -53,6 +61,8 @@ export class FramedTerminal extends Duplex {
   private endOutput(): void {
     if (this.ended) return;
     this.ended = true;
+    // Said at once: 'end' waits for a reader, and an attach that found no terminal has none yet.
+    this.emit('output-ended');
     this.push(null);
   }
 

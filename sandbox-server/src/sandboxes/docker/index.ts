@@ -50,8 +50,10 @@ export function dockerDriver(options: DockerDriverOptions): SandboxDriver {
     stop: (sessionId) => lifecycle.stop(sessionId),
     list: () => lifecycle.list(),
     sweep: (keep) => lifecycle.sweep(keep),
-    openTerminal: (sessionId, host, name, size) =>
-      attachTerminal(engine, options.log, sessionId, host, name, size),
+    recordShare: (sessionId, share) => lifecycle.recordShare(sessionId, share),
+    forgetShare: (sessionId, shareId) => lifecycle.forgetShare(sessionId, shareId),
+    openTerminal: (sessionId, host, name, size, attach) =>
+      attachTerminal(engine, options.log, sessionId, host, name, size, attach),
     closeTerminal: (sessionId, host, name) => closeTerminal(engine, sessionId, host, name),
     exec: (sessionId, host, argv) => execBounded(engine, sessionId, host, argv),
     connect: (sessionId, host, port) => relayPort(engine, sessionId, host, port),

@@ -8,13 +8,14 @@ import {
   type SandboxLifecycle,
   type SandboxOwner,
   type SandboxRecord,
+  type ShareRecord,
   type StartOptions,
 } from '../driver.ts';
 import { hostResolvers } from '../firewall.ts';
 import { byHostNumber, FIRST_HOST, type HostName, isHostName } from '../hosts.ts';
 import { type SandboxSettings, sandboxContainer } from './container-spec.ts';
 import { type Engine, engineAnswers, namesOf, ownFilter, removeContainer } from './engine.ts';
-import { label, labelsFor, type Owned, ownedFromLabels } from './labels.ts';
+import { label, labelsFor, type Owned, ownedFromLabels, shareFromLabels } from './labels.ts';
 import { untilReady } from './readiness.ts';
 import { Subnets } from './subnets.ts';
 
@@ -217,6 +218,29 @@ export class DockerLifecycle implements SandboxLifecycle {
     options.progress?.('ready');
   }
 
+  async recordShare(sessionId: string, share: ShareRecord): Promise<void> {
+    const { engine } = this.parts;
+    try {
+      await engine.docker.createVolume({
+        Name: namesOf(engine, sessionId).share(share.id),
+        Labels: {
+          [label.instance]: engine.instance,
+          [label.session]: sessionId,
+          [label.share]: share.id,
+          [label.shareKind]: share.kind,
+          [label.created]: share.createdAt.toISOString(),
+        },
+      });
+    } catch (error) {
+      throw new SandboxError('engine_unavailable', `recording a share link: ${(error as Error).message}`);
+    }
+  }
+
+  async forgetShare(sessionId: string, shareId: string): Promise<void> {
+    const { engine } = this.parts;
+    await ignoreMissing(() => engine.docker.getVolume(namesOf(engine, sessionId).share(shareId)).remove());
+  }
+
   async stop(sessionId: string): Promise<void> {
     const { engine } = this.parts;
     this.parts.onStopped(sessionId);
@@ -248,9 +272,15 @@ export class DockerLifecycle implements SandboxLifecycle {
       docker.listVolumes({ filters }),
     ]);
     const owners = new Map<string, Owned>();
+    const shares = new Map<string, ShareRecord[]>();
     for (const volume of volumes.Volumes ?? []) {
       const owned = volume.Labels?.[label.claim] === 'true' ? ownedFromLabels(volume.Labels) : undefined;
       if (owned) owners.set(owned.sessionId, owned);
+      const share = shareFromLabels(volume.Labels);
+      if (share) {
+        const { sessionId, ...record } = share;
+        shares.set(sessionId, [...(shares.get(sessionId) ?? []), record]);
+      }
     }
     // A host's container is node1's when it has no host label: made before hosts were sets.
     const hostOf = (labels: Record<string, string> | undefined): HostName | undefined => {
@@ -275,6 +305,7 @@ export class DockerLifecycle implements SandboxLifecycle {
         ...spec,
         running: container.State === 'running',
         hosts: byHostNumber(running.get(spec.sessionId) ?? []),
+        shares: shares.get(spec.sessionId) ?? [],
       });
     }
     return records;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { TerminalSize } from '../../contract/terminal.ts';
-import type { TerminalStream } from '../driver.ts';
+import { type AttachOptions, NoSuchTerminal, type TerminalStream } from '../driver.ts';
 import type { HostName } from '../hosts.ts';
 import { EXEC_USER, inside, READER } from './confinement.ts';
 import { containerOf, type Engine } from './engine.ts';
@@ -14,7 +14,10 @@ const TERMINAL_HOME = '/home/reader';
 /** What one terminal attach's stderr may put in the server's log (see StderrBudget). */
 const STDERR_LOG_BYTES = 4096;
 
-/** Attaches to the berth-term master of terminal `name`, which starts its shell the first time. */
+/**
+ * Attaches to the berth-term master of terminal `name`, which starts its shell the first time;
+ * a guest's attach sets no size and, with `existing`, starts no shell (see SandboxAccess).
+ */
 export async function attachTerminal(
   engine: Engine,
   log: Logger,
@@ -22,6 +25,7 @@ export async function attachTerminal(
   host: HostName,
   name: string,
   size: TerminalSize,
+  options?: AttachOptions,
 ): Promise<TerminalStream> {
   const container = containerOf(engine, sessionId, host);
   // Docker does not end an exec when its stream closes, so each attach is named, to be detached by name.
@@ -29,7 +33,16 @@ export async function attachTerminal(
   // No TTY: the shell's PTY is berth-term's, and the server speaks berth-term's frames itself.
   const exec = await container.exec({
     Cmd: inside(
-      ['berth-term', 'attach', name, `${size.cols}x${size.rows}`, '--id', attachId, '--framed'],
+      [
+        'berth-term',
+        'attach',
+        name,
+        `${size.cols}x${size.rows}`,
+        '--id',
+        attachId,
+        ...(options?.existing ? ['--existing'] : []),
+        '--framed',
+      ],
       READER,
     ),
     AttachStdin: true,
@@ -52,8 +65,26 @@ export async function attachTerminal(
       );
     }
   });
+  // The master tells every attach the PTY's size first: until then, whether it is there at all.
+  let current: TerminalSize | undefined;
+  const sized = new Promise<boolean>((resolve) => {
+    stream.on('size', (now: TerminalSize) => {
+      current = now;
+      resolve(true);
+    });
+    stream.once('output-ended', () => resolve(false));
+    stream.once('close', () => resolve(false));
+  });
   const resize = async ({ cols, rows }: TerminalSize) => stream.resize(cols, rows);
-  await resize(size);
+  if (options?.as !== 'guest') await resize(size);
+  else if (options.existing && !(await sized)) {
+    stream.destroy();
+    throw new NoSuchTerminal(name);
+  }
+  const onSize = (listener: (size: TerminalSize) => void) => {
+    if (current) listener(current);
+    stream.on('size', listener);
+  };
   const exitCode = async () => {
     if (stream.exitCode !== undefined) return stream.exitCode;
     const deadline = Date.now() + 5_000;
@@ -80,7 +111,7 @@ export async function attachTerminal(
       log.debug({ err: error, session: sessionId, terminal: name }, 'detach failed');
     }
   };
-  return { stream, resize, exitCode, detach };
+  return { stream, resize, onSize, exitCode, detach };
 }
 
 /** Ends a terminal's shell and its jobs. */

@@ -1,7 +1,7 @@
 /*
  * berth-term: keeps a reader's shell alive across disconnects and restores its screen.
  *
- *   berth-term attach NAME [COLSxROWS] [--id ID] --framed
+ *   berth-term attach NAME [COLSxROWS] [--id ID] [--existing] --framed
  *   berth-term detach NAME ID
  *
  * A master per terminal, detached from whoever started it, owns the shell's PTY (bash -l, sized
@@ -13,12 +13,14 @@
  * and server, which cost a third of the CPU of a flood of output.
  *
  * Closing the WebSocket only ends the attach, so the shell and its jobs live on, and the next
- * attach gets a full reset and the recent output, so the screen comes back. Docker does not end
+ * attach gets a full reset and the recent output, so the screen comes back. With --existing an
+ * attach never starts a shell: without a master it exits 3 (a guest's watch-only socket). Docker does not end
  * an exec whose stream was closed, so the server names each attach (--id) and, when the
  * WebSocket closes, runs `detach` with that id: the master hangs up on that attach, which exits.
  *
  * Socket frames: 1 byte type, 4 bytes big-endian length, payload.
- *   'd' bytes (both ways)   'w' cols,rows as 2+2 bytes BE (to the master)
+ *   'd' bytes (both ways)   'w' cols,rows as 2+2 bytes BE (to the master: a resize; from it:
+ *       the PTY's size, first to every attach and to all of them after each resize)
  *   'x' exit code as 4 bytes BE (from the master, last frame before it exits)
  *   'h' the attach's id (to the master)   'k' id: hang up on the attaches with that id
  *
@@ -101,7 +103,7 @@ static int detach(const char *path, const char *id) {
 }
 
 static int usage(void) {
-  fprintf(stderr, "usage: berth-term attach NAME [COLSxROWS] [--id ID] --framed\n"
+  fprintf(stderr, "usage: berth-term attach NAME [COLSxROWS] [--id ID] [--existing] --framed\n"
                   "       berth-term detach NAME ID\n"
                   "  NAME matches ^[a-z0-9][a-z0-9-]{0,15}$, ID ^[A-Za-z0-9_-]{1,64}$\n");
   return 2;
@@ -132,7 +134,7 @@ int main(int argc, char **argv) {
 
   struct winsize ws = { 0 };
   const char *id = NULL;
-  int framed = 0;
+  int framed = 0, existing = 0;
   for (int i = 3; i < argc; i++) {
     unsigned cols, rows;
     char end;
@@ -140,6 +142,8 @@ int main(int argc, char **argv) {
       id = argv[++i];
     } else if (strcmp(argv[i], "--framed") == 0) {
       framed = 1;
+    } else if (strcmp(argv[i], "--existing") == 0) {
+      existing = 1;
     } else if (!ws.ws_col && sscanf(argv[i], "%ux%u%c", &cols, &rows, &end) == 2 && cols && rows &&
                cols <= 1000 && rows <= 1000) {
       ws.ws_col = (unsigned short)cols, ws.ws_row = (unsigned short)rows;
@@ -158,6 +162,10 @@ int main(int argc, char **argv) {
     return 1;
   }
   int sock = sock_connect(path);
+  if (sock < 0 && existing) {
+    fprintf(stderr, "berth-term: no terminal %s\n", argv[2]);
+    return 3;
+  }
   if (sock < 0) {
     unlink(path); /* a master that died without cleaning up leaves its socket behind */
     if (master_spawn(path, ws, lock, title, title_room) < 0 || (sock = sock_connect(path)) < 0) {

@@ -29,7 +29,9 @@
 #define REPLAY_SIZE (256 * 1024)
 #define LINE_SEARCH 4096 /* how far into a wrapped replay buffer to look for a line start */
 #define MAX_BACKLOG (1024 * 1024) /* per client; past it the client gets a fresh screen */
-#define MAX_CLIENTS 40 /* above the server's 32 sockets per session, with room for detach calls */
+/* Above the server's 32 sockets per session and its 64 of guests (share links), with room for
+ * detach calls. */
+#define MAX_CLIENTS 104
 
 struct client {
   int fd, gone;
@@ -97,11 +99,20 @@ static void queue_screen(struct client *c) {
   free(all);
 }
 
+/* A 'w' frame of the PTY's size: a client that does not set the size (a guest) draws at it. */
+static void size_add(struct buf *b) {
+  struct winsize ws = { 0 };
+  ioctl(pty, TIOCGWINSZ, &ws);
+  char d[4] = { (char)(ws.ws_col >> 8), (char)ws.ws_col, (char)(ws.ws_row >> 8), (char)ws.ws_row };
+  frame_add(b, 'w', d, sizeof d);
+}
+
 static void client_add(int fd) {
   if (nclients == MAX_CLIENTS) { close(fd); return; }
   struct client *c = &clients[nclients++];
   memset(c, 0, sizeof *c);
   c->fd = fd;
+  size_add(&c->out); /* first, so an attach knows at once that the terminal is there */
   queue_screen(c);
 }
 
@@ -134,7 +145,9 @@ static void on_client_frame(char type, const char *d, uint32_t n, void *ctx) {
   } else if (type == 'w' && n == 4) {
     /* The kernel sends SIGWINCH to the shell's foreground job when the size changes. */
     struct winsize ws = { .ws_col = (unsigned short)(get32(d) >> 16), .ws_row = (unsigned short)get32(d) };
-    if (ws.ws_col && ws.ws_row) ioctl(pty, TIOCSWINSZ, &ws);
+    if (ws.ws_col && ws.ws_row && ioctl(pty, TIOCSWINSZ, &ws) == 0) {
+      for (int i = 0; i < nclients; i++) size_add(&clients[i].out);
+    }
   }
 }
 
