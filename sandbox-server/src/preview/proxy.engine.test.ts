@@ -10,7 +10,7 @@ import {
   startTestServer,
 } from '../testing/server.ts';
 import { TerminalClient } from '../testing/terminal-client.ts';
-import { previewUrl } from './preview-path.ts';
+import { previewIdFor, previewUrl } from './preview-path.ts';
 
 let server: RunningServer & { instance: string };
 let reader: CreatedSession;
@@ -51,26 +51,26 @@ function fetchPreview(path: string, cookie?: string, origin = server.previewUrl)
 
 describe('the port preview', () => {
   it("serves the reader's published port, including one bound to the sandbox's 127.0.0.1", async () => {
-    const response = await fetchPreview(previewUrl(reader.id, 5000), reader.cookie);
+    const response = await fetchPreview(previewUrl(previewIdFor(reader.id), 5000), reader.cookie);
     expect(response.status).toBe(200);
     expect(await response.text()).toMatch(/Welcome to nginx/i);
   });
 
   it('is 404 to a browser without the cookie, and to another session', async () => {
-    const url = previewUrl(reader.id, 5000);
+    const url = previewUrl(previewIdFor(reader.id), 5000);
     const anonymous = await fetchPreview(url);
     expect(anonymous.status).toBe(404);
     expect(((await anonymous.json()) as { error: { code: string } }).error.code).toBe('not_found');
     expect((await fetchPreview(url, other.cookie)).status).toBe(404);
     // Nor does the other session reach port 5000 through its own address: its sandbox publishes nothing.
-    const own = await fetchPreview(previewUrl(other.id, 5000), other.cookie);
+    const own = await fetchPreview(previewUrl(previewIdFor(other.id), 5000), other.cookie);
     expect(own.status).toBe(404);
     expect(((await own.json()) as { error: { code: string } }).error.code).toBe('port_not_published');
   });
 
   it('reaches only published ports', async () => {
     for (const port of [22, 2375, 5001, 65535]) {
-      const response = await fetchPreview(previewUrl(reader.id, port), reader.cookie);
+      const response = await fetchPreview(previewUrl(previewIdFor(reader.id), port), reader.cookie);
       expect(response.status, String(port)).toBe(404);
     }
     expect((await fetchPreview(`/preview/${'0'.repeat(20)}/5000/`, reader.cookie)).status).toBe(404);
@@ -78,7 +78,7 @@ describe('the port preview', () => {
   });
 
   it("is served on its own origin, so the reader's app cannot use the site's", async () => {
-    const url = previewUrl(reader.id, 5000);
+    const url = previewUrl(previewIdFor(reader.id), 5000);
     expect(new URL(server.previewUrl).port).not.toBe(new URL(server.url).port);
     expect((await fetchPreview(url, reader.cookie, server.url)).status).toBe(404);
     expect((await fetchPreview('/api/session', reader.cookie)).status).toBe(404);
@@ -94,7 +94,7 @@ describe('the port preview', () => {
   });
 
   it('keeps redirects inside the preview', async () => {
-    const base = previewUrl(reader.id, 5000);
+    const base = previewUrl(previewIdFor(reader.id), 5000);
     const noSlash = await fetchPreview(base.slice(0, -1), reader.cookie);
     expect(noSlash.status).toBe(308);
     expect(noSlash.headers.get('location')).toBe(base);
@@ -105,7 +105,7 @@ describe('the port preview', () => {
 
   it('streams an answer as it comes', async () => {
     const started = Date.now();
-    const response = await fetchPreview(previewUrl(reader.id, 7001), reader.cookie);
+    const response = await fetchPreview(previewUrl(previewIdFor(reader.id), 7001), reader.cookie);
     const reader_ = response.body?.getReader();
     const first = await reader_?.read();
     const firstAt = Date.now() - started;
@@ -138,7 +138,7 @@ describe('the port preview', () => {
   });
 
   it('says 502 when nothing answers behind a published port, for a request and for an upgrade', async () => {
-    const response = await fetchPreview(previewUrl(reader.id, 7002), reader.cookie);
+    const response = await fetchPreview(previewUrl(previewIdFor(reader.id), 7002), reader.cookie);
     expect(response.status).toBe(502);
     expect(((await response.json()) as { error: { code: string } }).error.code).toBe('preview_unreachable');
     const tunnel = upgrade(7002, '', reader.cookie);
@@ -149,12 +149,13 @@ describe('the port preview', () => {
   it('holds at most 32 connections per session, and frees them as they close', async () => {
     const tunnels = Array.from({ length: 32 }, () => upgrade(7000, 'held', reader.cookie));
     await until(() => tunnels.every((t) => t.received().includes('\r\n\r\n')), 30_000);
-    const refused = await fetchPreview(previewUrl(reader.id, 5000), reader.cookie);
+    const refused = await fetchPreview(previewUrl(previewIdFor(reader.id), 5000), reader.cookie);
     expect(refused.status).toBe(503);
     expect(refused.headers.get('retry-after')).toBe('1');
     for (const tunnel of tunnels) tunnel.socket.destroy();
     await eventually(
-      async () => (await fetchPreview(previewUrl(reader.id, 5000), reader.cookie)).status === 200,
+      async () =>
+        (await fetchPreview(previewUrl(previewIdFor(reader.id), 5000), reader.cookie)).status === 200,
       'the connections to be freed',
     );
   });
@@ -173,7 +174,7 @@ function upgrade(port: number, path: string, cookie: string) {
     closed = true;
   });
   socket.write(
-    `GET ${previewUrl(reader.id, port)}${path} HTTP/1.1\r\nHost: ${host}\r\n` +
+    `GET ${previewUrl(previewIdFor(reader.id), port)}${path} HTTP/1.1\r\nHost: ${host}\r\n` +
       `Upgrade: websocket\r\nConnection: Upgrade\r\nCookie: ${cookie}\r\n\r\n`,
   );
   return { socket, received: () => received, closed: () => closed };
