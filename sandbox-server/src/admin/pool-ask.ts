@@ -1,5 +1,5 @@
 import { MAX_POOL_SIZE } from '../config/pool-schedule.ts';
-import { ApiError } from '../errors/index.ts';
+import { ApiError, jsonOf } from '../errors/index.ts';
 import type { PoolAsk } from '../pool/pool-target.ts';
 
 /** A time with its zone: a room asked for "09:00" alone would depend on the server's zone. */
@@ -23,12 +23,7 @@ function timeOf(body: Record<string, unknown>, field: 'readyBy' | 'until'): Date
  * optional; undefined for size 0, which withdraws the last one. Anything else is refused, saying why.
  */
 export function poolAskOf(text: string, now: number): PoolAsk | undefined {
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    throw new ApiError('invalid_json', 'The request body is not valid JSON.');
-  }
+  const body = jsonOf(text);
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw invalid('The body must be an object like {"size":40,"readyBy":"2026-12-01T09:00:00Z"}.');
   }

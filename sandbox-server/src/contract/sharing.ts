@@ -7,11 +7,8 @@ import type { HostView, SessionState } from './session.ts';
 export type ShareKind = 'watch' | 'drive';
 export const SHARE_KINDS: readonly ShareKind[] = ['watch', 'drive'];
 
-/** Links one session may have at once, and guests (events sockets) connected to them together. */
+/** Links one session may have at once. */
 export const MAX_SHARES = 8;
-export const MAX_GUESTS = 16;
-/** What a guest may call themselves: shown to the owner as text. */
-export const GUEST_NAME = /^[^\p{Cc}\p{Cf}]{1,40}$/u;
 
 /** A guest connected through a link: their name (or "guest") and since when. */
 export type GuestView = { name: string; connectedAt: string };
@@ -34,7 +31,7 @@ export type OwnerPage = { path: string; results: Record<string, SharedResult> };
 /** A terminal of the owner's sandbox a guest can attach to. */
 export type SharedTerminal = { host: string; name: string };
 
-/** GET /api/shared/:address and the events socket's `shared` frame: the sandbox as a guest sees it. */
+/** GET /api/shared/:address: the sandbox as a guest sees it. */
 export type SharedSessionView = {
   address: string;
   kind: ShareKind;
@@ -48,11 +45,6 @@ export type SharedSessionView = {
 
 /** What POST /api/shared answers when a token is good: the link's address and kind. */
 export type JoinedView = { address: string; kind: ShareKind };
-
-/** Frames of the guest's events socket (server → guest); the guest sends nothing. */
-export type GuestMessage =
-  | ({ type: 'shared' } & SharedSessionView)
-  | { type: 'ended'; code: 'share_revoked' | `session_${string}`; message: string };
 
 const MAX_RESULTS = 500;
 const MAX_REASON = 200;

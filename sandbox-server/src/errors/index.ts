@@ -25,6 +25,15 @@ export class ApiError extends Error {
   }
 }
 
+/** A request body's JSON, or `invalid_json`: every route that takes a body reads it so. */
+export function jsonOf(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ApiError('invalid_json', 'The request body is not valid JSON.');
+  }
+}
+
 /** Runs an engine call, treating "no such object" (404) as already done. */
 export async function ignoreMissing(action: () => Promise<unknown>): Promise<void> {
   try {

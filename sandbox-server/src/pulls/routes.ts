@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { Config } from '../config/index.ts';
 import type { PullsView } from '../contract/session.ts';
-import { ApiError } from '../errors/index.ts';
+import { ApiError, jsonOf } from '../errors/index.ts';
 import type { SandboxAccess } from '../sandboxes/driver.ts';
 import { type SessionEnv, session } from '../sessions/middleware.ts';
 import { siteOnly } from '../sessions/origin.ts';
@@ -11,13 +11,7 @@ import { imagesOf, startPulls } from './pulls.ts';
 
 /** The images a pulls request names, as `c.var.images`, or a clear refusal. */
 const askedImages = createMiddleware<{ Variables: { images: string[] } }>(async (c, next) => {
-  let body: unknown;
-  try {
-    body = JSON.parse(await c.req.text());
-  } catch {
-    throw new ApiError('invalid_json', 'The request body is not valid JSON.');
-  }
-  c.set('images', imagesOf(body));
+  c.set('images', imagesOf(jsonOf(await c.req.text())));
   await next();
 });
 

@@ -14,16 +14,21 @@ export function cookieName(pair: string): string {
   return equals < 0 ? '' : first.slice(0, equals).trim();
 }
 
+/** The values a Cookie header carries under any of `names`, in the order sent. */
+export function cookieValues(cookieHeader: string | undefined, names: readonly string[]): string[] {
+  return (cookieHeader ?? '')
+    .split(';')
+    .filter((pair) => names.includes(cookieName(pair)))
+    .map((pair) => pair.slice(pair.indexOf('=') + 1).trim());
+}
+
 /**
  * The session token a Cookie header carries under `name`. Two of them mean a page elsewhere on this
  * host (a previewed app: browsers do not keep cookies apart by port) set one for a longer path, so
  * that it is sent first: neither is believed.
  */
 export function sessionToken(cookieHeader: string | undefined, name: string): string | undefined {
-  const values = (cookieHeader ?? '')
-    .split(';')
-    .filter((pair) => cookieName(pair) === name)
-    .map((pair) => pair.slice(pair.indexOf('=') + 1).trim());
+  const values = cookieValues(cookieHeader, [name]);
   if (values.length > 1) {
     throw new ApiError(
       'ambiguous_session',

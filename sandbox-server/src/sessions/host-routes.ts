@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import type { Config } from '../config/index.ts';
 import type { HostsView } from '../contract/session.ts';
-import { ApiError } from '../errors/index.ts';
+import { ApiError, jsonOf } from '../errors/index.ts';
 import { type SessionEnv, session } from './middleware.ts';
 import { siteOnly } from './origin.ts';
 import type { Session } from './session.ts';
@@ -10,12 +10,7 @@ import type { Sessions } from './sessions.ts';
 /** `{}` or `{"atLeast": N}`: how many hosts the reader wants in all, or undefined for one more. */
 export function atLeastOf(text: string, maxHosts: number): number | undefined {
   if (text.trim() === '') return undefined;
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    throw new ApiError('invalid_json', 'The request body is not valid JSON.');
-  }
+  const body = jsonOf(text);
   const refuse = () =>
     new ApiError(
       'invalid_request',

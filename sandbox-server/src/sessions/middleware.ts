@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { ApiError } from '../errors/index.ts';
 import { previewIdFor } from '../preview/preview-path.ts';
+import type { ShareLink } from '../sharing/share-links.ts';
 import type { Session } from './session.ts';
 import { type Sessions, whenReady } from './sessions.ts';
 import type { WorkBudget } from './work-budget.ts';
@@ -10,9 +11,9 @@ import type { WorkBudget } from './work-budget.ts';
  * Who a request acts for: the session, the budget its work in the sandbox draws on, and where its
  * previews live. The owner's are the session's own; a guest's are its share link's (sharing/).
  */
-export type Visitor = { session: Session; execs: WorkBudget; previewId: string };
+export type Visitor = { session: Session; execs: WorkBudget; previewId: string; link?: ShareLink };
 
-/** What a route behind `session()` may read: `c.var.session`, `c.var.execs`, `c.var.previewId`. */
+/** What a route behind `session()` may read: `c.var.session`, `.execs`, `.previewId`, a guest's `.link`. */
 export type SessionEnv = { Variables: Visitor };
 
 /** Finds the visitor a request is for, or throws the error that says why there is none. */
@@ -41,6 +42,7 @@ export function session(find: Sessions | VisitorOf, { ready }: { ready: boolean 
     c.set('session', visitor.session);
     c.set('execs', visitor.execs);
     c.set('previewId', visitor.previewId);
+    if (visitor.link) c.set('link', visitor.link);
     await next();
   });
 }

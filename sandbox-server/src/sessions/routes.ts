@@ -2,7 +2,7 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono } from 'hono';
 import { deleteCookie, setCookie } from 'hono/cookie';
 import type { Config } from '../config/index.ts';
-import { ApiError } from '../errors/index.ts';
+import { ApiError, jsonOf } from '../errors/index.ts';
 import { clientAddress, clientKey, trustedProxies } from './client-address.ts';
 import { type SessionEnv, session } from './middleware.ts';
 import { siteOnly } from './origin.ts';
@@ -20,12 +20,7 @@ export function sessionRoutes(sessions: Sessions, config: Config) {
     .post('/', async (c) => {
       const text = await c.req.text();
       if (text.trim() !== '') {
-        let body: unknown;
-        try {
-          body = JSON.parse(text);
-        } catch {
-          throw new ApiError('invalid_json', 'The request body is not valid JSON.');
-        }
+        const body = jsonOf(text);
         if (
           typeof body !== 'object' ||
           body === null ||

@@ -1,8 +1,8 @@
 import { setMaxListeners } from 'node:events';
-import type { EndReason, SessionQueue, SessionState, SessionView } from '../contract/session.ts';
+import type { EndReason, HostView, SessionQueue, SessionState, SessionView } from '../contract/session.ts';
 import { ApiError } from '../errors/index.ts';
 import type { SandboxOwner } from '../sandboxes/driver.ts';
-import { FIRST_HOST, type HostName, isHostName } from '../sandboxes/hosts.ts';
+import { FIRST_HOST, type HostName, hostNumber, isHostName } from '../sandboxes/hosts.ts';
 import { ShareLinks } from '../sharing/share-links.ts';
 import { HostSet } from './host-set.ts';
 import { WorkBudget } from './work-budget.ts';
@@ -31,8 +31,8 @@ export class Session {
   readonly hosts = new HostSet();
   /** Its share links: guests who watch or drive this sandbox (sharing/). */
   readonly links = new ShareLinks();
-  /** The terminals its owner opened, as `host/name`, for guests to attach to; closed ones leave. */
-  readonly terminals = new Set<string>();
+  /** The terminals its owner opened, by `host/name`, for guests to attach to; closed ones leave. */
+  private readonly terminals = new Map<string, { host: HostName; name: string }>();
   /** The images a page asked to pull into this sandbox (pulls/), each pulled once. */
   readonly pullsAsked = new Set<string>();
   private readonly endController = new AbortController();
@@ -63,6 +63,27 @@ export class Session {
   end(reason: EndReason): void {
     this.endController.abort(reason);
     this.links.revokeAll();
+  }
+
+  /** The owner attached to a terminal: its guests may attach to it too. */
+  terminalOpened(host: HostName, name: string): void {
+    this.terminals.set(`${host}/${name}`, { host, name });
+  }
+
+  /** A terminal's shell was ended (its tab closed), or its host removed when `name` is undefined. */
+  terminalClosed(host: HostName, name?: string): void {
+    for (const [key, terminal] of this.terminals) {
+      if (terminal.host === host && (name === undefined || terminal.name === name))
+        this.terminals.delete(key);
+    }
+  }
+
+  /** The terminals a guest may attach to, by host: those the owner opened, node1's main always. */
+  sharedTerminals(): { host: HostName; name: string }[] {
+    const all = new Map([[`${FIRST_HOST}/main`, { host: FIRST_HOST, name: 'main' }], ...this.terminals]);
+    return [...all.values()]
+      .filter(({ host }) => this.hosts.has(host))
+      .sort((a, b) => hostNumber(a.host) - hostNumber(b.host));
   }
 
   /** Terminal input counts as activity; nothing else does. */
@@ -96,12 +117,17 @@ export class Session {
     throw new ApiError('no_such_host', `This sandbox has no host ${JSON.stringify(text).slice(0, 40)}.`);
   }
 
+  /** Its hosts as the API shows them, node1 first. */
+  hostViews(): HostView[] {
+    return this.hosts.names().map((name) => ({ name, state: this.hostState(name) }));
+  }
+
   view(limits: { idleTimeoutSeconds: number; maxHosts: number }): SessionView {
     const view: SessionView = {
       state: this.state,
       expiresAt: this.expiresAt.toISOString(),
       idleTimeoutSeconds: limits.idleTimeoutSeconds,
-      hosts: this.hosts.names().map((name) => ({ name, state: this.hostState(name) })),
+      hosts: this.hostViews(),
       maxHosts: limits.maxHosts,
     };
     const { queue } = this;

@@ -5,7 +5,7 @@ import type { Metrics } from '../metrics/index.ts';
 import { type PooledSandbox, WarmPool } from '../pool/warm-pool.ts';
 import type { SandboxAccess, SandboxLifecycle, SandboxMetering, StartStep } from '../sandboxes/driver.ts';
 import { FIRST_HOST, type HostName, nextHost } from '../sandboxes/hosts.ts';
-import type { ShareLink } from '../sharing/share-links.ts';
+import { type ShareLink, shareAddress } from '../sharing/share-links.ts';
 import { Admission } from './admission.ts';
 import { atCapacity } from './capacity.ts';
 import { sessionToken } from './cookie.ts';
@@ -65,9 +65,10 @@ export class Sessions {
   fromShareToken(token: string | undefined): { session: Session; link: ShareLink } | undefined {
     const id = token === undefined ? undefined : sessionIdFor(token);
     if (id === undefined) return undefined;
+    const address = shareAddress(id);
     for (const session of this.byId.values()) {
-      const link = session.links.withId(id);
-      if (link) return { session, link };
+      const link = session.links.get(address);
+      if (link?.record.id === id) return { session, link };
     }
     return undefined;
   }
@@ -219,8 +220,7 @@ export class Sessions {
     // A start still under way must settle before removal, or it could create after the removal looked.
     await starting?.catch(() => {});
     await this.driver.removeHost(session.id, host);
-    for (const terminal of session.terminals)
-      if (terminal.startsWith(`${host}/`)) session.terminals.delete(terminal);
+    session.terminalClosed(host);
     this.log.info({ session: session.id, host, event: 'host_removed' }, 'host removed');
     this.pool.adjust();
     this.nameHosts(session);

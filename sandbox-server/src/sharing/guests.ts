@@ -1,5 +1,5 @@
 import { ApiError } from '../errors/index.ts';
-import { cookieName } from '../sessions/cookie.ts';
+import { cookieValues } from '../sessions/cookie.ts';
 import type { Visitor } from '../sessions/middleware.ts';
 import type { Session } from '../sessions/session.ts';
 import type { Sessions } from '../sessions/sessions.ts';
@@ -30,11 +30,9 @@ export function guestOf(
   cookieHeader: string | undefined,
 ): Guest | undefined {
   if (!address) return undefined;
-  for (const pair of (cookieHeader ?? '').split(';')) {
-    const name = cookieName(pair);
-    if (name !== GUEST_COOKIE && name !== SECURE_GUEST_COOKIE) continue;
-    const found = sessions.fromShareToken(pair.slice(pair.indexOf('=') + 1).trim());
-    if (found && found.link.address === address && !found.link.revoked.aborted) return found;
+  for (const token of cookieValues(cookieHeader, [GUEST_COOKIE, SECURE_GUEST_COOKIE])) {
+    const found = sessions.fromShareToken(token);
+    if (found?.link.address === address) return found;
   }
   return undefined;
 }
@@ -44,5 +42,5 @@ export const noSuchShare = () =>
 
 /** A guest as a request's visitor: the link's budget, the link's previews. */
 export function guestVisitor({ session, link }: Guest): Visitor {
-  return { session, execs: link.execs, previewId: link.address };
+  return { session, execs: link.execs, previewId: link.address, link };
 }

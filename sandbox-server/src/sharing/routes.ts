@@ -11,9 +11,8 @@ import {
   type ShareKind,
   type SharesView,
 } from '../contract/sharing.ts';
-import { ApiError } from '../errors/index.ts';
+import { ApiError, jsonOf } from '../errors/index.ts';
 import type { SandboxAccess, SandboxLifecycle } from '../sandboxes/driver.ts';
-import { type HostName, hostNumber, isHostName } from '../sandboxes/hosts.ts';
 import { type SessionEnv, session, type VisitorOf } from '../sessions/middleware.ts';
 import { siteOnly } from '../sessions/origin.ts';
 import type { Session } from '../sessions/session.ts';
@@ -23,14 +22,6 @@ import { viewRoutes } from '../views/routes.ts';
 import { guestCookieName, guestOf, guestVisitor, noSuchShare } from './guests.ts';
 import type { ShareLink } from './share-links.ts';
 
-async function jsonBody(text: string): Promise<unknown> {
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new ApiError('invalid_json', 'The request body is not valid JSON.');
-  }
-}
-
 /** The one field a body holds, or `invalid_request` saying what it must be. */
 function onlyField(body: unknown, field: string, shape: string): unknown {
   const fields = typeof body === 'object' && body !== null && !Array.isArray(body) ? Object.keys(body) : [];
@@ -38,28 +29,15 @@ function onlyField(body: unknown, field: string, shape: string): unknown {
   return (body as Record<string, unknown>)[field];
 }
 
-/** The terminals a guest may attach to: those the owner opened, node1's main always. */
-function sharedTerminals(session: Session) {
-  const terminals = new Set(['node1/main', ...session.terminals]);
-  return [...terminals]
-    .map((key) => {
-      const [host = '', name = ''] = key.split('/');
-      return { host, name };
-    })
-    .filter(({ host }) => isHostName(host) && session.hosts.has(host))
-    .sort((a, b) => hostNumber(a.host as HostName) - hostNumber(b.host as HostName));
-}
-
 /** The sandbox as a link's guests see it (GET /api/shared/:address). */
-export function sharedView(session: Session, link: ShareLink, maxHosts: number): SharedSessionView {
-  const { state, expiresAt, hosts } = session.view({ idleTimeoutSeconds: 0, maxHosts });
+function sharedView(session: Session, link: ShareLink): SharedSessionView {
   const view: SharedSessionView = {
     address: link.address,
     kind: link.kind,
-    state,
-    expiresAt,
-    hosts,
-    terminals: sharedTerminals(session),
+    state: session.state,
+    expiresAt: session.expiresAt.toISOString(),
+    hosts: session.hostViews(),
+    terminals: session.sharedTerminals(),
   };
   const { page } = session.links;
   if (page) view.page = page;
@@ -81,52 +59,51 @@ export function shareRoutes(
     s.links.revoke(link.address);
     await driver.forgetShare(s.id, link.record.id);
   };
-  return new Hono<SessionEnv>()
-    .use('*', siteOnly(config, 'Share links are made and ended'))
-    .use('/page', siteOnly(config, "An owner's page is told", ['PUT']))
-    .post('/shares', owner, async (c) => {
-      const kind = onlyField(
-        await jsonBody(await c.req.text()),
-        'kind',
-        '{"kind":"watch"} or {"kind":"drive"}',
-      );
-      if (!SHARE_KINDS.includes(kind as ShareKind)) {
-        throw new ApiError('invalid_request', 'Send {"kind":"watch"} or {"kind":"drive"}.');
-      }
-      const s = c.var.session;
-      if (s.links.all().length >= MAX_SHARES) {
-        throw new ApiError(
-          'too_many_shares',
-          `A sandbox may have ${MAX_SHARES} share links; revoke one first.`,
-        );
-      }
-      const { token, id } = newToken();
-      const record = { id, kind: kind as ShareKind, createdAt: new Date() };
-      // Recorded with the sandbox first, so a link a guest is given survives a restart.
-      await driver.recordShare(s.id, record);
-      const answer: NewShareView = { ...s.links.add(record).view(), token };
-      return c.json(answer, 201);
-    })
-    .get('/shares', owner, (c) => {
-      const answer: SharesView = { shares: c.var.session.links.all().map((link) => link.view()) };
-      return c.json(answer);
-    })
-    .delete('/shares/:address', owner, async (c) => {
-      const link = c.var.session.links.get(c.req.param('address'));
-      if (!link) throw noSuchShare();
-      await revoke(c.var.session, link);
-      return c.body(null, 204);
-    })
-    .delete('/shares', owner, async (c) => {
-      for (const link of c.var.session.links.all()) await revoke(c.var.session, link);
-      return c.body(null, 204);
-    })
-    .put('/page', owner, async (c) => {
-      const page = parseOwnerPage(await jsonBody(await c.req.text()));
-      if (typeof page === 'string') throw new ApiError('invalid_request', `PUT /api/session/page: ${page}.`);
-      c.var.session.links.page = page;
-      return c.body(null, 204);
-    });
+  return (
+    new Hono<SessionEnv>()
+      // POST and DELETE are checked as every /api/session route is (sessions/routes.ts); PUT here.
+      .use('/page', siteOnly(config, "An owner's page is told", ['PUT']))
+      .post('/shares', owner, async (c) => {
+        const kind = onlyField(jsonOf(await c.req.text()), 'kind', '{"kind":"watch"} or {"kind":"drive"}');
+        if (!SHARE_KINDS.includes(kind as ShareKind)) {
+          throw new ApiError('invalid_request', 'Send {"kind":"watch"} or {"kind":"drive"}.');
+        }
+        const s = c.var.session;
+        if (s.links.all().length >= MAX_SHARES) {
+          throw new ApiError(
+            'too_many_shares',
+            `A sandbox may have ${MAX_SHARES} share links; revoke one first.`,
+          );
+        }
+        const { token, id } = newToken();
+        const record = { id, kind: kind as ShareKind, createdAt: new Date() };
+        // Recorded with the sandbox first, so a link a guest is given survives a restart.
+        await driver.recordShare(s.id, record);
+        const answer: NewShareView = { ...s.links.add(record).view(), token };
+        return c.json(answer, 201);
+      })
+      .get('/shares', owner, (c) => {
+        const answer: SharesView = { shares: c.var.session.links.all().map((link) => link.view()) };
+        return c.json(answer);
+      })
+      .delete('/shares/:address', owner, async (c) => {
+        const link = c.var.session.links.get(c.req.param('address'));
+        if (!link) throw noSuchShare();
+        await revoke(c.var.session, link);
+        return c.body(null, 204);
+      })
+      .delete('/shares', owner, async (c) => {
+        for (const link of c.var.session.links.all()) await revoke(c.var.session, link);
+        return c.body(null, 204);
+      })
+      .put('/page', owner, async (c) => {
+        const page = parseOwnerPage(jsonOf(await c.req.text()));
+        if (typeof page === 'string')
+          throw new ApiError('invalid_request', `PUT /api/session/page: ${page}.`);
+        c.var.session.links.page = page;
+        return c.body(null, 204);
+      })
+  );
 }
 
 /**
@@ -149,7 +126,7 @@ export function guestRoutes(
     .use('*', siteOnly(config, 'Share links are joined'))
     // The token travels in the body, never in a URL a proxy or a log would keep.
     .post('/', async (c) => {
-      const token = onlyField(await jsonBody(await c.req.text()), 'token', '{"token":"…"}');
+      const token = onlyField(jsonOf(await c.req.text()), 'token', '{"token":"…"}');
       const found = typeof token === 'string' ? sessions.fromShareToken(token) : undefined;
       if (!found) throw noSuchShare();
       const { link, session: s } = found;
@@ -165,11 +142,9 @@ export function guestRoutes(
       const answer: JoinedView = { address: link.address, kind: link.kind };
       return c.json(answer);
     })
-    .get('/:address', session(guest, { ready: false }), (c) => {
-      const link = c.var.session.links.get(c.req.param('address'));
-      if (!link) throw noSuchShare();
-      return c.json(sharedView(c.var.session, link, config.sandbox.hostsPerReader));
-    });
+    .get('/:address', session(guest, { ready: false }), (c) =>
+      c.json(sharedView(c.var.session, c.var.link as ShareLink)),
+    );
   app.route('/:address', viewRoutes(guest, driver, previewOrigin));
   return app;
 }

@@ -64,8 +64,8 @@ export class ShareLink {
 /** A session's share links, and what its owner shows its guests (their page, their results). */
 export class ShareLinks {
   private readonly byAddress = new Map<string, ShareLink>();
-  private ownerPage: OwnerPage | undefined;
-  private readonly listeners = new Set<() => void>();
+  /** What the owner's dock last said of its page (PUT /api/session/page). */
+  page: OwnerPage | undefined;
 
   add(record: ShareRecord): ShareLink {
     const link = new ShareLink(record);
@@ -75,11 +75,6 @@ export class ShareLinks {
 
   get(address: string): ShareLink | undefined {
     return this.byAddress.get(address);
-  }
-
-  /** The link whose id (the SHA-256 of a token) this is. */
-  withId(shareId: string): ShareLink | undefined {
-    return this.byAddress.get(shareAddress(shareId));
   }
 
   all(): ShareLink[] {
@@ -98,36 +93,10 @@ export class ShareLinks {
     for (const address of [...this.byAddress.keys()]) this.revoke(address);
   }
 
-  /** Guests connected through every link together. */
-  get guestCount(): number {
-    let count = 0;
-    for (const link of this.byAddress.values()) count += link.guests.size;
-    return count;
-  }
-
   /** Guests' terminal sockets through every link together. */
   get guestTerminals(): number {
     let count = 0;
     for (const link of this.byAddress.values()) count += link.openTerminals;
     return count;
-  }
-
-  get page(): OwnerPage | undefined {
-    return this.ownerPage;
-  }
-
-  set page(page: OwnerPage) {
-    this.ownerPage = page;
-    this.changed();
-  }
-
-  /** Calls `listener` whenever what guests see may have changed; returns how to stop. */
-  onChange(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
-  changed(): void {
-    for (const listener of this.listeners) listener();
   }
 }

@@ -220,7 +220,7 @@ export class TerminalConnection {
     }
     this.terminal = terminal;
     if (this.link) terminal.onSize((size) => this.send({ type: 'size', ...size }));
-    else session.terminals.add(`${this.host}/${this.name}`);
+    else session.terminalOpened(this.host, this.name);
     if (this.isClosed) {
       void this.detach();
       return;

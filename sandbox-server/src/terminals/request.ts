@@ -17,7 +17,7 @@ export type TerminalRequest = {
   name: string;
   size: TerminalSize;
   /** The share link a guest came through; undefined for the owner. */
-  link?: ShareLink;
+  link?: ShareLink | undefined;
 };
 
 type RequestParts = {
@@ -46,6 +46,7 @@ export function checkTerminalRequest(
       'Terminals open only from the site itself; this Origin is not allowed.',
     );
   }
+  // The owner's paths know only the session cookie; a guest's only the cookie of that link.
   const guest = parts.share === undefined ? undefined : guestOf(sessions, parts.share, parts.cookie);
   const session = parts.share === undefined ? sessions.fromCookie(parts.cookie) : guest?.session;
   if (!session) {
@@ -57,21 +58,16 @@ export function checkTerminalRequest(
     );
   }
   const link = guest?.link;
-  if (link && !opening && link.kind === 'watch') {
+  if (link?.kind === 'watch' && !opening) {
     throw new ApiError('share_read_only', 'This share link is for watching: it cannot close terminals.');
   }
-  // Closing one must never be refused for having too many open.
-  if (opening && !link && session.openTerminals >= MAX_OPEN_TERMINALS) {
-    throw new ApiError(
-      'too_many_terminals',
-      `A session may have ${MAX_OPEN_TERMINALS} terminals open at once.`,
-    );
-  }
-  if (opening && link && session.links.guestTerminals >= MAX_GUEST_TERMINALS) {
-    throw new ApiError(
-      'too_many_terminals',
-      `A sandbox's guests may have ${MAX_GUEST_TERMINALS} terminals open at once.`,
-    );
+  // Guests' sockets are counted apart, so they never keep the owner out. Closing one must never
+  // be refused for having too many open.
+  const [open, most, whose] = link
+    ? [session.links.guestTerminals, MAX_GUEST_TERMINALS, "A sandbox's guests"]
+    : [session.openTerminals, MAX_OPEN_TERMINALS, 'A session'];
+  if (opening && open >= most) {
+    throw new ApiError('too_many_terminals', `${whose} may have ${most} terminals open at once.`);
   }
   const sandboxHost = session.hostNamed(parts.sandboxHost ?? FIRST_HOST);
   if (!TERMINAL_NAME.test(parts.name)) {
@@ -84,7 +80,5 @@ export function checkTerminalRequest(
   if (typeof size === 'string') throw new ApiError('invalid_terminal_size', `Bad terminal size: ${size}.`);
   // Each open starts a program in the sandbox; opening and closing in a loop must not be free.
   if (opening) (link ?? session).terminalOpens.take();
-  return link
-    ? { session, sandboxHost, name: parts.name, size, link }
-    : { session, sandboxHost, name: parts.name, size };
+  return { session, sandboxHost, name: parts.name, size, link };
 }

@@ -39,7 +39,7 @@ export function terminalRoutes(
       .delete(path, async (c) => {
         const { session, sandboxHost, name, link } = terminalRequest(c, false);
         await (link ?? session).execs.run(() => access.closeTerminal(session.id, sandboxHost, name));
-        session.terminals.delete(`${sandboxHost}/${name}`);
+        session.terminalClosed(sandboxHost, name);
         return c.body(null, 204);
       })
       // Reached only by requests that did not ask to upgrade: the same checks, then "use a WebSocket".
