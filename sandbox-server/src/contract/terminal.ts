@@ -55,6 +55,11 @@ function isSizeValue(value: unknown, limits: { min: number; max: number }): valu
   return Number.isInteger(value) && (value as number) >= limits.min && (value as number) <= limits.max;
 }
 
+/** Whether a size is one a terminal may have here: what a client may ask, and what a guest is told. */
+export function isTerminalSize(size: TerminalSize): boolean {
+  return isSizeValue(size.cols, SIZE_LIMITS.cols) && isSizeValue(size.rows, SIZE_LIMITS.rows);
+}
+
 /** A terminal size from query values, or an error sentence saying what is wrong. */
 export function parseSize(cols: string | undefined, rows: string | undefined): TerminalSize | string {
   if (cols === undefined && rows === undefined) return { ...DEFAULT_SIZE };

@@ -1,5 +1,5 @@
 import { Duplex } from 'node:stream';
-import type { TerminalSize } from '../../contract/terminal.ts';
+import { isTerminalSize, type TerminalSize } from '../../contract/terminal.ts';
 import { dataFrames, MUX, muxDecoder, sizeFrame, TERM, termDecoder } from './frames.ts';
 
 /**
@@ -47,7 +47,8 @@ export class FramedTerminal extends Duplex {
               cols: frame.payload.readUInt16BE(0),
               rows: frame.payload.readUInt16BE(2),
             };
-            this.emit('size', size);
+            // The sandbox's to choose: a guest's screen is never asked to be 65535 columns wide.
+            if (isTerminalSize(size)) this.emit('size', size);
           } else if (frame.type === TERM.exit && frame.payload.length === 4) {
             this.exitCode = frame.payload.readInt32BE(0);
           }

@@ -1,4 +1,6 @@
+import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { FramedTerminal } from './framed-terminal.ts';
 import { dataFrames, FrameDecoder, MAX_TERM_PAYLOAD, sizeFrame, TERM, termDecoder } from './frames.ts';
 
 describe('terminal frames', () => {
@@ -35,5 +37,18 @@ describe('terminal frames', () => {
     ]);
     const huge = Buffer.from([0x64, 0, 2, 0, 0]);
     expect(() => termDecoder().push(huge)).toThrow(/over the limit/);
+  });
+
+  it('tell the sizes berth-term reports, and drop those no terminal may have', () => {
+    const exec = new PassThrough();
+    const terminal = new FramedTerminal(exec, () => {});
+    const sizes: unknown[] = [];
+    terminal.on('size', (size) => sizes.push(size));
+    // Docker's stdout header around berth-term's frames, as a sandbox's root may write them.
+    const stdout = (payload: Buffer) =>
+      Buffer.concat([Buffer.from([1, 0, 0, 0, 0, 0, 0, payload.length]), payload]);
+    exec.write(stdout(Buffer.concat([sizeFrame(97, 31), sizeFrame(65535, 65535), sizeFrame(0, 24)])));
+    expect(sizes).toEqual([{ cols: 97, rows: 31 }]);
+    terminal.destroy();
   });
 });
