@@ -23,6 +23,7 @@ import { applyFirewall, FirewallError, hostResolvers } from './sandboxes/firewal
 import { checkHostKernel } from './sandboxes/host-kernel.ts';
 import { Reaper } from './sessions/reaper.ts';
 import { Sessions } from './sessions/sessions.ts';
+import { GuestEvents, isGuestEventsPath } from './sharing/events.ts';
 import { TerminalSockets } from './terminals/sockets.ts';
 
 export type RunningServer = {
@@ -85,6 +86,7 @@ export async function startServer(config: Config, log = serverLog(config)): Prom
   }
   const stopReaping = reaper.start();
   const terminals = new TerminalSockets(sessions, driver, config, metrics, log);
+  const guestEvents = new GuestEvents(sessions, config, log);
   // Previews are streamed by Node itself, bodies and all, on their own origin (see config.preview).
   const preview = new PreviewProxy(sessions, sandboxUpstream(driver), log);
   const hostAllowed = (req: IncomingMessage) => isAllowedHost(req.headers.host, config.allowedHosts);
@@ -114,8 +116,9 @@ export async function startServer(config: Config, log = serverLog(config)): Prom
   }, SITE_REQUEST_TIMEOUT_MS);
   server.on('upgrade', (req, socket, head) => {
     if (!hostAllowed(req)) refuseUpgrade(socket, unknownHost());
-    else if (toAppPath(req, base)) terminals.handleUpgrade(req, socket, head);
-    else refuseUpgrade(socket, outsideBase(base));
+    else if (!toAppPath(req, base)) refuseUpgrade(socket, outsideBase(base));
+    else if (isGuestEventsPath(req.url)) guestEvents.handleUpgrade(req, socket, head);
+    else terminals.handleUpgrade(req, socket, head);
   });
   const url = (await listen(server, config.port, config.host)).url;
   const previewUrl = previewAddress.url;
@@ -131,6 +134,7 @@ export async function startServer(config: Config, log = serverLog(config)): Prom
       previewServer.closeAllConnections();
       preview.closeAll();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      guestEvents.closeAll(CLOSE_GOING_AWAY, 'server shutting down');
       const detached = terminals.closeAll(CLOSE_GOING_AWAY, 'server shutting down');
       server.closeIdleConnections();
       await Promise.race([detached, new Promise((resolve) => setTimeout(resolve, 3000))]);

@@ -46,6 +46,33 @@ export type SharedSessionView = {
 /** What POST /api/shared answers when a token is good: the link's address and kind. */
 export type JoinedView = { address: string; kind: ShareKind };
 
+/** Guests' terminal sockets one session holds at once, through all its links, beside its owner's. */
+export const MAX_GUEST_TERMINALS = 64;
+/** Guests one link may have connected (events sockets) at once. */
+export const MAX_GUESTS_PER_LINK = 32;
+/** A guest's name is at most this long; longer ones are cut, control characters dropped. */
+export const MAX_GUEST_NAME = 32;
+
+/**
+ * The guest's events socket (/api/shared/:address/events?name=…), server to guest, one JSON
+ * object per text frame: the shared sandbox at once and again whenever it changes (the owner's
+ * page or results, a terminal opened, a host added), then an error frame as the last one when
+ * the link is revoked or the session ends. The guest sends nothing.
+ */
+export type GuestEvent =
+  | ({ type: 'shared' } & SharedSessionView)
+  | { type: 'error'; code: 'share_revoked' | `session_${string}`; message: string };
+
+/** A guest's name as the owner sees it: printable, trimmed, cut to MAX_GUEST_NAME, "guest" when empty. */
+export function guestName(text: string | null | undefined): string {
+  const printable = [...(text ?? '')]
+    .filter((char) => !/[\p{C}\p{Zl}\p{Zp}]/u.test(char))
+    .join('')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return [...printable].slice(0, MAX_GUEST_NAME).join('').trim() || 'guest';
+}
+
 const MAX_RESULTS = 500;
 const MAX_REASON = 200;
 const MAX_PATH = 512;

@@ -1,6 +1,10 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import { PREVIEW_HEADERS } from '../requests/security-headers.ts';
 import { cookieName, SESSION_COOKIE_NAMES } from '../sessions/cookie.ts';
+import { GUEST_COOKIE, SECURE_GUEST_COOKIE } from '../sharing/guests.ts';
+
+/** Berth's own cookies: an owner's session, a guest's link. Neither reaches an app, nor may an app set one. */
+const BERTH_COOKIES = [...SESSION_COOKIE_NAMES, GUEST_COOKIE, SECURE_GUEST_COOKIE];
 
 /** Where a preview sends a request: the port in the sandbox, and the address prefix it is served under. */
 export type PreviewTarget = { port: number; prefix: string };
@@ -30,12 +34,12 @@ function endToEnd(incoming: IncomingHttpHeaders): IncomingHttpHeaders {
   return headers;
 }
 
-/** The reader's request as the app should see it: addressed to localhost:<port>, without Berth's cookie. */
+/** The reader's request as the app should see it: addressed to localhost:<port>, without Berth's cookies. */
 export function requestHeaders(incoming: IncomingHttpHeaders, target: PreviewTarget): IncomingHttpHeaders {
   const headers = endToEnd(incoming);
   const cookies = (incoming.cookie ?? '')
     .split(';')
-    .filter((pair) => pair.trim() !== '' && !SESSION_COOKIE_NAMES.includes(cookieName(pair)))
+    .filter((pair) => pair.trim() !== '' && !BERTH_COOKIES.includes(cookieName(pair)))
     .map((pair) => pair.trim());
   if (cookies.length > 0) headers.cookie = cookies.join('; ');
   else delete headers.cookie;
@@ -54,7 +58,7 @@ export function responseHeaders(incoming: IncomingHttpHeaders, target: PreviewTa
   if (incoming.location !== undefined) headers.location = rewriteLocation(incoming.location, target);
   const setCookie = (incoming['set-cookie'] ?? []).filter((line) => {
     const name = cookieName(line);
-    return name !== '' && !SESSION_COOKIE_NAMES.includes(name);
+    return name !== '' && !BERTH_COOKIES.includes(name);
   });
   if (setCookie.length > 0) headers['set-cookie'] = setCookie;
   else delete headers['set-cookie'];

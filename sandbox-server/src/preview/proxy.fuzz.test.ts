@@ -210,6 +210,7 @@ beforeAll(async () => {
   const session = { id: SESSION_ID, state: 'ready' } as Session;
   const sessions: SessionLookup = {
     fromCookie: (cookie) => (cookie === `${COOKIE_NAME}=${TOKEN}` ? session : undefined),
+    fromShareToken: () => undefined,
   };
   const proxy = new PreviewProxy(
     sessions,

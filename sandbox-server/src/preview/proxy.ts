@@ -16,6 +16,8 @@ import { PREVIEW_HEADERS } from '../requests/security-headers.ts';
 import type { SandboxAccess } from '../sandboxes/driver.ts';
 import { FIRST_HOST } from '../sandboxes/hosts.ts';
 import { type Sessions, whenReady } from '../sessions/sessions.ts';
+import { guestOf } from '../sharing/guests.ts';
+import type { ShareLink } from '../sharing/share-links.ts';
 import { publishingContainers } from '../views/containers.ts';
 import {
   answerHead,
@@ -32,8 +34,11 @@ import { parsePreviewPath, previewIdFor } from './preview-path.ts';
 
 /** How long a session's list of published ports is reused: a page's assets need not each ask the sandbox. */
 const PORTS_TTL_MS = 2_000;
-/** Each connection is a process in the sandbox and an exec on the shared engine: a page needs far fewer. */
-const MAX_CONNECTIONS_PER_SESSION = 32;
+/**
+ * Each connection is a process in the sandbox and an exec on the shared engine: a page needs far
+ * fewer. An owner has this many; their guests, through every link, as many again together.
+ */
+const MAX_CONNECTIONS = 32;
 
 /** Where previews go: a session's published ports, and connections to them from inside its sandbox. */
 export type PreviewUpstream = {
@@ -52,10 +57,22 @@ export function sandboxUpstream(driver: SandboxAccess): PreviewUpstream {
   };
 }
 
-/** The sessions the preview serves; only lookups by cookie token. */
-export type SessionLookup = Pick<Sessions, 'fromCookie'>;
+/** The sessions the preview serves; only lookups by cookie token, an owner's or a guest's. */
+export type SessionLookup = Pick<Sessions, 'fromCookie' | 'fromShareToken'>;
 
-type Target = { sessionId: string; port: number; prefix: string; path: string };
+type Target = {
+  sessionId: string;
+  /** Whose connections these are: the owner's, or all guests' of the session together. */
+  counted: string;
+  port: number;
+  prefix: string;
+  path: string;
+  /** A guest's link: its connections end when it is revoked. */
+  link?: ShareLink | undefined;
+};
+
+/** What a watch link's guest may send through a preview: requests that only read. */
+const WATCH_METHODS = ['GET', 'HEAD'];
 
 /** The client side of one preview connection: a response, or an upgraded socket. */
 type Client = { readonly destroyed: boolean; once(event: 'close', listener: () => void): unknown };
@@ -138,6 +155,8 @@ export class PreviewProxy {
 
   private async tunnel(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const target = await this.target(req);
+    // A WebSocket talks both ways: a watcher only looks.
+    if (target.link?.kind === 'watch') throw watchOnly();
     const connection = await this.connect(target, socket);
     if (!connection) return;
     const headers = { ...requestHeaders(req.headers, target), ...upgradeHeaders(req.headers) };
@@ -192,14 +211,23 @@ export class PreviewProxy {
     upstream.end();
   }
 
-  /** Who asks, for which port: 404 unless the cookie's session owns this address and publishes the port. */
+  /**
+   * Who asks, for which port: 404 unless the cookie's session owns this address (or the cookie is
+   * a guest's of the link this address names) and the sandbox publishes the port.
+   */
   private async target(req: IncomingMessage): Promise<Target> {
     const url = new URL(req.url ?? '/', 'http://preview.invalid');
     const parsed = parsePreviewPath(url.pathname);
-    const session = this.sessions.fromCookie(req.headers.cookie);
-    if (!parsed || !session || previewIdFor(session.id) !== parsed.previewId) {
+    const owner = this.sessions.fromCookie(req.headers.cookie);
+    const guest =
+      parsed && !(owner && previewIdFor(owner.id) === parsed.previewId)
+        ? guestOf(this.sessions, parsed.previewId, req.headers.cookie)
+        : undefined;
+    const session = guest?.session ?? owner;
+    if (!parsed || !session || (!guest && previewIdFor(session.id) !== parsed.previewId)) {
       throw new ApiError('not_found', 'There is no preview at this address.');
     }
+    if (guest?.link.kind === 'watch' && !WATCH_METHODS.includes(req.method ?? '')) throw watchOnly();
     whenReady(session);
     if (!(await this.publishedPorts(session.id)).has(parsed.port)) {
       throw new ApiError(
@@ -207,8 +235,11 @@ export class PreviewProxy {
         `No running container in your sandbox publishes port ${parsed.port}; try docker run -p ${parsed.port}:80 nginx.`,
       );
     }
-    const prefix = `/preview/${parsed.previewId}/${parsed.port}`;
-    return { sessionId: session.id, port: parsed.port, prefix, path: `${parsed.path}${url.search}` };
+    const { previewId, port } = parsed;
+    const prefix = `/preview/${previewId}/${port}`;
+    const path = `${parsed.path}${url.search}`;
+    const counted = guest ? `guests of ${session.id}` : session.id;
+    return { sessionId: session.id, counted, port, prefix, path, link: guest?.link };
   }
 
   /**
@@ -216,39 +247,47 @@ export class PreviewProxy {
    * Undefined when the client left while it was being made.
    */
   private async connect(target: Target, client: Client): Promise<Duplex | undefined> {
-    const count = this.connections.get(target.sessionId) ?? 0;
-    if (count >= MAX_CONNECTIONS_PER_SESSION) {
+    const count = this.connections.get(target.counted) ?? 0;
+    if (count >= MAX_CONNECTIONS) {
       throw new ApiError(
         'preview_busy',
-        `Your previews hold ${count} connections, the most allowed; close some pages and try again.`,
+        `${target.link ? "This sandbox's guests' previews hold" : 'Your previews hold'} ${count} connections, the most allowed; close some pages and try again.`,
         1,
       );
     }
-    this.connections.set(target.sessionId, count + 1);
+    this.connections.set(target.counted, count + 1);
     let connection: Duplex;
     try {
       connection = await this.upstream.connect(target.sessionId, target.port);
     } catch (error) {
-      this.release(target.sessionId);
+      this.release(target.counted);
       throw error;
     }
     this.open.add(connection);
+    const revoked = target.link?.revoked;
+    const cut = () => connection.destroy();
+    revoked?.addEventListener('abort', cut, { once: true });
     connection.once('close', () => {
       this.open.delete(connection);
-      this.release(target.sessionId);
+      this.release(target.counted);
+      revoked?.removeEventListener('abort', cut);
     });
     if (client.destroyed) {
       connection.destroy();
       return undefined;
     }
+    if (revoked?.aborted) {
+      connection.destroy();
+      throw new ApiError('not_found', 'There is no preview at this address.');
+    }
     client.once('close', () => connection.destroy());
     return connection;
   }
 
-  private release(sessionId: string): void {
-    const count = (this.connections.get(sessionId) ?? 1) - 1;
-    if (count > 0) this.connections.set(sessionId, count);
-    else this.connections.delete(sessionId);
+  private release(counted: string): void {
+    const count = (this.connections.get(counted) ?? 1) - 1;
+    if (count > 0) this.connections.set(counted, count);
+    else this.connections.delete(counted);
   }
 
   private publishedPorts(sessionId: string): Promise<Set<number>> {
@@ -331,6 +370,13 @@ function appRequest(
   // After the client's own listener, which the 'socket' event follows, so no byte is taken from it.
   upstream.once('socket', (socket) => socket.once('data', () => answered.add(upstream)));
   return upstream;
+}
+
+function watchOnly(): ApiError {
+  return new ApiError(
+    'share_read_only',
+    'This share link is for watching: its previews answer GET and HEAD only, and open no WebSockets.',
+  );
 }
 
 function unreachable(port: number): ApiError {

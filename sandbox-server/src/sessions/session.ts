@@ -1,5 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import type { EndReason, HostView, SessionQueue, SessionState, SessionView } from '../contract/session.ts';
+import { MAX_GUEST_TERMINALS, MAX_GUESTS_PER_LINK, MAX_SHARES } from '../contract/sharing.ts';
 import { ApiError } from '../errors/index.ts';
 import type { SandboxOwner } from '../sandboxes/driver.ts';
 import { FIRST_HOST, type HostName, hostNumber, isHostName } from '../sandboxes/hosts.ts';
@@ -9,6 +10,9 @@ import { WorkBudget } from './work-budget.ts';
 
 /** Terminal sockets one session may hold open at once: far more than a page needs, few enough to bound the work. */
 export const MAX_OPEN_TERMINALS = 32;
+/** Every socket of a session listens for its end: its owner's, its guests' and their events sockets. */
+const MOST_SOCKETS = MAX_OPEN_TERMINALS + MAX_GUEST_TERMINALS + MAX_SHARES * MAX_GUESTS_PER_LINK;
+
 export type { EndReason } from '../contract/session.ts';
 
 /** One reader's session: its sandbox's lifecycle and what the terminals need to know of it. */
@@ -46,8 +50,8 @@ export class Session {
     readonly expiresAt: Date,
   ) {
     this.lastInputAt = Date.now();
-    // Each open terminal listens for the end; a few more listeners are the reaper's and the start's.
-    setMaxListeners(MAX_OPEN_TERMINALS + 8, this.endController.signal);
+    // Each socket listens for the end; a few more listeners are the reaper's and the start's.
+    setMaxListeners(MOST_SOCKETS + 8, this.endController.signal);
   }
 
   /** Who its sandbox and every host of it are for, as the driver records it. */
@@ -67,7 +71,9 @@ export class Session {
 
   /** The owner attached to a terminal: its guests may attach to it too. */
   terminalOpened(host: HostName, name: string): void {
+    if (this.terminals.has(`${host}/${name}`)) return;
     this.terminals.set(`${host}/${name}`, { host, name });
+    this.links.changed();
   }
 
   /** A terminal's shell was ended (its tab closed), or its host removed when `name` is undefined. */
@@ -76,6 +82,7 @@ export class Session {
       if (terminal.host === host && (name === undefined || terminal.name === name))
         this.terminals.delete(key);
     }
+    this.links.changed();
   }
 
   /** The terminals a guest may attach to, by host: those the owner opened, node1's main always. */

@@ -1,3 +1,4 @@
+import type { SharedSessionView } from '../contract/sharing.ts';
 import { ApiError } from '../errors/index.ts';
 import { cookieValues } from '../sessions/cookie.ts';
 import type { Visitor } from '../sessions/middleware.ts';
@@ -43,4 +44,19 @@ export const noSuchShare = () =>
 /** A guest as a request's visitor: the link's budget, the link's previews. */
 export function guestVisitor({ session, link }: Guest): Visitor {
   return { session, execs: link.execs, previewId: link.address, link };
+}
+
+/** The sandbox as a link's guests see it (GET /api/shared/:address, and their events socket). */
+export function sharedView({ session, link }: Guest): SharedSessionView {
+  const view: SharedSessionView = {
+    address: link.address,
+    kind: link.kind,
+    state: session.state,
+    expiresAt: session.expiresAt.toISOString(),
+    hosts: session.hostViews(),
+    terminals: session.sharedTerminals(),
+  };
+  const { page } = session.links;
+  if (page) view.page = page;
+  return view;
 }

@@ -7,7 +7,6 @@ import {
   type NewShareView,
   parseOwnerPage,
   SHARE_KINDS,
-  type SharedSessionView,
   type ShareKind,
   type SharesView,
 } from '../contract/sharing.ts';
@@ -19,7 +18,7 @@ import type { Session } from '../sessions/session.ts';
 import type { Sessions } from '../sessions/sessions.ts';
 import { newToken } from '../sessions/token.ts';
 import { viewRoutes } from '../views/routes.ts';
-import { guestCookieName, guestOf, guestVisitor, noSuchShare } from './guests.ts';
+import { guestCookieName, guestOf, guestVisitor, noSuchShare, sharedView } from './guests.ts';
 import type { ShareLink } from './share-links.ts';
 
 /** The one field a body holds, or `invalid_request` saying what it must be. */
@@ -27,21 +26,6 @@ function onlyField(body: unknown, field: string, shape: string): unknown {
   const fields = typeof body === 'object' && body !== null && !Array.isArray(body) ? Object.keys(body) : [];
   if (fields.length !== 1 || fields[0] !== field) throw new ApiError('invalid_request', `Send ${shape}.`);
   return (body as Record<string, unknown>)[field];
-}
-
-/** The sandbox as a link's guests see it (GET /api/shared/:address). */
-function sharedView(session: Session, link: ShareLink): SharedSessionView {
-  const view: SharedSessionView = {
-    address: link.address,
-    kind: link.kind,
-    state: session.state,
-    expiresAt: session.expiresAt.toISOString(),
-    hosts: session.hostViews(),
-    terminals: session.sharedTerminals(),
-  };
-  const { page } = session.links;
-  if (page) view.page = page;
-  return view;
 }
 
 /**
@@ -143,7 +127,7 @@ export function guestRoutes(
       return c.json(answer);
     })
     .get('/:address', session(guest, { ready: false }), (c) =>
-      c.json(sharedView(c.var.session, c.var.link as ShareLink)),
+      c.json(sharedView({ session: c.var.session, link: c.var.link as ShareLink })),
     );
   app.route('/:address', viewRoutes(guest, driver, previewOrigin));
   return app;

@@ -1,6 +1,13 @@
 import { createHash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import type { GuestView, OwnerPage, ShareKind, ShareView } from '../contract/sharing.ts';
+import {
+  type GuestView,
+  MAX_GUEST_TERMINALS,
+  MAX_GUESTS_PER_LINK,
+  type OwnerPage,
+  type ShareKind,
+  type ShareView,
+} from '../contract/sharing.ts';
 import type { ShareRecord } from '../sandboxes/driver.ts';
 import { WorkBudget } from '../sessions/work-budget.ts';
 
@@ -35,8 +42,8 @@ export class ShareLink {
 
   constructor(readonly record: ShareRecord) {
     this.address = shareAddress(record.id);
-    // Every guest socket listens for the revocation.
-    setMaxListeners(200, this.revocation.signal);
+    // Every guest socket listens for the revocation: its terminals and its events.
+    setMaxListeners(MAX_GUEST_TERMINALS + MAX_GUESTS_PER_LINK + 8, this.revocation.signal);
   }
 
   get kind(): ShareKind {
@@ -64,8 +71,30 @@ export class ShareLink {
 /** A session's share links, and what its owner shows its guests (their page, their results). */
 export class ShareLinks {
   private readonly byAddress = new Map<string, ShareLink>();
+  private ownerPage: OwnerPage | undefined;
+  /** Guests' events sockets, told when what they see may have changed. */
+  private readonly watchers = new Set<() => void>();
+
   /** What the owner's dock last said of its page (PUT /api/session/page). */
-  page: OwnerPage | undefined;
+  get page(): OwnerPage | undefined {
+    return this.ownerPage;
+  }
+
+  set page(page: OwnerPage | undefined) {
+    this.ownerPage = page;
+    this.changed();
+  }
+
+  /** Calls `listener` whenever what guests see may have changed; returns how to stop. */
+  onChange(listener: () => void): () => void {
+    this.watchers.add(listener);
+    return () => this.watchers.delete(listener);
+  }
+
+  /** What guests see may have changed: a page, a terminal, a host. */
+  changed(): void {
+    for (const listener of this.watchers) listener();
+  }
 
   add(record: ShareRecord): ShareLink {
     const link = new ShareLink(record);

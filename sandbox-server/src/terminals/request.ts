@@ -1,4 +1,5 @@
 import type { Config } from '../config/index.ts';
+import { MAX_GUEST_TERMINALS } from '../contract/sharing.ts';
 import { parseSize, TERMINAL_NAME, type TerminalSize } from '../contract/terminal.ts';
 import { ApiError } from '../errors/index.ts';
 import { FIRST_HOST, type HostName } from '../sandboxes/hosts.ts';
@@ -7,9 +8,6 @@ import { MAX_OPEN_TERMINALS, type Session } from '../sessions/session.ts';
 import type { Sessions } from '../sessions/sessions.ts';
 import { guestOf } from '../sharing/guests.ts';
 import type { ShareLink } from '../sharing/share-links.ts';
-
-/** Most guests' terminal sockets one session holds, beside its owner's MAX_OPEN_TERMINALS. */
-export const MAX_GUEST_TERMINALS = 64;
 
 export type TerminalRequest = {
   session: Session;
