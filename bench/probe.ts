@@ -67,7 +67,21 @@ export class TerminalProbe {
    */
   static open(baseUrl: string, name: string, cookie: string, localAddress?: string): Promise<TerminalProbe> {
     // Named as the dock names its tabs: `main` on node1, `node2` for node2's main.
-    const ws = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}${terminalPath(name)}?cols=200&rows=50`, {
+    return TerminalProbe.connect(baseUrl, terminalPath(name), cookie, localAddress);
+  }
+
+  /** Attaches to the owner's `main` as a guest of share link `address`, with the guest's cookie. */
+  static asGuest(baseUrl: string, address: string, cookie: string): Promise<TerminalProbe> {
+    return TerminalProbe.connect(baseUrl, `/api/shared/${address}/terminals/main`, cookie);
+  }
+
+  private static connect(
+    baseUrl: string,
+    path: string,
+    cookie: string,
+    localAddress?: string,
+  ): Promise<TerminalProbe> {
+    const ws = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}${path}?cols=200&rows=50`, {
       headers: { cookie, origin: baseUrl },
       localAddress,
     });

@@ -1,7 +1,7 @@
 /**
  * npm run bench: Berth measured through its public contract, each figure against the target in
- * issues 7 and 17. Prints a table and writes .berth/bench/latest.json. Needs what `npm start` needs
- * (the images, a running engine); it starts its own servers as separate processes, as production
+ * issues 7 and 17 (issue 19's share latency has none). Prints a table and writes
+ * .berth/bench/latest.json. Needs what `npm start` needs (the images, a running engine); it starts its own servers as separate processes, as production
  * runs them. `npm run bench -- pool readers` measures only the steps named so (`burst` all the
  * crowds, `10-reader` only those of ten).
  */
@@ -28,6 +28,7 @@ import {
   interactive,
   poolStart,
 } from './sandbox-figures.ts';
+import { shareLatency } from './share-figures.ts';
 import { buildTime, pageWeight } from './site-figures.ts';
 import { startCpu } from './start-cpu.ts';
 
@@ -98,6 +99,7 @@ async function main(): Promise<void> {
       ['start cpu', (url, server) => startCpu(url, server.child.pid ?? 0, 5)],
       ['Run and echo', (url) => interactive(url, 200)],
       ['flood', (url) => flood(url, 200)],
+      ['share latency', (url) => shareLatency(url, [1, 10], 200)],
       ['docker commands', (url) => dockerCommands(url)],
       ['idle memory', (url) => idleMemory(url, 10)],
       ['add a host', (url) => hostAdding(url, 4)],

@@ -2,10 +2,22 @@
  * The only script every page ships: wires the Run, Run with setup and Copy buttons of console
  * blocks, and shows which blocks ran in this sandbox. The terminal dock (and xterm with it) is
  * loaded on the first Run, or on a later page once the reader has opened it, never before.
+ *
+ * A share link's guest (../sharing/guest-mode.ts) gets the dock at once, attached to the owner's
+ * sandbox: this page then follows the owner's from page to page and shows the owner's results.
  */
+
+import {
+  isSitePath,
+  type OwnerPage,
+  type SharedResult,
+  type SharedSessionView,
+} from '../../sandbox-server/src/contract/sharing.ts';
 import type { BerthDock, RunResult } from '../dock/dock.ts';
 import { DOCK_OPENED_KEY } from '../dock/dock-opened.ts';
+import { guestLink, joinShare, shareTokenInAddress } from '../sharing/guest-mode.ts';
 import { type BlockMeta, filledValue } from './block-meta.ts';
+import { copyText } from './copy-text.ts';
 import { askForValues, filledEarlier, noteFill, noteIds } from './placeholder-form.ts';
 import { blockPlaceholders, fillPlaceholders } from './placeholders.ts';
 
@@ -21,6 +33,7 @@ type Progress = { sandbox: string; pages: Record<string, Record<number, Shown>> 
 function loadDock(create: boolean): Promise<BerthDock> {
   dock ??= import('../dock/dock.ts').then((module) => {
     const opened = module.openDock(create);
+    if (opened.guest) return opened; // a guest's results are the owner's (berth:shared)
     opened.addEventListener('berth-sandbox', () => restoreProgress(opened));
     if (opened.sandbox) restoreProgress(opened);
     return opened;
@@ -86,20 +99,55 @@ function readProgress(): Progress | undefined {
 }
 
 function saveResult(sandbox: string | undefined, block: HTMLElement, result: Shown): void {
-  if (!sandbox) return;
+  if (!sandbox || guestLink()) return;
   const stored = readProgress();
   const progress: Progress = stored?.sandbox === sandbox ? stored : { sandbox, pages: {} };
   const page = progress.pages[location.pathname] ?? {};
   page[blocks().indexOf(block)] = result;
   progress.pages[location.pathname] = page;
   sessionStorage.setItem(PROGRESS_KEY, JSON.stringify(progress));
+  tellGuests(page);
+}
+
+/** The owner's page and results, for the dock to tell their guests when there are any. */
+function tellGuests(page: Record<number, Shown>): void {
+  const results: Record<string, SharedResult> = {};
+  for (const [index, { ok, code, reason }] of Object.entries(page)) {
+    const result: SharedResult = { ok };
+    if (code !== undefined && Number.isInteger(code) && code >= -1 && code <= 255) result.code = code;
+    if (reason) result.reason = reason.slice(0, 200);
+    results[index] = result;
+  }
+  const detail: OwnerPage = { path: location.pathname, results };
+  document.dispatchEvent(new CustomEvent('berth:page-results', { detail }));
+}
+
+/** A guest's page: where the owner goes, it goes; what the owner's blocks showed, it shows. */
+function followOwner(view: SharedSessionView): void {
+  const { page } = view;
+  if (!page) return;
+  if (page.path !== location.pathname && isSitePath(page.path)) {
+    location.assign(page.path);
+    return;
+  }
+  blocks().forEach((block, index) => {
+    const result = page.results[index];
+    if (result) showResult(block, result);
+    else if (block.hasAttribute('data-result')) {
+      block.removeAttribute('data-result');
+      say(block, '');
+    }
+  });
+  markContents();
 }
 
 /** After a reload or on another page: the results of blocks run earlier in this same sandbox. */
 function restoreProgress(opened: BerthDock): void {
-  const progress = readProgress();
-  if (!progress || progress.sandbox !== opened.sandbox) return;
-  const page = progress.pages[location.pathname] ?? {};
+  const stored = readProgress();
+  const progress = stored?.sandbox === opened.sandbox ? stored : undefined;
+  const page = progress?.pages[location.pathname] ?? {};
+  tellGuests(page);
+  if (!progress) return;
   blocks().forEach((block, index) => {
     const result = page[index];
     if (result) showResult(block, result);
@@ -152,6 +200,10 @@ async function runBlock(opened: BerthDock, block: HTMLElement): Promise<RunResul
     commands = commands.map((command) => fillPlaceholders(command, values));
     inputs = inputs?.map((lines) => lines.map((line) => fillPlaceholders(line, values)));
   }
+  if (opened.guest?.kind === 'watch') {
+    say(block, "Not run: you are watching someone else's sandbox; only they and their drivers type", 'fail');
+    return { outcome: 'cancelled' };
+  }
   say(block, 'Running…');
   const meta = metaOf(block);
   const result = await opened.run(commands, meta, inputs);
@@ -185,24 +237,6 @@ async function runWithSetup(opened: BerthDock, target: HTMLElement): Promise<Run
     }
   }
   return runBlock(opened, target);
-}
-
-/** The clipboard API needs a secure context; a self-hosted Berth on plain http over a LAN has none. */
-async function copyText(text: string): Promise<void> {
-  if (navigator.clipboard && window.isSecureContext) {
-    await navigator.clipboard.writeText(text);
-    return;
-  }
-  const area = document.createElement('textarea');
-  area.value = text;
-  area.setAttribute('readonly', '');
-  area.style.position = 'fixed';
-  area.style.opacity = '0';
-  document.body.append(area);
-  area.select();
-  const copied = document.execCommand('copy');
-  area.remove();
-  if (!copied) throw new Error('copy refused');
 }
 
 async function onAction(button: HTMLButtonElement): Promise<void> {
@@ -239,4 +273,26 @@ document.addEventListener('click', (event) => {
   if (button) void onAction(button);
 });
 
-if (sessionStorage.getItem(DOCK_OPENED_KEY) === 'open') void loadDock(false);
+/** Opens the share link this page came from: the guest's dock, or the reason it cannot be had. */
+async function joinFromAddress(token: string): Promise<void> {
+  try {
+    await joinShare(token);
+  } catch (error) {
+    const notice = document.createElement('p');
+    notice.className = 'berth-share-refused';
+    notice.setAttribute('role', 'alert');
+    notice.textContent = `This share link cannot be opened: ${(error as Error).message}`;
+    document.querySelector('.sl-markdown-content')?.prepend(notice);
+    return;
+  }
+  sessionStorage.setItem(DOCK_OPENED_KEY, 'open');
+  await loadDock(false);
+}
+
+document.addEventListener('berth:shared', (event) =>
+  followOwner((event as CustomEvent<SharedSessionView>).detail),
+);
+
+const token = shareTokenInAddress();
+if (token) void joinFromAddress(token);
+else if (guestLink() || sessionStorage.getItem(DOCK_OPENED_KEY) === 'open') void loadDock(false);

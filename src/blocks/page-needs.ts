@@ -5,6 +5,7 @@
  * and the hosts it needs (`hosts:`), of which the server starts only those missing.
  */
 import { sitePath } from '../links/site-path.ts';
+import { guestLink } from '../sharing/guest-mode.ts';
 
 const json = (id: string, fallback: string): unknown =>
   JSON.parse(document.getElementById(id)?.textContent ?? fallback);
@@ -19,7 +20,8 @@ const asks: [string, object][] = [
     : []),
 ];
 
-if (asks.length > 0) {
+// A guest asks nothing of a sandbox that is not theirs.
+if (asks.length > 0 && !guestLink()) {
   document.addEventListener('berth:session', (event) => {
     if ((event as CustomEvent<{ state: string }>).detail.state !== 'ready') return;
     // Nothing waits on these: a pull that failed shows when the reader uses the image, and a block

@@ -74,8 +74,13 @@ export class DockLayout {
 
   /** Shows the layout, saves it, and fits the terminal to it. */
   apply(): void {
-    const { dock, collapse, screen } = this.#parts;
+    const { dock, handle, collapse, screen } = this.#parts;
     const { collapsed, height } = this.#layout;
+    // A focusable separator says where it stands: the terminal's height in pixels, and its range.
+    handle.setAttribute('aria-valuemin', String(MIN_HEIGHT));
+    handle.setAttribute('aria-valuemax', String(Math.round(window.innerHeight * MAX_SHARE)));
+    handle.setAttribute('aria-valuenow', String(collapsed ? MIN_HEIGHT : height));
+    handle.setAttribute('aria-valuetext', collapsed ? 'collapsed' : `${height} pixels tall`);
     dock.toggleAttribute('data-collapsed', collapsed);
     collapse.textContent = collapsed ? 'Expand' : 'Collapse';
     collapse.setAttribute('aria-expanded', String(!collapsed));

@@ -7,16 +7,24 @@
  * (./tab-row.ts), the layout (./dock-layout.ts), the port links (./port-links.ts) and the
  * question before interrupting a program (./interrupt-prompt.ts).
  *
- * It tells the page what happens, on `document`: `berth:session` ({state: 'ready' | 'ended'}) and
- * `berth:command-end` ({terminal, exitCode}) after every command in any terminal.
+ * It tells the page what happens, on `document`: `berth:session` ({state: 'ready' | 'ended'}),
+ * `berth:command-end` ({terminal, exitCode}) after every command in any terminal, and, in a guest's
+ * dock, `berth:shared` (the SharedSessionView) whenever the owner's sandbox or page changes. An
+ * owner's dock listens for `berth:page-results` ({path, results}) to tell its guests (../sharing/).
  */
 import type { Terminal } from '@xterm/xterm';
 import '@xterm/xterm/css/xterm.css';
 import './dock.css';
+import type { SharedSessionView } from '../../sandbox-server/src/contract/index.ts';
 import { type HostName, hostNumber } from '../../sandbox-server/src/sandboxes/hosts.ts';
 import type { BlockMeta } from '../blocks/block-meta.ts';
+import { type GuestLink, guestLink, leaveGuestMode, nameAsGuest } from '../sharing/guest-mode.ts';
+import type { OwnerPage } from '../sharing/share-api.ts';
+import { SharePanel } from '../sharing/share-panel.ts';
+import { SharedFeed } from '../sharing/shared-feed.ts';
 import { DockLayout } from './dock-layout.ts';
 import { cloneTemplate, partOf } from './dock-markup.ts';
+import { DOCK_OPENED_KEY } from './dock-opened.ts';
 import { InterruptPrompt } from './interrupt-prompt.ts';
 import { PortLinks } from './port-links.ts';
 import { SandboxSession } from './sandbox-session.ts';
@@ -27,6 +35,9 @@ import { TabRow } from './tab-row.ts';
 import type { RunResult, TabHost, TerminalTab } from './terminal-tab.ts';
 import { FIRST_HOST, MAIN_TERMINAL, nextTerminalName, tabFor, terminalOf } from './terminal-tabs.ts';
 import { siteTheme, terminalThemes } from './themes.ts';
+
+/** A watcher's typing is refused by the server; the note says so for this long after the last try. */
+const READ_ONLY_NOTE_MS = 4000;
 
 export type { RunResult } from './terminal-tab.ts';
 
@@ -51,7 +62,17 @@ export class BerthDock extends HTMLElement {
       for (const tab of this.#tabs.names) if (terminalOf(tab).host === host) this.#tabs.close(tab);
       this.#session.wake();
     },
+    refused: (message) => this.#noteReadOnly(message),
+    terminalGone: (name) => {
+      if (this.#tabs.close(name)) this.#session.wake();
+    },
   };
+  /** The link this dock is a guest through; undefined in the reader's own sandbox. */
+  readonly #guest: GuestLink | undefined = guestLink();
+  readonly #feed: SharedFeed | undefined;
+  readonly #share: SharePanel | undefined;
+  readonly #readOnly: HTMLElement;
+  #readOnlyTimer: number | undefined;
   readonly #tabs: TabRow;
   readonly #layout: DockLayout;
   readonly #ports: PortLinks;
@@ -70,6 +91,7 @@ export class BerthDock extends HTMLElement {
         theme: () => terminalThemes[siteTheme()],
         visible: () => !this.#layout.collapsed,
         closing: (name) => void this.closeTerminal(name),
+        guest: this.#guest !== undefined,
       },
     );
     const handle = partOf(this, '.berth-dock-handle');
@@ -95,7 +117,44 @@ export class BerthDock extends HTMLElement {
         this.sandbox = sandbox;
         this.dispatchEvent(new CustomEvent('berth-sandbox', { detail: sandbox }));
       },
+      guest: this.#guest !== undefined,
     });
+    this.#readOnly = partOf(this, '[data-dock-notice="read-only"]');
+    if (this.#guest) {
+      const guest = this.#guest;
+      this.dataset.guest = guest.kind;
+      partOf(this, '.berth-dock-guest').textContent =
+        guest.kind === 'watch' ? 'Watching a shared sandbox' : 'Driving a shared sandbox with its owner';
+      this.#feed = new SharedFeed(guest, {
+        shared: (view) => this.#followOwner(view),
+        ended: (message) => this.#session.ended(message),
+      });
+      const name = partOf<HTMLInputElement>(this, '.berth-dock-guest-name input');
+      name.value = guest.name;
+      name.addEventListener('change', () => {
+        nameAsGuest(name.value);
+        this.#feed?.rename(name.value);
+      });
+    } else {
+      const share = new SharePanel(
+        {
+          panel: partOf(this, '.berth-dock-share'),
+          toggle: partOf<HTMLButtonElement>(this, '[data-dock-action="share"]'),
+          list: partOf(this, '.berth-share-links'),
+          error: partOf(this, '.berth-share-error'),
+        },
+        () => this.sandbox,
+      );
+      this.#share = share;
+      document.addEventListener('berth:session', (event) => {
+        const { state } = (event as CustomEvent<{ state: string }>).detail;
+        if (state === 'ready') share.ready();
+        else share.ended();
+      });
+      document.addEventListener('berth:page-results', (event) =>
+        share.report((event as CustomEvent<OwnerPage>).detail),
+      );
+    }
     const find = partOf<HTMLInputElement>(this, 'input[type="search"]');
     find.addEventListener('keydown', (event) => {
       if (event.key === 'Enter') this.#tabs.current.find(find.value, event.shiftKey);
@@ -128,9 +187,16 @@ export class BerthDock extends HTMLElement {
     this.#layout.apply();
   }
 
-  /** Opens the reader's sandbox: a new one when `create`, else only the one the cookie names. */
+  /** Opens the reader's sandbox: a new one when `create`, else only the one the cookie names. A guest's is the owner's. */
   start(create: boolean): Promise<void> {
-    return this.#session.start(create);
+    if (!this.#guest) return this.#session.start(create);
+    this.#feed?.connect();
+    return this.#session.start(false);
+  }
+
+  /** The link this dock is a guest through, if it is a guest's. */
+  get guest(): GuestLink | undefined {
+    return this.#guest;
   }
 
   /**
@@ -144,6 +210,11 @@ export class BerthDock extends HTMLElement {
     let tab = onOtherHost ? undefined : this.openTerminal(name);
     this.show(onOtherHost ? MAIN_TERMINAL : name);
     this.#layout.setCollapsed(false);
+    if (this.#guest && (restartsOnRun(this.#session.state) || onOtherHost)) {
+      throw new Error(
+        onOtherHost ? "a guest runs blocks on the owner's node1 only" : 'the shared sandbox has ended',
+      );
+    }
     if (restartsOnRun(this.#session.state)) await this.start(true);
     if (onOtherHost) {
       // A block on a host the reader does not have yet asks for it (and those numbered before it)
@@ -177,6 +248,7 @@ export class BerthDock extends HTMLElement {
    * host's own tab (`node2`) removes that host, with every tab on it.
    */
   async closeTerminal(name: string): Promise<void> {
+    if (this.#guest) return; // the owner's shells are the owner's to end
     const { host, name: terminal } = terminalOf(name);
     if (host !== FIRST_HOST && terminal === MAIN_TERMINAL) {
       for (const other of this.#tabs.names) if (terminalOf(other).host === host) this.#tabs.close(other);
@@ -204,13 +276,54 @@ export class BerthDock extends HTMLElement {
     }
   }
 
+  /**
+   * A guest's tabs are the owner's terminals: each the owner opened gets one, each the owner
+   * closed goes. The page hears the rest (the owner's page and results) as `berth:shared`.
+   */
+  #followOwner(view: SharedSessionView): void {
+    const shared = view.terminals.map(({ host, name }) => tabFor(host, name));
+    for (const name of this.#tabs.names) if (!shared.includes(name)) this.#tabs.close(name);
+    for (const name of shared) {
+      try {
+        this.openTerminal(name);
+      } catch {
+        // past the tabs a dock holds: the owner's first ones show
+      }
+    }
+    document.dispatchEvent(new CustomEvent('berth:shared', { detail: view }));
+  }
+
+  #noteReadOnly(message: string): void {
+    partOf(this.#readOnly, 'p').textContent = message;
+    this.#readOnly.hidden = false;
+    window.clearTimeout(this.#readOnlyTimer);
+    this.#readOnlyTimer = window.setTimeout(() => {
+      this.#readOnly.hidden = true;
+    }, READ_ONLY_NOTE_MS);
+  }
+
+  /** Stops being a guest: this tab is the reader's own again, with no dock until they Run. */
+  #leave(): void {
+    this.#feed?.stop();
+    for (const tab of this.#tabs.all()) tab.disconnect();
+    leaveGuestMode();
+    sessionStorage.removeItem(DOCK_OPENED_KEY);
+    location.reload();
+  }
+
   #act(event: MouseEvent): void {
     const action = (event.target as HTMLElement).closest<HTMLElement>('[data-dock-action]')?.dataset
       .dockAction;
     if (action === 'stop') this.#tabs.current.interrupt();
-    else if (action === 'reset') void this.#session.reset();
     else if (action === 'collapse') this.#layout.setCollapsed(!this.#layout.collapsed);
+    else if (action === 'leave' || (action === 'retry' && this.#guest)) this.#leave();
+    else if (this.#guest)
+      return; // nothing below is a guest's to do
+    else if (action === 'reset') void this.#session.reset();
     else if (action === 'retry') void this.start(true);
+    else if (action === 'share-watch') void this.#share?.make('watch');
+    else if (action === 'share-drive') void this.#share?.make('drive');
+    else if (action === 'revoke-all') void this.#share?.revokeAll();
     else if (action === 'new-host') void this.#addHost();
     else if (action === 'new-terminal') {
       const name = nextTerminalName(this.#tabs.names);

@@ -11,13 +11,12 @@ import {
   deleteSession,
   ensureSession,
   SandboxUnavailable,
+  type SandboxView,
   type SessionQueue,
-  type SessionView,
 } from './session-api.ts';
 import {
   type Announcement,
   type DockState,
-  ENDED_TEXT,
   endedMessage,
   type FailedState,
   failureNotice,
@@ -30,6 +29,8 @@ import type { SessionStatus } from './session-status.ts';
 import type { TabRow } from './tab-row.ts';
 import type { TerminalTab } from './terminal-tab.ts';
 
+const GUEST_ENDED_TEXT = 'The shared sandbox has ended, or its owner stopped sharing it.';
+
 /** `berth:session`, dispatched on `document` for views that follow the sandbox. */
 export type SessionEventDetail = { state: Announcement };
 
@@ -40,6 +41,8 @@ export type SessionParts = {
   interrupt: InterruptPrompt;
   /** A sandbox was found or made: its expiry time, unique enough to tell sandboxes apart. */
   opened: (sandbox: string) => void;
+  /** A guest's dock, of someone else's sandbox: it never makes one, and it ends as the link does. */
+  guest: boolean;
 };
 
 export class SandboxSession {
@@ -66,11 +69,11 @@ export class SandboxSession {
   async start(create: boolean): Promise<void> {
     window.clearTimeout(this.#retryTimer);
     this.#apply({ type: 'start' });
-    let view: SessionView | undefined;
+    let view: SandboxView | undefined;
     try {
       view = create ? await ensureSession() : await currentSession();
       if (!view) {
-        this.#fail('expired', ENDED_TEXT);
+        this.ended();
         return;
       }
       this.#parts.opened(view.expiresAt);
@@ -102,7 +105,7 @@ export class SandboxSession {
 
   /** The session ended (deleted, idle, expired, …), with the server's words on why when it gave them. */
   ended(why?: string): void {
-    this.#fail('expired', endedMessage(why));
+    this.#fail('expired', this.#parts.guest ? (why ?? GUEST_ENDED_TEXT) : endedMessage(why));
   }
 
   /** Resolves once the tab's shell is at a prompt; rejects when no sandbox can be had or the tab closed. */
@@ -150,7 +153,9 @@ export class SandboxSession {
 
   #fail(state: FailedState, message: string, retryAfterSeconds?: number): void {
     this.#apply({ type: 'failed', state, message });
-    const notice = failureNotice(state, message, retryAfterSeconds, Date.now());
+    const notice = this.#parts.guest
+      ? { text: message, retry: 'Leave' }
+      : failureNotice(state, message, retryAfterSeconds, Date.now());
     this.#parts.status.showFailure(notice);
     if (notice.retryInMs) this.#retryTimer = window.setTimeout(() => void this.start(true), notice.retryInMs);
   }

@@ -5,6 +5,7 @@ import type {
   SessionQueue,
   SessionView,
 } from '../../sandbox-server/src/contract/index.ts';
+import { sessionPath } from '../links/session-path.ts';
 import { sitePath } from '../links/site-path.ts';
 import { terminalPath } from './terminal-tabs.ts';
 
@@ -48,9 +49,15 @@ export async function ensureSession(): Promise<SessionView> {
   throw new SandboxUnavailable('unavailable', error.message, retry);
 }
 
-/** The live session, or undefined when there is none (expired, deleted or never made). */
-export async function currentSession(): Promise<SessionView | undefined> {
-  const response = await fetch(sitePath('/api/session'), { credentials: 'same-origin' });
+/** What both a reader and a guest learn of the sandbox: its state, its end and its hosts. */
+export type SandboxView = Pick<SessionView, 'state' | 'expiresAt' | 'hosts' | 'queue'>;
+
+/**
+ * The live session (a guest's: the shared one), or undefined when there is none (expired,
+ * deleted or never made; for a guest, also a revoked link).
+ */
+export async function currentSession(): Promise<SandboxView | undefined> {
+  const response = await fetch(sessionPath(), { credentials: 'same-origin' });
   if (response.status === 404) return undefined;
   if (!response.ok) throw new SandboxUnavailable('unavailable', (await errorOf(response)).message);
   return (await response.json()) as SessionView;
@@ -90,7 +97,7 @@ export function portsFrom(body: unknown, base: string): PreviewPort[] {
 /** The reader's published ports; none when the call fails (no session yet, engine stopped, …). */
 export async function publishedPorts(): Promise<PreviewPort[]> {
   try {
-    const response = await fetch(sitePath('/api/session/ports'), { credentials: 'same-origin' });
+    const response = await fetch(sessionPath('/ports'), { credentials: 'same-origin' });
     return response.ok ? portsFrom(await response.json(), window.location.href) : [];
   } catch {
     return [];

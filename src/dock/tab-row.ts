@@ -29,6 +29,8 @@ export type TabRowOptions = {
   visible: () => boolean;
   /** The reader closes a tab (its × or Delete): the dock ends its shell. */
   closing: (name: string) => void;
+  /** A guest's dock: its tabs show the owner's shells, at the owner's size. */
+  guest: boolean;
 };
 
 export class TabRow {
@@ -76,7 +78,7 @@ export class TabRow {
 
   /** Opens the tabs open before this page or reload, and the one shown then; fits them from now on. */
   restore(): void {
-    const saved = parseOpenTabs(sessionStorage.getItem(TABS_KEY));
+    const saved = parseOpenTabs(sessionStorage.getItem(this.#key));
     for (const name of saved.names) this.open(name, false);
     this.show(saved.shown);
     new ResizeObserver(() => this.refit()).observe(this.#parts.screen);
@@ -94,11 +96,16 @@ export class TabRow {
     if (refusal) throw new Error(refusal);
     // A new shell starts at the size the shown one has, so its first lines are laid out right.
     const shown = this.#tabs.get(this.#shown)?.terminal;
-    const tab = new TerminalTab(name, this.#options.host, {
-      cols: shown?.cols ?? DEFAULT_SIZE.cols,
-      rows: shown?.rows ?? DEFAULT_SIZE.rows,
-      theme: this.#options.theme(),
-    });
+    const tab = new TerminalTab(
+      name,
+      this.#options.host,
+      {
+        cols: shown?.cols ?? DEFAULT_SIZE.cols,
+        rows: shown?.rows ?? DEFAULT_SIZE.rows,
+        theme: this.#options.theme(),
+      },
+      this.#options.guest,
+    );
     this.#tabs.set(name, tab);
     this.#parts.tablist.append(tab.tab, ...(tab.closer ? [tab.closer] : []));
     this.#parts.screen.append(tab.panel);
@@ -164,9 +171,14 @@ export class TabRow {
     this.#tabs.get(next)?.tab.focus();
   }
 
+  /** A guest's tabs are the owner's, kept apart from the reader's own. */
+  get #key(): string {
+    return this.#options.guest ? `${TABS_KEY}-guest` : TABS_KEY;
+  }
+
   #save(): void {
     this.#parts.add.disabled = this.#tabs.size >= MAX_TABS;
     for (const tab of this.#tabs.values()) tab.tab.textContent = tabLabel(tab.name, this.names);
-    sessionStorage.setItem(TABS_KEY, JSON.stringify({ names: this.names, shown: this.#shown }));
+    sessionStorage.setItem(this.#key, JSON.stringify({ names: this.names, shown: this.#shown }));
   }
 }

@@ -16,7 +16,7 @@ import type { BlockMeta } from '../blocks/block-meta.ts';
 import { BlockRun, type BlockVerdict } from '../blocks/block-run.ts';
 import { sitePath } from '../links/site-path.ts';
 import { cloneTemplate, partOf } from './dock-markup.ts';
-import { currentSession, type SessionQueue, type SessionView } from './session-api.ts';
+import { currentSession, type SandboxView, type SessionQueue } from './session-api.ts';
 import { ShellMarks } from './shell-marks.ts';
 import { FIRST_HOST, MAIN_TERMINAL, terminalOf, terminalPath } from './terminal-tabs.ts';
 
@@ -37,6 +37,10 @@ export type TabHost = {
   marked(): void;
   /** The session lives but no longer has this tab's host (removed, or lost): its tabs go. */
   hostGone(host: string): void;
+  /** A guest's: the server refused what was sent (a watcher typed), in words for the reader. */
+  refused(message: string): void;
+  /** A guest's: the owner's sandbox has no shell of this name (any more). */
+  terminalGone(name: string): void;
 };
 
 const MAX_RECONNECT_DELAY_MS = 15_000;
@@ -77,6 +81,8 @@ export class TerminalTab {
     readonly name: string,
     host: TabHost,
     options: { cols: number; rows: number; theme: ITheme },
+    /** A guest's tab: the owner's shell, at the owner's size, scaled to fit here. */
+    readonly guest = false,
   ) {
     this.#host = host;
     this.terminal = new Terminal({
@@ -98,7 +104,10 @@ export class TerminalTab {
     });
     this.terminal.onData((data) => this.#send(this.#encoder.encode(data)));
     this.terminal.onBinary((data) => this.#send(Uint8Array.from(data, (c) => c.charCodeAt(0))));
-    this.terminal.onResize(({ cols, rows }) => this.#control({ type: 'resize', cols, rows }));
+    // A guest's size is the owner's: the server ignores a guest's resize, so none is sent.
+    this.terminal.onResize(({ cols, rows }) => {
+      if (!guest) this.#control({ type: 'resize', cols, rows });
+    });
 
     const markup = cloneTemplate('berth-dock-tab');
     const id = `berth-terminal-${name}`;
@@ -140,11 +149,30 @@ export class TerminalTab {
 
   /** Fits the shown terminal to its panel; a hidden one takes the size it is given. */
   refit(size?: { cols: number; rows: number }): void {
+    if (this.guest) {
+      this.#scaleToFit();
+      return;
+    }
     if (!this.panel.hidden) {
       if (this.panel.clientHeight > 0) this.#fit.fit();
     } else if (size && (size.cols !== this.terminal.cols || size.rows !== this.terminal.rows)) {
       this.terminal.resize(size.cols, size.rows);
     }
+  }
+
+  /**
+   * A guest's terminal keeps the owner's size (the server's size frames), so it is drawn at that
+   * size and shrunk, never grown, to fit the panel: every guest sees the same lines the owner does.
+   */
+  #scaleToFit(): void {
+    const screen = this.terminal.element;
+    if (!screen || this.panel.hidden) return;
+    screen.style.transform = '';
+    const { offsetWidth: width, offsetHeight: height } = screen;
+    if (width === 0 || height === 0) return;
+    const scale = Math.min(1, this.panel.clientWidth / width, this.panel.clientHeight / height);
+    screen.style.transformOrigin = 'top left';
+    screen.style.transform = scale < 1 ? `scale(${scale})` : '';
   }
 
   setTheme(theme: ITheme): void {
@@ -192,7 +220,14 @@ export class TerminalTab {
       } else if (message.type === 'exit') {
         shellExited = true;
         this.terminal.write(`\r\n[the shell exited with code ${message.code}; starting a new one]\r\n`);
-      } else if (message.type === 'error' && isSessionEnded(message.code)) sessionEnded = message.message;
+      } else if (message.type === 'size') {
+        this.terminal.resize(message.cols, message.rows);
+        this.#scaleToFit();
+      } else if (message.type === 'error') {
+        if (isSessionEnded(message.code) || message.code === 'share_revoked') sessionEnded = message.message;
+        else if (message.code === 'read_only') this.#host.refused(message.message);
+        else if (message.code === 'no_such_terminal') this.#host.terminalGone(this.name);
+      }
     });
     socket.addEventListener('close', () => {
       if (this.#socket !== socket) return; // replaced or closed on purpose
@@ -281,7 +316,7 @@ export class TerminalTab {
     this.#reconnectDelayMs = Math.min(this.#reconnectDelayMs * 2, MAX_RECONNECT_DELAY_MS);
     const attachment = this.#attachment;
     this.#retryTimer = window.setTimeout(async () => {
-      let session: SessionView | undefined | 'unreachable';
+      let session: SandboxView | undefined | 'unreachable';
       try {
         session = await currentSession();
       } catch {

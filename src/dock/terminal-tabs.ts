@@ -4,6 +4,7 @@
  */
 import { TERMINAL_NAME } from '../../sandbox-server/src/contract/index.ts';
 import { FIRST_HOST, isHostName } from '../../sandbox-server/src/sandboxes/hosts.ts';
+import { sessionRoot } from '../links/session-path.ts';
 
 export const MAIN_TERMINAL = 'main';
 export { FIRST_HOST };
@@ -36,11 +37,14 @@ export function tabLabel(tab: string, open: readonly string[]): string {
   return name === MAIN_TERMINAL ? FIRST_HOST : `${FIRST_HOST}:${name}`;
 }
 
-/** Where a tab's terminal is served: /api/session/terminals/main, /api/session/hosts/node2/terminals/logs. */
+/**
+ * Where a tab's terminal is served: /api/session/terminals/main, /api/session/hosts/node2/terminals/logs;
+ * a guest's the same under /api/shared/<address>.
+ */
 export function terminalPath(tab: string): string {
   const { host, name } = terminalOf(tab);
   const on = host === FIRST_HOST ? '' : `/hosts/${host}`;
-  return `/api/session${on}/terminals/${encodeURIComponent(name)}`;
+  return `${sessionRoot()}${on}/terminals/${encodeURIComponent(name)}`;
 }
 /** The server takes 32 terminal sockets per session, and a reader may have the site open twice. */
 export const MAX_TABS = 8;

@@ -1,5 +1,5 @@
 /**
- * The sandbox's read-only views, as the server answers them (GET /api/session/…): its networks,
+ * The sandbox's read-only views, as the server answers them (GET /api/session/…, or a guest's /api/shared/<address>/…): its networks,
  * containers, images and their layers. Shapes only, plus one fetch that says why a call failed.
  */
 
@@ -14,7 +14,7 @@ import type {
   NetworkView,
 } from '../../sandbox-server/src/contract/index.ts';
 import { errorOf } from '../dock/session-api.ts';
-import { sitePath } from '../links/site-path.ts';
+import { sessionPath } from '../links/session-path.ts';
 
 export type {
   ChangeKind,
@@ -68,24 +68,24 @@ function engineRunning<T extends EngineIdle>(body: T): T {
 }
 
 export const fetchNetwork = (signal?: AbortSignal) =>
-  getJson<NetworkView>(sitePath('/api/session/network'), signal).then(engineRunning);
+  getJson<NetworkView>(sessionPath('/network'), signal).then(engineRunning);
 
 /** Every host's networks and containers; a host whose Docker has not started comes back empty, marked. */
 export const fetchHostsNetwork = (signal?: AbortSignal) =>
-  getJson<HostsNetworkView>(sitePath('/api/session/hosts/network'), signal);
+  getJson<HostsNetworkView>(sessionPath('/hosts/network'), signal);
 
 export const fetchImages = (signal?: AbortSignal) =>
-  getJson<ImagesView>(sitePath('/api/session/images'), signal)
+  getJson<ImagesView>(sessionPath('/images'), signal)
     .then(engineRunning)
     .then((body) => body.images);
 
 export const fetchLayers = (ref: string, signal?: AbortSignal) =>
-  getJson<LayersView>(sitePath(`/api/session/images/${encodeURIComponent(ref)}/layers`), signal);
+  getJson<LayersView>(sessionPath(`/images/${encodeURIComponent(ref)}/layers`), signal);
 
 export const fetchContainers = (signal?: AbortSignal) =>
-  getJson<ContainersView>(sitePath('/api/session/containers'), signal)
+  getJson<ContainersView>(sessionPath('/containers'), signal)
     .then(engineRunning)
     .then((body) => body.containers);
 
 export const fetchChanges = (name: string, signal?: AbortSignal) =>
-  getJson<ChangesView>(sitePath(`/api/session/containers/${encodeURIComponent(name)}/changes`), signal);
+  getJson<ChangesView>(sessionPath(`/containers/${encodeURIComponent(name)}/changes`), signal);

@@ -85,7 +85,10 @@ export async function waitForTerminalText(page: Page, pattern: RegExp, timeoutMs
  * script that way has buttons that do nothing. A reader's browser is not on the Docker host; a
  * test's is, so each navigation is made again until none of its loads was dropped.
  */
-async function steadily(page: Page, navigate: () => Promise<Response | null>): Promise<Response | null> {
+async function steadily(
+  page: Page,
+  navigate: (attempt: number) => Promise<Response | null>,
+): Promise<Response | null> {
   for (let attempt = 1; ; attempt++) {
     let dropped = false;
     const onFailed = (request: Request) => {
@@ -93,7 +96,7 @@ async function steadily(page: Page, navigate: () => Promise<Response | null>): P
     };
     page.on('requestfailed', onFailed);
     try {
-      const response = await navigate().catch((error: Error) => {
+      const response = await navigate(attempt).catch((error: Error) => {
         if (!error.message.includes('ERR_NETWORK_CHANGED')) throw error;
         dropped = true;
         return null;
@@ -107,9 +110,16 @@ async function steadily(page: Page, navigate: () => Promise<Response | null>): P
   }
 }
 
-/** page.goto, made again while Chromium drops the page's loads (see steadily). */
+/**
+ * page.goto, made again while Chromium drops the page's loads (see steadily). Again from a blank
+ * page: going to the address the page is at, when it has a fragment (a share link's), would only
+ * scroll, not load it again.
+ */
 export function goto(page: Page, path: string): Promise<Response | null> {
-  return steadily(page, () => page.goto(path));
+  return steadily(page, async (attempt) => {
+    if (attempt > 1) await page.goto('about:blank');
+    return page.goto(path);
+  });
 }
 
 /** page.reload, made again while Chromium drops the page's loads (see steadily). */

@@ -20,15 +20,23 @@ async function guestOf(kind: 'watch' | 'drive') {
     body: JSON.stringify({ token: link.token }),
   });
   const address = ((await joined.json()) as JoinedView).address;
-  const apiCookie = joined.headers.getSetCookie().find((c) => c.includes('Path=/api/shared/')) ?? '';
-  const cookie = /^[^;]+/.exec(apiCookie)?.[0] ?? '';
+  const cookieAt = (path: string) =>
+    /^[^;]+/.exec(joined.headers.getSetCookie().find((c) => c.includes(`Path=${path}`)) ?? '')?.[0] ?? '';
+  const cookie = cookieAt('/api/shared/');
+  const previewCookie = cookieAt('/preview/');
   const open = (name = 'main') => TerminalClient.open(url, name, { cookie, share: address });
   const revoke = () =>
     fetch(`${url}/api/session/shares/${address}`, {
       method: 'DELETE',
       headers: { origin: url, cookie: shared.session.cookie },
     });
-  return { address, cookie, open, revoke };
+  const preview = (port: number, init: RequestInit = {}) =>
+    fetch(`${shared.server.previewUrl}/preview/${address}/${port}/`, {
+      ...init,
+      headers: { cookie: previewCookie },
+      redirect: 'manual',
+    });
+  return { address, cookie, open, preview, revoke };
 }
 
 // What only a real sandbox shows: one shell, its output reaching every socket, and who may type.
@@ -86,6 +94,36 @@ describe('share links on the engine', () => {
     await drive.revoke();
     expect((await driver.closed).code).toBe(1000);
     expect((await logs.closed).code).toBe(1000);
+    await owner.close();
+  });
+
+  it("let a watcher read the owner's app through the preview, a driver do more, a revoked link nothing", async () => {
+    const { url } = shared.server;
+    const owner = await TerminalClient.open(url, 'main', { cookie: shared.session.cookie });
+    await owner.ready();
+    for (const command of [
+      'docker run -d --name shared-web -p 5080:80 nginx',
+      'curl -s --retry 10 --retry-connrefused --retry-delay 1 -o /dev/null localhost:5080',
+    ]) {
+      const { code, output } = await owner.run(command);
+      expect(code, `${command}\n${output}`).toBe(0);
+    }
+    const watch = await guestOf('watch');
+    const drive = await guestOf('drive');
+    const read = await watch.preview(5080);
+    expect(read.status).toBe(200);
+    expect(await read.text()).toMatch(/Welcome to nginx/i);
+    const posted = await watch.preview(5080, { method: 'POST', body: 'x=1' });
+    expect(posted.status).toBe(403);
+    expect(((await posted.json()) as { error: { code: string } }).error.code).toBe('share_read_only');
+    // A driver's POST reaches nginx itself, which answers it as nginx does a POST to a file.
+    const driven = await drive.preview(5080, { method: 'POST', body: 'x=1' });
+    expect(driven.headers.get('server') ?? '').toMatch(/nginx/);
+    await driven.arrayBuffer();
+    await watch.revoke();
+    await drive.revoke();
+    expect((await watch.preview(5080)).status).toBe(404);
+    expect((await drive.preview(5080)).status).toBe(404);
     await owner.close();
   });
 });
