@@ -1,12 +1,12 @@
 import { createServer, request, type Server } from 'node:http';
-import { type AddressInfo, connect } from 'node:net';
-import { pino } from 'pino';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COOKIE_NAME } from '../config/session-cookie.ts';
 import type { Session } from '../sessions/session.ts';
 import { GUEST_COOKIE } from '../sharing/guests.ts';
 import { ShareLink } from '../sharing/share-links.ts';
-import { PreviewProxy, type SessionLookup } from './proxy.ts';
+import { loopbackPreview } from '../testing/loopback-preview.ts';
+import type { SessionLookup } from './proxy.ts';
 
 /*
  * A share link's guests through the preview: what each kind may send, and that revoking a link
@@ -45,22 +45,7 @@ beforeAll(async () => {
       return link && !link.revoked.aborted ? { session, link } : undefined;
     },
   };
-  const proxy = new PreviewProxy(
-    sessions,
-    {
-      publishedPorts: async () => new Set([PORT]),
-      connect: async () => {
-        const socket = connect(appPort, '127.0.0.1');
-        await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-        return socket;
-      },
-    },
-    pino({ level: 'silent' }),
-  );
-  preview = createServer(proxy.handleRequest);
-  preview.on('upgrade', proxy.handleUpgrade);
-  await new Promise<void>((resolve) => preview.listen(0, '127.0.0.1', resolve));
-  previewPort = (preview.address() as AddressInfo).port;
+  ({ preview, previewPort } = await loopbackPreview(sessions, PORT, appPort));
 });
 
 afterAll(() => {

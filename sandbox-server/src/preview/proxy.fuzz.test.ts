@@ -1,16 +1,11 @@
-import { createServer, request, type Server } from 'node:http';
-import {
-  type AddressInfo,
-  connect,
-  createServer as createTcpServer,
-  type Server as TcpServer,
-} from 'node:net';
-import { pino } from 'pino';
+import { request, type Server } from 'node:http';
+import { type AddressInfo, createServer as createTcpServer, type Server as TcpServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COOKIE_NAME } from '../config/session-cookie.ts';
 import type { Session } from '../sessions/session.ts';
+import { loopbackPreview } from '../testing/loopback-preview.ts';
 import { previewIdFor } from './preview-path.ts';
-import { PreviewProxy, type SessionLookup } from './proxy.ts';
+import type { SessionLookup } from './proxy.ts';
 
 /*
  * The preview against an app that answers anything at all: generated answers, well-formed and not,
@@ -212,22 +207,7 @@ beforeAll(async () => {
     fromCookie: (cookie) => (cookie === `${COOKIE_NAME}=${TOKEN}` ? session : undefined),
     fromShareToken: () => undefined,
   };
-  const proxy = new PreviewProxy(
-    sessions,
-    {
-      publishedPorts: async () => new Set([PORT]),
-      connect: async () => {
-        const socket = connect(appPort, '127.0.0.1');
-        await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-        return socket;
-      },
-    },
-    pino({ level: 'silent' }),
-  );
-  preview = createServer(proxy.handleRequest);
-  preview.on('upgrade', proxy.handleUpgrade);
-  await new Promise<void>((resolve) => preview.listen(0, '127.0.0.1', resolve));
-  previewPort = (preview.address() as AddressInfo).port;
+  ({ preview, previewPort } = await loopbackPreview(sessions, PORT, appPort));
 });
 
 afterAll(() => {
