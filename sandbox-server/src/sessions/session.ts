@@ -69,7 +69,7 @@ export class Session {
     this.links.revokeAll();
   }
 
-  /** The owner attached to a terminal: its guests may attach to it too. */
+  /** Someone attached to a terminal (the owner, or a driver who opened it): every guest may too. */
   terminalOpened(host: HostName, name: string): void {
     if (this.terminals.has(`${host}/${name}`)) return;
     this.terminals.set(`${host}/${name}`, { host, name });
@@ -85,7 +85,7 @@ export class Session {
     this.links.changed();
   }
 
-  /** The terminals a guest may attach to, by host: those the owner opened, node1's main always. */
+  /** The terminals a guest may attach to, by host: those opened so far, node1's main always. */
   sharedTerminals(): { host: HostName; name: string }[] {
     const all = new Map([[`${FIRST_HOST}/main`, { host: FIRST_HOST, name: 'main' }], ...this.terminals]);
     return [...all.values()]

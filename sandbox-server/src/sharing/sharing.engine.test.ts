@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { JoinedView, NewShareView } from '../contract/sharing.ts';
+import type { JoinedView, NewShareView, SharedSessionView } from '../contract/sharing.ts';
 import { sharedReadySession } from '../testing/shared-session.ts';
 import { TerminalClient } from '../testing/terminal-client.ts';
 
@@ -91,6 +91,12 @@ describe('share links on the engine', () => {
     await logs.ready();
     await logs.run('echo from-the-guest > /tmp/guest-was-here');
     expect((await owner.run('cat /tmp/guest-was-here')).output).toContain('from-the-guest');
+    // Every guest is told of it, as of the owner's.
+    const seen = await fetch(`${url}/api/shared/${drive.address}`, { headers: { cookie: drive.cookie } });
+    expect(((await seen.json()) as SharedSessionView).terminals).toContainEqual({
+      host: 'node1',
+      name: 'guest-logs',
+    });
     await drive.revoke();
     expect((await driver.closed).code).toBe(1000);
     expect((await logs.closed).code).toBe(1000);

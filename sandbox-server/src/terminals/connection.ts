@@ -220,7 +220,8 @@ export class TerminalConnection {
     }
     this.terminal = terminal;
     if (this.link) terminal.onSize((size) => this.send({ type: 'size', ...size }));
-    else session.terminalOpened(this.host, this.name);
+    // Whoever opened it, owner or driver, every guest may attach to it now.
+    session.terminalOpened(this.host, this.name);
     if (this.isClosed) {
       void this.detach();
       return;
