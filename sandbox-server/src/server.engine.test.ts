@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import type { JoinedView, NewShareView } from './contract/sharing.ts';
 import {
   createSession,
   eventually,
@@ -33,6 +34,24 @@ afterAll(async () => {
   for (const instance of instances) if (instance) await removeInstance(instance);
 });
 
+/** A watch link the owner makes and a guest joins: its address, token and the guest's cookie. */
+async function joinedLink(url: string, owner: string) {
+  const made = await fetch(`${url}/api/session/shares`, {
+    method: 'POST',
+    headers: { origin: url, cookie: owner },
+    body: JSON.stringify({ kind: 'watch' }),
+  });
+  const { token } = (await made.json()) as NewShareView;
+  const joined = await fetch(`${url}/api/shared`, {
+    method: 'POST',
+    headers: { origin: url },
+    body: JSON.stringify({ token }),
+  });
+  const { address } = (await joined.json()) as JoinedView;
+  const set = joined.headers.getSetCookie().find((c) => c.includes('Path=/api/shared/')) ?? '';
+  return { address, token, cookie: /^[^;]+/.exec(set)?.[0] ?? '' };
+}
+
 describe('the server process', () => {
   it('after kill -9 and a restart, re-adopts live sandboxes and removes expired ones', async () => {
     const instance = uniqueInstance();
@@ -54,6 +73,14 @@ describe('the server process', () => {
     const beforeOnNode2 = await TerminalClient.open(second.url, 'main', { cookie: live.cookie, on: 'node2' });
     await beforeOnNode2.ready();
     await beforeOnNode2.run('export ON_NODE2=yes');
+    // A share link a guest joined lives on with it; one revoked stays revoked.
+    const kept = await joinedLink(second.url, live.cookie);
+    const revoked = await joinedLink(second.url, live.cookie);
+    const revoking = await fetch(`${second.url}/api/session/shares/${revoked.address}`, {
+      method: 'DELETE',
+      headers: { origin: second.url, cookie: live.cookie },
+    });
+    expect(revoking.status).toBe(204);
     await kill9(second);
 
     await eventually(
@@ -78,6 +105,21 @@ describe('the server process', () => {
     await afterOnNode2.ready();
     expect((await afterOnNode2.run('echo "$ON_NODE2 $(hostname)"')).output).toContain('yes node2');
     expect((await afterOnNode2.run('getent hosts node1')).output).toContain('100.64.1.2');
+    const guest = await TerminalClient.open(third.url, 'main', { cookie: kept.cookie, share: kept.address });
+    await guest.waitForMessage('size');
+    const from = guest.output.length;
+    await after.run('echo "shared-after-$SURVIVES_RESTART"');
+    await guest.waitForText('shared-after-yes', 10_000, from);
+    await expect(
+      TerminalClient.open(third.url, 'main', { cookie: revoked.cookie, share: revoked.address }),
+    ).rejects.toMatchObject({ status: 401 });
+    const rejoined = await fetch(`${third.url}/api/shared`, {
+      method: 'POST',
+      headers: { origin: third.url },
+      body: JSON.stringify({ token: revoked.token }),
+    });
+    expect(rejoined.status).toBe(404);
+    guest.ws.terminate();
     after.ws.terminate();
     afterOnNode2.ws.terminate();
     await kill9(third);
