@@ -228,6 +228,37 @@ describe('a guest trying what their link does not give', () => {
     await ownerUntouched(owner);
   });
 
+  it("a terminal socket the owner faked, answering Docker's kind of failure text: each attach fails alone", async () => {
+    const owner = await hostile.attacker();
+    // The reader owns the terminals' socket directory: a listener of theirs, under a terminal's
+    // name, answers every attach with text where berth-term's frames should be.
+    const liar = [
+      'use IO::Socket::UNIX;',
+      '$s = IO::Socket::UNIX->new(Type => SOCK_STREAM(), Local => "/run/berth/terminals/liar.sock", Listen => 64) or die;',
+      'while ($c = $s->accept) { print $c "OCI runtime exec failed: not berth-term\\r\\n" x 50; close $c }',
+    ].join(' ');
+    const started = await owner.terminal.run(
+      `(perl -e '${liar}' &) ; for i in $(seq 50); do [ -S /run/berth/terminals/liar.sock ] && break; sleep 0.1; done; ls /run/berth/terminals/liar.sock`,
+      10_000,
+    );
+    expect(started.code).toBe(0);
+    const watch = await guestOf(owner, 'watch');
+    const drive = await guestOf(owner, 'drive');
+    const attempts = [
+      attach(watch, 'liar'),
+      attach(drive, 'liar'),
+      TerminalClient.open(hostile.server.url, 'liar', { cookie: owner.session.cookie }),
+    ];
+    for (const attempt of attempts) {
+      const client = await attempt;
+      expect(await client.closed).toEqual({ code: 1011, reason: 'terminal failed' });
+      // Not a shell that exited: the dock would offer a new one where it should reconnect.
+      expect(client.messages.filter((message) => message.type === 'exit')).toEqual([]);
+      expect(client.output).not.toContain('OCI runtime');
+    }
+    await ownerUntouched(owner);
+  });
+
   it('a crowd holding links: guests count apart, and the owner keeps their own terminals', async () => {
     const owner = await hostile.attacker();
     const [watch, drive] = [await guestOf(owner, 'watch'), await guestOf(owner, 'drive')];

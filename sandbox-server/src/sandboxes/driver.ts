@@ -69,7 +69,11 @@ export interface SandboxLifecycle {
   sweep(keep: ReadonlySet<string>): Promise<number>;
 }
 
-/** A terminal process attached over one connection: raw bytes both ways on `stream`. */
+/**
+ * A terminal process attached over one connection: raw bytes both ways on `stream`. A stream
+ * destroyed with an error is an attach that failed, not a shell that ended; the driver has a
+ * listener for 'error' from the start and logs it.
+ */
 export type TerminalStream = {
   stream: Duplex;
   resize(size: TerminalSize): Promise<void>;

@@ -159,6 +159,17 @@ describe('a terminal connection', () => {
     expect(shell.detach).not.toHaveBeenCalled();
   });
 
+  it('closes with 1011 when the attach failed, saying nothing of an exit: the shell lives on', async () => {
+    const { ws, shell, connection } = connect({ exitCode: 126 });
+    await attached(ws);
+    shell.terminal.stream.on('error', () => {}); // the driver's own listener
+    shell.terminal.stream.destroy(new Error('OCI runtime exec failed'));
+    await connection.closed;
+    expect(ws.frames.filter((frame) => frame.type === 'exit')).toEqual([]);
+    expect(ws.closedWith).toEqual({ code: 1011, reason: 'terminal failed' });
+    expect(shell.detach).not.toHaveBeenCalled();
+  });
+
   it('closes with 1011 when the sandbox failed to start, never opening a terminal', async () => {
     const { ws, access, connection } = connect({ ready: Promise.reject(new Error('no engine')) });
     await connection.closed;

@@ -239,10 +239,14 @@ export class TerminalConnection {
       ws.send(chunk, SEND_BINARY, afterSend);
       this.flow.sent(chunk.length, ws.bufferedAmount);
     });
-    stream.on('error', (error) => this.log.debug({ err: error }, 'terminal stream error'));
     stream.once('close', () => {
       if (this.isClosed) return;
       this.detached = Promise.resolve(); // the attach process ended by itself: nothing to detach
+      // The attach failed (its error is logged where it was made), while the shell may live on.
+      if (stream.errored) {
+        this.end(ENDINGS.terminalFailed);
+        return;
+      }
       void terminal
         .exitCode()
         .catch(() => -1)

@@ -6,7 +6,9 @@ import { dataFrames, MUX, muxDecoder, sizeFrame, TERM, termDecoder } from './fra
  * A terminal as raw bytes both ways, over the stream of a TTY-less exec of `berth-term attach
  * --framed`: Docker's multiplexing and berth-term's frames are taken off on the way out and
  * berth-term's put on on the way in. Pausing it stops reading from the exec. berth-term's size
- * frames (the PTY's size, at attach and after each resize) are emitted as 'size'.
+ * frames (the PTY's size, at attach and after each resize) are emitted as 'size'. Output that is
+ * not berth-term's frames (Docker's word that the exec failed, or whatever the sandbox wrote)
+ * destroys it with a MalformedFrames error: its listeners must take 'error'.
  */
 export class FramedTerminal extends Duplex {
   /** The shell's exit code, once berth-term has sent it. */
@@ -35,7 +37,7 @@ export class FramedTerminal extends Duplex {
   private takeOutput(chunk: Buffer): void {
     try {
       for (const { type, payload } of this.mux.push(chunk)) {
-        if (type === MUX.stderr) {
+        if (type !== MUX.stdout) {
           this.onStderr(payload.toString('utf8'));
           continue;
         }

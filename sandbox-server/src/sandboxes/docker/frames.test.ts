@@ -1,7 +1,15 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { FramedTerminal } from './framed-terminal.ts';
-import { dataFrames, FrameDecoder, MAX_TERM_PAYLOAD, sizeFrame, TERM, termDecoder } from './frames.ts';
+import {
+  dataFrames,
+  FrameDecoder,
+  MAX_TERM_PAYLOAD,
+  MalformedFrames,
+  sizeFrame,
+  TERM,
+  termDecoder,
+} from './frames.ts';
 
 describe('terminal frames', () => {
   it('decode however the chunks fall, one byte at a time included', () => {
@@ -32,11 +40,41 @@ describe('terminal frames', () => {
 
   it("read Docker's 8-byte stream headers, and refuse a frame over the limit", () => {
     const header = Buffer.from([1, 0, 0, 0, 0, 0, 0, 3]);
-    expect(new FrameDecoder(8, 100).push(Buffer.concat([header, Buffer.from('abc')]))).toEqual([
+    expect(new FrameDecoder(8, 100, [1]).push(Buffer.concat([header, Buffer.from('abc')]))).toEqual([
       { type: 1, payload: Buffer.from('abc') },
     ]);
     const huge = Buffer.from([0x64, 0, 2, 0, 0]);
     expect(() => termDecoder().push(huge)).toThrow(/over the limit/);
+    expect(() => termDecoder().push(Buffer.from([0x71, 0, 0, 0, 0]))).toThrow(/unknown type 113/);
+  });
+
+  it("end on Docker's plain-text word that the exec failed, quoting it, and not as an exited shell", async () => {
+    const exec = new PassThrough();
+    const terminal = new FramedTerminal(exec, () => {});
+    const failed = new Promise<Error>((resolve) => terminal.once('error', resolve));
+    // What dockerd writes on the stdout of an exec whose start failed: no berth-term frames.
+    const said = Buffer.from('OCI runtime exec failed: exec failed: unable to start container process\r\n');
+    exec.write(Buffer.concat([Buffer.from([1, 0, 0, 0, 0, 0, 0, said.length]), said]));
+    const error = await failed;
+    expect(error).toBeInstanceOf(MalformedFrames);
+    expect(error.message).toContain('"OCI runtime exec failed: exec failed');
+    expect(terminal.destroyed).toBe(true);
+    expect(exec.destroyed).toBe(true);
+    expect(terminal.exitCode).toBeUndefined();
+  });
+
+  it("log Docker's stderr and systemerr streams, and keep reading berth-term's frames after them", async () => {
+    const exec = new PassThrough();
+    const logged: string[] = [];
+    const terminal = new FramedTerminal(exec, (text) => logged.push(text));
+    const frame = (type: number, payload: Buffer) =>
+      Buffer.concat([Buffer.from([type, 0, 0, 0, 0, 0, 0, payload.length]), payload]);
+    exec.write(frame(2, Buffer.from('warning')));
+    exec.write(frame(3, Buffer.from('engine error')));
+    exec.write(frame(1, dataFrames(Buffer.from('still here'))));
+    const [chunk] = (await new Promise((resolve) => terminal.once('data', (c) => resolve([c])))) as Buffer[];
+    expect(chunk?.toString()).toBe('still here');
+    expect(logged).toEqual(['warning', 'engine error']);
   });
 
   it('tell the sizes berth-term reports, and drop those no terminal may have', () => {

@@ -10,7 +10,25 @@ export type Frame = { type: number; payload: Buffer };
 export const TERM = { data: 0x64, size: 0x77, exit: 0x78 } as const; // 'd' 'w' 'x'
 export const MAX_TERM_PAYLOAD = 64 * 1024;
 /** Docker's stream types in a multiplexed exec stream. */
-export const MUX = { stdout: 1, stderr: 2 } as const;
+/** Docker's stream types in a multiplexed exec stream; systemerr carries the engine's own errors. */
+export const MUX = { stdout: 1, stderr: 2, systemerr: 3 } as const;
+
+/** How much of a stream that is not frames an error quotes. */
+const QUOTED_BYTES = 200;
+
+/**
+ * Bytes where a frame header should be: the stream is not the framing it was taken for. Docker
+ * writes an exec's failure to start ("OCI runtime exec failed: …") as plain text on its stdout,
+ * and a sandbox's root can write anything there; `quoted` is how they began, escaped.
+ */
+export class MalformedFrames extends Error {
+  constructor(
+    readonly why: string,
+    readonly quoted: string,
+  ) {
+    super(`${why}; the stream began ${quoted}`);
+  }
+}
 
 /** Splits a byte stream into frames, however the chunks fall. */
 export class FrameDecoder {
@@ -19,20 +37,23 @@ export class FrameDecoder {
   constructor(
     private readonly headerBytes: number,
     private readonly maxPayload: number,
+    private readonly types: readonly number[],
   ) {}
 
-  /** The frames completed by `chunk`; throws on a frame longer than the limit. */
+  /** The frames completed by `chunk`; throws MalformedFrames on a frame this framing cannot hold. */
   push(chunk: Buffer): Frame[] {
     this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
     const frames: Frame[] = [];
     let at = 0;
     while (this.pending.length - at >= this.headerBytes) {
+      const type = this.pending[at] ?? 0;
       const length = this.pending.readUInt32BE(at + this.headerBytes - 4);
-      if (length > this.maxPayload) throw new Error(`a frame of ${length} bytes is over the limit`);
+      if (!this.types.includes(type)) this.malformed(at, `a frame of unknown type ${type}`);
+      if (length > this.maxPayload) this.malformed(at, `a frame of ${length} bytes is over the limit`);
       const end = at + this.headerBytes + length;
       if (this.pending.length < end) break;
       frames.push({
-        type: this.pending[at] ?? 0,
+        type,
         payload: this.pending.subarray(at + this.headerBytes, end),
       });
       at = end;
@@ -40,11 +61,16 @@ export class FrameDecoder {
     this.pending = this.pending.subarray(at);
     return frames;
   }
+
+  private malformed(at: number, why: string): never {
+    const text = this.pending.subarray(at, at + QUOTED_BYTES).toString('latin1');
+    throw new MalformedFrames(why, JSON.stringify(text));
+  }
 }
 
-export const termDecoder = () => new FrameDecoder(5, MAX_TERM_PAYLOAD);
+export const termDecoder = () => new FrameDecoder(5, MAX_TERM_PAYLOAD, Object.values(TERM));
 /** Docker writes stdout in frames of up to 32 KiB; the limit only guards against nonsense. */
-export const muxDecoder = () => new FrameDecoder(8, 16 * 1024 * 1024);
+export const muxDecoder = () => new FrameDecoder(8, 16 * 1024 * 1024, Object.values(MUX));
 
 function termFrame(type: number, payload: Buffer): Buffer {
   const header = Buffer.alloc(5);

@@ -57,6 +57,10 @@ export async function attachTerminal(
     log.warn({ session: sessionId, host, terminal: name, stderr: text }, 'berth-term said'),
   );
   const stream = new FramedTerminal(socket, (text) => said.take(text));
+  // From the start: an attach that fails before its caller listens must not take the server down.
+  stream.on('error', (error) =>
+    log.warn({ err: error, session: sessionId, host, terminal: name }, 'terminal attach failed'),
+  );
   stream.once('close', () => {
     if (said.unlogged > 0) {
       log.warn(
@@ -79,7 +83,8 @@ export async function attachTerminal(
   if (options?.as !== 'guest') await resize(size);
   else if (options.existing && !(await sized)) {
     stream.destroy();
-    throw new NoSuchTerminal(name);
+    // Docker's failure to start the exec is not the terminal's absence.
+    throw stream.errored ?? new NoSuchTerminal(name);
   }
   const onSize = (listener: (size: TerminalSize) => void) => {
     if (current) listener(current);
