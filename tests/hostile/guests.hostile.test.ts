@@ -235,7 +235,9 @@ describe('a guest trying what their link does not give', () => {
     const liar = [
       'use IO::Socket::UNIX;',
       '$s = IO::Socket::UNIX->new(Type => SOCK_STREAM(), Local => "/run/berth/terminals/liar.sock", Listen => 64) or die;',
-      'while ($c = $s->accept) { print $c "OCI runtime exec failed: not berth-term\\r\\n" x 50; close $c }',
+      // Each connection held a while: a closed one would end the attach before it relayed a byte.
+      '$SIG{CHLD} = "IGNORE"; alarm 60;',
+      'while ($c = $s->accept) { if (fork) { close $c; next } syswrite $c, "OCI runtime exec failed: not berth-term\\r\\n" x 50; sleep 3; exit }',
     ].join(' ');
     const started = await owner.terminal.run(
       `(perl -e '${liar}' &) ; for i in $(seq 50); do [ -S /run/berth/terminals/liar.sock ] && break; sleep 0.1; done; ls /run/berth/terminals/liar.sock`,

@@ -159,7 +159,7 @@ describe('a terminal connection', () => {
     expect(shell.detach).not.toHaveBeenCalled();
   });
 
-  it('closes with 1011 when the attach failed, saying nothing of an exit: the shell lives on', async () => {
+  it('closes with 1011 when the attach failed, claiming no exit, and lets go of the shell', async () => {
     const { ws, shell, connection } = connect({ exitCode: 126 });
     await attached(ws);
     shell.terminal.stream.on('error', () => {}); // the driver's own listener
@@ -167,7 +167,18 @@ describe('a terminal connection', () => {
     await connection.closed;
     expect(ws.frames.filter((frame) => frame.type === 'exit')).toEqual([]);
     expect(ws.closedWith).toEqual({ code: 1011, reason: 'terminal failed' });
-    expect(shell.detach).not.toHaveBeenCalled();
+    expect(shell.detach).toHaveBeenCalled(); // the attach inside may still be running
+  });
+
+  it('closes with 1011 when the attach failed while it was being opened', async () => {
+    const { ws, shell, connection, access } = connect();
+    vi.mocked(access.openTerminal).mockImplementationOnce(async () => {
+      shell.terminal.stream.on('error', () => {});
+      shell.terminal.stream.destroy(new Error('OCI runtime exec failed'));
+      return shell.terminal;
+    });
+    await connection.closed;
+    expect(ws.closedWith).toEqual({ code: 1011, reason: 'terminal failed' });
   });
 
   it('closes with 1011 when the sandbox failed to start, never opening a terminal', async () => {

@@ -239,19 +239,23 @@ export class TerminalConnection {
       ws.send(chunk, SEND_BINARY, afterSend);
       this.flow.sent(chunk.length, ws.bufferedAmount);
     });
-    stream.once('close', () => {
+    const ended = () => {
       if (this.isClosed) return;
-      this.detached = Promise.resolve(); // the attach process ended by itself: nothing to detach
-      // The attach failed (its error is logged where it was made), while the shell may live on.
+      // The attach failed (its error is logged where it was made) while the shell may live on:
+      // closing lets go of it, as for a reader who left.
       if (stream.errored) {
         this.end(ENDINGS.terminalFailed);
         return;
       }
+      this.detached = Promise.resolve(); // the attach process ended by itself: nothing to detach
       void terminal
         .exitCode()
         .catch(() => -1)
         .then((code) => this.end(ENDINGS.shellExited(code)));
-    });
+    };
+    // An attach can fail while it is being opened, before anything here listened.
+    if (stream.destroyed) ended();
+    else stream.once('close', ended);
     // After the 'data' listener: adding it sets the stream flowing, which only the gate may stop.
     this.flow.attach(stream);
   }

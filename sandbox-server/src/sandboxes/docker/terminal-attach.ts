@@ -13,6 +13,8 @@ import { StderrBudget } from './stderr-budget.ts';
 const TERMINAL_HOME = '/home/reader';
 /** What one terminal attach's stderr may put in the server's log (see StderrBudget). */
 const STDERR_LOG_BYTES = 4096;
+/** How long a detach waits for the master to hang up on the attach. */
+const DETACH_WAIT_MS = 5_000;
 
 /**
  * Attaches to the berth-term master of terminal `name`, which starts its shell the first time;
@@ -79,12 +81,40 @@ export async function attachTerminal(
     stream.once('output-ended', () => resolve(false));
     stream.once('close', () => resolve(false));
   });
+  const detach = async () => {
+    stream.destroy();
+    try {
+      const detacher = await container.exec({
+        Cmd: inside(['berth-term', 'detach', name, attachId], READER),
+        User: EXEC_USER,
+        AttachStdout: true,
+        AttachStderr: true,
+      });
+      const output = (await detacher.start({ hijack: true, stdin: false })) as Duplex;
+      output.resume();
+      // Bounded: a master the sandbox's root replaced need never hang up.
+      await new Promise<void>((resolve) => {
+        const abandon = setTimeout(() => output.destroy(), DETACH_WAIT_MS);
+        output.once('close', () => {
+          clearTimeout(abandon);
+          resolve();
+        });
+      });
+    } catch (error) {
+      // The sandbox may be gone already, which detaches everything.
+      log.debug({ err: error, session: sessionId, terminal: name }, 'detach failed');
+    }
+  };
   const resize = async ({ cols, rows }: TerminalSize) => stream.resize(cols, rows);
   if (options?.as !== 'guest') await resize(size);
   else if (options.existing && !(await sized)) {
+    // Docker's failure to start the exec is not the terminal's absence, and may leave it running.
+    if (stream.errored) {
+      await detach();
+      throw stream.errored;
+    }
     stream.destroy();
-    // Docker's failure to start the exec is not the terminal's absence.
-    throw stream.errored ?? new NoSuchTerminal(name);
+    throw new NoSuchTerminal(name);
   }
   const onSize = (listener: (size: TerminalSize) => void) => {
     if (current) listener(current);
@@ -97,23 +127,6 @@ export async function attachTerminal(
       const info = await exec.inspect();
       if (!info.Running || Date.now() > deadline) return info.ExitCode ?? -1;
       await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  };
-  const detach = async () => {
-    stream.destroy();
-    try {
-      const detacher = await container.exec({
-        Cmd: inside(['berth-term', 'detach', name, attachId], READER),
-        User: EXEC_USER,
-        AttachStdout: true,
-        AttachStderr: true,
-      });
-      const output = (await detacher.start({ hijack: true, stdin: false })) as Duplex;
-      output.resume();
-      await new Promise((resolve) => output.once('close', resolve));
-    } catch (error) {
-      // The sandbox may be gone already, which detaches everything.
-      log.debug({ err: error, session: sessionId, terminal: name }, 'detach failed');
     }
   };
   return { stream, resize, onSize, exitCode, detach };
