@@ -42,7 +42,10 @@ export default defineConfig({
       title: 'Berth',
       description: 'Learn Docker in your browser: every console block runs in your own sandbox.',
       customCss: ['./src/styles/berth.css'],
-      components: { MarkdownContent: './src/overrides/MarkdownContent.astro' },
+      components: {
+        MarkdownContent: './src/overrides/MarkdownContent.astro',
+        Search: './src/overrides/Search.astro',
+      },
       expressiveCode: { plugins: [runnableBlocks()] },
       sidebar: [{ label: 'Docker Getting Started', items: sidebarItems() }],
     }),

@@ -38,4 +38,16 @@ describe('runnable console blocks at build time', () => {
     expect(output).not.toContain('data-action');
     expect(output).toContain('berth-output');
   });
+
+  it('make every block keyboard-scrollable, and keep the buttons out of the search index', async () => {
+    for (const [code, language] of [
+      ['$ docker ps', 'console'],
+      ['FROM debian:trixie', 'dockerfile'],
+    ]) {
+      expect(await render(code as string, language as string)).toMatch(/<pre[^>]*tabindex="0"/);
+    }
+    expect(await render('$ docker ps', 'console')).toMatch(
+      /<div class="berth-block-actions" data-pagefind-ignore="">/,
+    );
+  });
 });

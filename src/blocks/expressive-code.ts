@@ -26,6 +26,16 @@ function linesOf(root: Element): Element[] {
   return found;
 }
 
+/** The block's `pre`, which scrolls sideways when a line is long. */
+function preOf(root: Element): Element | undefined {
+  if (root.tagName === 'pre') return root;
+  for (const child of root.children) {
+    const found = child.type === 'element' ? preOf(child) : undefined;
+    if (found) return found;
+  }
+  return undefined;
+}
+
 const settings = new Map<string, PageSettings>();
 
 /** The page's own say on its blocks (`promptless:`), read once per page from its file. */
@@ -49,6 +59,9 @@ export function runnableBlocks(): ExpressiveCodePlugin {
     name: 'berth-runnable-blocks',
     hooks: {
       postprocessRenderedBlock: ({ codeBlock, renderData }) => {
+        // Focusable, so a keyboard reader can scroll a long line into view (axe: scrollable-region-focusable).
+        const pre = preOf(renderData.blockAst);
+        if (pre) pre.properties.tabIndex = 0;
         const page = settingsOf(codeBlock.parentDocument?.sourceFilePath);
         const block = runnableBlock(codeBlock.language, codeBlock.code, page);
         const shown =
@@ -98,7 +111,10 @@ export function runnableBlocks(): ExpressiveCodePlugin {
             : [],
           h('span', { className: ['berth-block-status'], role: 'status' }),
         ];
-        figure.children.push(h('div', { className: ['berth-block-actions'] }, buttons.flat()));
+        // The buttons' words are not the guide's: search indexes what the page says, not "Run with setup".
+        figure.children.push(
+          h('div', { className: ['berth-block-actions'], dataPagefindIgnore: '' }, buttons.flat()),
+        );
       },
     },
   });
