@@ -26,19 +26,50 @@ ARG BASE_PATH=/
 ENV BERTH_BASE_PATH=${BASE_PATH}
 RUN if [ "$CONTENT" != content ]; then rm -rf content && cp -r "$CONTENT" content; fi \
  && npm run build \
- && npm prune --omit=dev --no-audit --no-fund
+ && npm prune --omit=dev --no-audit --no-fund \
+ && find node_modules -mindepth 1 -maxdepth 1 -type d -empty -delete
+# Team images' folders (a pages folder's catalog/) are read at run time, where BERTH_CATALOG_DIRS
+# may name any of them: each goes into the runtime at its own path.
+RUN mkdir /catalogs \
+ && find . \( -path ./node_modules -o -path ./sandbox-server -o -path ./dist \) -prune -o -type d -name catalog -print \
+  | xargs -r cp -r --parents -t /catalogs
 
-FROM ${BASE_IMAGE}
-# iptables: the sandbox firewall goes into the host's tables (compose runs this on the host's
-# network). debootstrap: the sandboxes' Debian base where no registry answers.
+# The runtime's system: Node, iptables (the sandbox firewall goes into the host's tables: compose
+# runs this on the host's network) and debootstrap (the sandboxes' Debian base where no registry
+# answers), with what only apt and people read taken out: package caches and lists, locales,
+# documentation. Flattened into one layer below, so what is taken out does not stay beneath.
+FROM ${BASE_IMAGE} AS system
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       nodejs ca-certificates iptables debootstrap \
- && rm -rf /var/lib/apt/lists/*
+ && apt-get clean \
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/* /var/cache/debconf/*-old /var/log/* \
+      /usr/share/doc/* /usr/share/man/* /usr/share/info/* \
+ && find /usr/share/locale -mindepth 1 -maxdepth 1 ! -name 'locale.alias' -exec rm -rf {} +
+
+# The runtime: that system, the server and its own dependencies, the built site and the image
+# contexts (in sandbox-server/src/images). Astro, Starlight, Vite, TypeScript and the tests stay
+# behind.
+FROM scratch
+ARG BASE_IMAGE
+COPY --from=system / /
+ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 WORKDIR /app
-COPY --from=build /app /app
+COPY --from=build /app/package.json /app/package-lock.json ./
+COPY --from=build /app/node_modules node_modules
+COPY --from=build /app/sandbox-server sandbox-server
+COPY --from=build /app/dist dist
+COPY --from=build /catalogs/ ./
+COPY --from=build /app/scripts/serve-in-container.sh scripts/
+ARG VERSION=dev
+ARG REVISION=unknown
+LABEL org.opencontainers.image.title="Berth" \
+      org.opencontainers.image.description="A documentation site for learning Docker where every console block runs live." \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.base.name="${BASE_IMAGE}"
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=8080
 EXPOSE 8080 8081
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10m \
-  CMD node -e "fetch('http://127.0.0.1:' + process.env.PORT + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
+  CMD node -e "fetch('http://127.0.0.1:' + process.env.PORT + '/readyz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
 ENTRYPOINT ["scripts/serve-in-container.sh"]

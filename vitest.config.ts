@@ -8,7 +8,12 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['sandbox-server/src/**/*.test.ts', 'src/**/*.test.ts', 'bench/**/*.test.ts'],
+          include: [
+            'sandbox-server/src/**/*.test.ts',
+            'src/**/*.test.ts',
+            'bench/**/*.test.ts',
+            'tests/setup/*.test.ts',
+          ],
           exclude: ['**/*.engine.test.ts', '**/node_modules/**'],
         },
       },

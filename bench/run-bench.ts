@@ -29,7 +29,7 @@ import {
   poolStart,
 } from './sandbox-figures.ts';
 import { shareLatency } from './share-figures.ts';
-import { buildTime, pageWeight } from './site-figures.ts';
+import { buildTime, pageWeight, secondLoad } from './site-figures.ts';
 import { startCpu } from './start-cpu.ts';
 
 type Step = [what: string, measure: (url: string, server: ServerProcess) => Promise<Figure[]>];
@@ -106,6 +106,7 @@ async function main(): Promise<void> {
       ['3-host memory', (url) => threeHostMemory(url, 10)],
       ['swarm page', (url) => swarmPage(url)],
       ['page weight', (url) => pageWeight(url)],
+      ['second load', (url) => secondLoad(url)],
       ['idle capacity', (url) => idleCapacity(url, 500, ROOM)],
     ])),
   );

@@ -5,23 +5,22 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 purpose=${1:-start}
-say() { printf 'berth: %s\n' "$*" >&2; }
-die() {
-  say "$*"
-  exit 1
-}
+# say, die and step: one line per step, its output in a log (scripts/setup-steps.sh).
+. scripts/setup-steps.sh
 is_root() { [ "$(id -u)" = 0 ]; }
 can_apt() { is_root && command -v apt-get >/dev/null; }
+
 apt_install() {
-  say "installing $* from Debian"
-  DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >/dev/null
+  step --quiet "installed $* from Debian" sh -c \
+    'apt-get update -q && apt-get install -y -q --no-install-recommends "$@"' apt "$@"
 }
+export DEBIAN_FRONTEND=noninteractive
 
 # 1. npm dependencies, when missing or older than the lockfile.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  say 'installing npm dependencies'
-  npm ci --no-audit --no-fund
+  step --quiet 'npm dependencies installed' npm ci --no-audit --no-fund --loglevel=error
+else
+  say 'npm dependencies up to date'
 fi
 
 # 2. A Docker engine that answers.
@@ -46,7 +45,7 @@ if ! engine_answers; then
   if ! is_root; then
     die 'the Docker engine is installed but not running: start it (sudo systemctl start docker, or sudo dockerd &) and run this again'
   fi
-  say 'starting dockerd (log: /var/log/berth-dockerd.log)'
+  started=$SECONDS
   # setsid: the daemon outlives this script and is not tied to its terminal.
   setsid dockerd >/var/log/berth-dockerd.log 2>&1 </dev/null &
   for _ in $(seq 1 120); do
@@ -54,20 +53,23 @@ if ! engine_answers; then
     sleep 0.5
   done
   engine_answers || die 'dockerd did not answer within 60 s; see /var/log/berth-dockerd.log'
+  say "dockerd started ($((SECONDS - started)) s; its log: /var/log/berth-dockerd.log)"
+else
+  say 'Docker engine answering'
 fi
 
 # 3. Images: the base comes from debootstrap when no registry answers.
 if ! docker image inspect berth/debian:trixie >/dev/null 2>&1 && ! command -v debootstrap >/dev/null; then
   if can_apt; then apt_install debootstrap; fi
 fi
-npm run --silent images
+step 'images ready' npm run --silent images
 
 # 4. The registry mirror the sandboxes pull through: the catalog offline, Docker Hub online.
 #    For the tests, with the team images of the pages they run (sandbox-server/src/testing/mirror.ts).
 if [ "$purpose" = test ]; then
-  npx tsx sandbox-server/src/testing/mirror.ts
+  step 'registry mirror current' npx tsx sandbox-server/src/testing/mirror.ts
 else
-  npm run --silent mirror
+  step 'registry mirror current' npm run --silent mirror
 fi
 
 # 5. The site, served by the server and tested in a browser: rebuilt only when its sources are
@@ -76,9 +78,10 @@ base_path=${BERTH_BASE_PATH:-/}
 if [ ! -f dist/index.html ] || [ "$(cat dist/.base-path 2>/dev/null || echo /)" != "$base_path" ] ||
   [ -n "$(find src content astro.config.mjs package-lock.json sandbox-server/src/contract \
     -newer dist/index.html -print -quit 2>/dev/null)" ]; then
-  say 'building the site'
-  npm run --silent build
+  step --quiet "site built for $base_path" npm run --silent build
   echo "$base_path" >dist/.base-path
+else
+  say "site up to date (built for $base_path)"
 fi
 
 # 6. For the tests, Debian's Chromium (never a downloaded browser).

@@ -1,6 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Logger } from 'pino';
@@ -8,9 +7,13 @@ import { adminRoutes } from './admin/routes.ts';
 import type { Config } from './config/index.ts';
 import { ApiError } from './errors/index.ts';
 import { apiErrorOf } from './errors/sandbox-errors.ts';
-import type { Metrics } from './metrics/index.ts';
+import { fileRoutes } from './files/routes.ts';
+import type { Readiness } from './health/readiness.ts';
+import { countRefusal, type Metrics } from './metrics/index.ts';
+import { metricsHandler } from './metrics/routes.ts';
 import { pullRoutes } from './pulls/routes.ts';
 import { siteHeaders } from './requests/security-headers.ts';
+import { staticSite } from './requests/static-site.ts';
 import { type SandboxDriver, SandboxError } from './sandboxes/driver.ts';
 import { hostRoutes } from './sessions/host-routes.ts';
 import { sessionRoutes } from './sessions/routes.ts';
@@ -27,16 +30,19 @@ type Deps = {
   log: Logger;
   /** The origin browsers reach port previews at, given the URL a request came in on. */
   previewOrigin: (requestUrl: string) => string;
+  /** Whether a reader arriving now gets a sandbox as safe as configured (health/readiness.ts). */
+  readiness: () => Promise<Readiness>;
 };
 
 /** Builds the HTTP app: the API, health and metrics, and the built site. No side effects. */
-export function createApp({ config, sessions, driver, metrics, log, previewOrigin }: Deps) {
+export function createApp({ config, sessions, driver, metrics, log, previewOrigin, readiness }: Deps) {
   const app = new Hono();
 
   app.onError((error, c) => {
     const answer = apiErrorOf(error);
     if (error instanceof SandboxError) log.debug({ err: error, path: c.req.path }, 'sandbox error');
     if (answer) {
+      countRefusal(metrics, answer);
       if (answer.retryAfterSeconds !== undefined) c.header('Retry-After', String(answer.retryAfterSeconds));
       return c.json(answer.toBody(), answer.status);
     }
@@ -50,14 +56,15 @@ export function createApp({ config, sessions, driver, metrics, log, previewOrigi
     for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value);
   });
 
-  app.use(
-    '/api/*',
-    bodyLimit({
-      maxSize: 16 * 1024,
-      onError: () => {
-        throw new ApiError('payload_too_large', 'The request body is larger than 16 KiB.');
-      },
-    }),
+  // An upload's body is a stream of its own (files/routes.ts); every other body is small JSON.
+  const smallBodies = bodyLimit({
+    maxSize: 16 * 1024,
+    onError: () => {
+      throw new ApiError('payload_too_large', 'The request body is larger than 16 KiB.');
+    },
+  });
+  app.use('/api/*', (c, next) =>
+    c.req.method === 'PUT' && c.req.path === '/api/session/files' ? next() : smallBodies(c, next),
   );
 
   app.get('/healthz', async (c) => {
@@ -67,15 +74,20 @@ export function createApp({ config, sessions, driver, metrics, log, previewOrigi
     return c.json({ status: 'ok' });
   });
 
-  app.get('/metrics', async (c) => {
-    c.header('Content-Type', metrics.registry.contentType);
-    return c.body(await metrics.registry.metrics());
+  app.get('/readyz', async (c) => {
+    const { ready, checks, failing } = await readiness();
+    c.header('Cache-Control', 'no-store');
+    if (ready) return c.json({ status: 'ready', checks });
+    return c.json({ status: 'not_ready', checks, failing }, 503);
   });
+
+  if (config.metrics.onSitePort) app.get('/metrics', metricsHandler(metrics, config.metrics.token));
 
   app.route('/api/session', sessionRoutes(sessions, config));
   app.route('/api/session', hostRoutes(sessions, config));
   app.route('/api/session', viewRoutes(sessions, driver, previewOrigin));
   app.route('/api/session', pullRoutes(sessions, driver, config));
+  app.route('/api/session', fileRoutes(sessions, driver, config));
 
   app.route('/api/session', terminalRoutes(sessions, driver, config));
   app.route('/api/session', shareRoutes(sessions, driver, config));
@@ -86,11 +98,13 @@ export function createApp({ config, sessions, driver, metrics, log, previewOrigi
   app.all('/api/*', () => {
     throw new ApiError('not_found', 'There is no such API.');
   });
-  app.all('/healthz', () => {
-    throw new ApiError('method_not_allowed', 'Use GET on /healthz.');
-  });
+  for (const probe of ['/healthz', '/readyz']) {
+    app.all(probe, () => {
+      throw new ApiError('method_not_allowed', `Use GET on ${probe}.`);
+    });
+  }
 
-  app.use('/*', serveStatic({ root: config.siteDir }));
+  app.use('/*', staticSite(config.siteDir, config.basePath));
   app.notFound((c) => {
     const page = join(config.siteDir, '404.html');
     if (c.req.method === 'GET' && existsSync(page)) {

@@ -127,7 +127,15 @@ describe('the server process', () => {
 
   it('on SIGTERM closes terminals with 1001 and leaves the sandbox for the next start', async () => {
     const instance = uniqueInstance();
-    const server = await spawn({ BERTH_INSTANCE: instance });
+    const server = await spawn({ BERTH_INSTANCE: instance, BERTH_METRICS_PORT: '0' });
+    // Ready on the engine: the image is there and the firewall hooked in, as this server installed it.
+    const ready = await fetch(`${server.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ status: 'ready', checks: { image: 'ok', firewall: 'ok' } });
+    // The metrics on a listener of their own, and no longer on the readers' port.
+    const metricsUrl = /"metricsUrl":"([^"]+)"/.exec(server.output())?.[1];
+    expect((await fetch(`${metricsUrl}/metrics`)).status).toBe(200);
+    expect((await fetch(`${server.url}/metrics`)).status).toBe(404);
     const session = await createSession(server.url);
     const terminal = await TerminalClient.open(server.url, 'main', { cookie: session.cookie });
     await terminal.ready();
@@ -149,6 +157,12 @@ describe('the server process', () => {
     expect(created).toMatchObject({ status: 503, body: { error: { code: 'engine_unavailable' } } });
     expect((await fetch(`${server.url}/api/session`)).status).toBe(404);
     expect((await fetch(`${server.url}/metrics`)).status).toBe(200);
+    const ready = await fetch(`${server.url}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toMatchObject({
+      status: 'not_ready',
+      failing: expect.arrayContaining(['image']),
+    });
     server.child.kill('SIGTERM');
   });
 

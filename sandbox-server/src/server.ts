@@ -2,6 +2,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import { type AddressInfo, isIPv4 } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import Docker from 'dockerode';
+import { Hono } from 'hono';
 import { type Logger, pino } from 'pino';
 import { createApp } from './app.ts';
 import { toAppPath } from './base-path/index.ts';
@@ -10,8 +11,11 @@ import { CLOSE_GOING_AWAY } from './contract/terminal.ts';
 import { answerError } from './errors/answer-error.ts';
 import { ApiError } from './errors/index.ts';
 import { refuseUpgrade } from './errors/refuse-upgrade.ts';
-import { createMetrics } from './metrics/index.ts';
-import { startMirror } from './mirror/mirror.ts';
+import { readiness } from './health/readiness.ts';
+import { prettyDestination } from './logs/pretty.ts';
+import { createMetrics, type Metrics } from './metrics/index.ts';
+import { metricsHandler } from './metrics/routes.ts';
+import { mirrorRunning, startMirror } from './mirror/mirror.ts';
 import { mirrorHook } from './mirror/network-hook.ts';
 import { PreviewProxy, sandboxUpstream } from './preview/proxy.ts';
 import { isAllowedHost, unknownHost } from './requests/allowed-hosts.ts';
@@ -19,7 +23,7 @@ import { createListener } from './requests/listener.ts';
 import { PREVIEW_HEADERS } from './requests/security-headers.ts';
 import { DnsForwarder } from './sandboxes/dns-forwarder.ts';
 import { dockerDriver } from './sandboxes/docker/index.ts';
-import { applyFirewall, FirewallError, hostResolvers } from './sandboxes/firewall.ts';
+import { applyFirewall, FirewallError, firewallInstalled, hostResolvers } from './sandboxes/firewall.ts';
 import { checkHostKernel } from './sandboxes/host-kernel.ts';
 import { Reaper } from './sessions/reaper.ts';
 import { Sessions } from './sessions/sessions.ts';
@@ -30,6 +34,8 @@ export type RunningServer = {
   url: string;
   /** Where port previews are served: the same host on its own port, so a reader's app never runs on the site's origin. */
   previewUrl: string;
+  /** Where `/metrics` has a listener of its own (BERTH_METRICS_PORT), if it has one. */
+  metricsUrl?: string;
   /**
    * Stops accepting, closes terminals with 1001 and leaves every session's sandbox for the next run
    * to adopt; the warm pool's are removed, since no one else holds their tokens.
@@ -47,7 +53,9 @@ const outsideBase = (base: string) => new ApiError('not_found', `Berth is served
 
 /** The server's log: pino JSON, one line per lifecycle event. */
 export function serverLog(config: Config): Logger {
-  return pino({ level: config.logLevel, base: { service: 'berth', instance: config.instance } });
+  const options = { level: config.logLevel, base: { service: 'berth', instance: config.instance } };
+  // A person at a terminal reads lines; anything else (compose, systemd, a file) gets JSON.
+  return process.stdout.isTTY ? pino(options, prettyDestination(process.stdout)) : pino(options);
 }
 
 /** Wires the parts together, re-adopts sandboxes a previous run left, and listens. */
@@ -86,7 +94,7 @@ export async function startServer(config: Config, log = serverLog(config)): Prom
   }
   const stopReaping = reaper.start();
   const terminals = new TerminalSockets(sessions, driver, config, metrics, log);
-  const guestEvents = new GuestEvents(sessions, config, log);
+  const guestEvents = new GuestEvents(sessions, config, log, metrics);
   // Previews are streamed by Node itself, bodies and all, on their own origin (see config.preview).
   const preview = new PreviewProxy(sessions, sandboxUpstream(driver), log);
   const hostAllowed = (req: IncomingMessage) => isAllowedHost(req.headers.host, config.allowedHosts);
@@ -105,7 +113,12 @@ export async function startServer(config: Config, log = serverLog(config)): Prom
     return `${protocol}//${hostname}:${previewAddress.port}`;
   };
 
-  const app = createApp({ config, sessions, driver, metrics, log, previewOrigin });
+  const ready = readiness({
+    image: () => driver.preflight().then(() => true),
+    mirror: config.mirrorMode === 'off' ? undefined : () => mirrorRunning(docker),
+    firewall: config.firewall ? () => firewallInstalled(config.sandbox.subnets) : undefined,
+  });
+  const app = createApp({ config, sessions, driver, metrics, log, previewOrigin, readiness: ready });
   const handleRequest = getRequestListener(app.fetch);
   const base = config.basePath;
   const server = createListener((req, res) => {
@@ -122,13 +135,22 @@ export async function startServer(config: Config, log = serverLog(config)): Prom
   });
   const url = (await listen(server, config.port, config.host)).url;
   const previewUrl = previewAddress.url;
-  log.info({ event: 'listening', url, previewUrl }, `Berth is serving at ${url}, previews at ${previewUrl}`);
+  const metricsServer = config.metrics.port === undefined ? undefined : metricsListener(metrics);
+  const metricsUrl =
+    metricsServer && (await listen(metricsServer, config.metrics.port ?? 0, config.host)).url;
+  log.info(
+    { event: 'listening', url, previewUrl, ...(metricsUrl ? { metricsUrl } : {}) },
+    `Berth is serving at ${url}, previews at ${previewUrl}${metricsUrl ? `, metrics at ${metricsUrl}/metrics` : ''}`,
+  );
 
   return {
     url,
     previewUrl,
+    ...(metricsUrl ? { metricsUrl } : {}),
     async shutdown() {
       stopReaping();
+      metricsServer?.close();
+      metricsServer?.closeAllConnections();
       stopRenewing();
       previewServer.close();
       previewServer.closeAllConnections();
@@ -198,6 +220,14 @@ async function installFirewall(config: Config, log: Logger): Promise<() => void>
   }, FIREWALL_RENEW_MS);
   timer.unref();
   return () => clearInterval(timer);
+}
+
+/** `/metrics` alone, for a listener only the scraper reaches: anything else is 404. */
+function metricsListener(metrics: Metrics): Server {
+  const app = new Hono();
+  app.get('/metrics', metricsHandler(metrics));
+  app.notFound((c) => c.json(new ApiError('not_found', 'Only /metrics is served here.').toBody(), 404));
+  return createListener(getRequestListener(app.fetch), SITE_REQUEST_TIMEOUT_MS);
 }
 
 async function listen(server: Server, port: number, host: string): Promise<{ port: number; url: string }> {

@@ -273,6 +273,9 @@ describe('a guest trying what their link does not give', () => {
       for (let i = 0; i < 34; i++) held.push(await attach(watch));
       for (let i = 0; i < 30; i++) held.push(await attach(drive));
       expect(await upgradeStatus(() => attach(drive))).toBe(429);
+      // Both refusals counted for the operator, by code.
+      const metrics = await (await fetch(`${hostile.server.url}/metrics`)).text();
+      expect(metrics).toMatch(/^berth_refusals_total\{code="too_many_guests"\} [1-9]/m);
       // The owner's own count is untouched: a second tab of theirs opens and types.
       const second = await TerminalClient.open(hostile.server.url, 'main', { cookie: owner.session.cookie });
       held.push(second);

@@ -107,9 +107,48 @@ describe('Berth deployed with compose.yaml', () => {
     expect(stdout).toContain(`PORT: "${PORT}"`);
   });
 
+  it('builds an image of the server and the site alone: under 250 MB, labelled, no build tools', async () => {
+    const image = await docker.getImage('localhost/berth-server:latest').inspect();
+    console.log(`localhost/berth-server: ${(image.Size / 1e6).toFixed(0)} MB`);
+    expect(image.Size).toBeLessThan(250e6);
+    expect(image.Config.Labels).toMatchObject({ 'org.opencontainers.image.title': 'Berth' });
+    const { stdout } = await run('docker', [
+      ...['run', '--rm', '--entrypoint', 'sh', 'localhost/berth-server:latest', '-c'],
+      'ls node_modules; ls; echo tests: $(find . -path ./node_modules -prune -o -name "*.test.ts" -print | wc -l); test -f dist/index.html && test -d sandbox-server/src/images/sandbox && echo complete',
+    ]);
+    for (const buildOnly of [
+      'astro',
+      '@astrojs',
+      'vite',
+      'typescript',
+      'shiki',
+      'sharp',
+      'pagefind',
+      'vitest',
+    ]) {
+      expect(stdout.split('\n'), buildOnly).not.toContain(buildOnly);
+    }
+    // The team images' folders are there (BERTH_CATALOG_DIRS may name them); no test, bench or site source.
+    expect(stdout).toContain('tests: 0');
+    expect(stdout).not.toMatch(/^(bench|src)$/m);
+    expect(stdout).toContain('complete');
+  });
+
   it('serves the team’s pages, starts working sandboxes, and takes them back after a restart', async () => {
     await compose(['up', '-d']);
     await eventually(answersHealth, 'the containerised server to answer', 300_000);
+    // Ready in the container as on a host: image, mirror and firewall; the engine's health check agrees.
+    await eventually(
+      async () => (await fetch(`${URL_}/readyz`)).status === 200,
+      'the containerised server to be ready',
+      300_000,
+    );
+    await eventually(
+      async () =>
+        (await docker.getContainer(await serverContainer()).inspect()).State.Health?.Status === 'healthy',
+      'the engine to call the server healthy',
+      120_000,
+    );
     const page = await fetch(`${URL_}/first-container/`);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('Your first container');

@@ -1,7 +1,7 @@
 /**
  * Serving under a base path (`BERTH_BASE_PATH`, e.g. `/docs/`, the site built with the same).
  * A request under it reaches the app as if at the root, so routes, the static files and the
- * contract stay as they are; `/healthz` and `/metrics` also answer at the root, for probes.
+ * contract stay as they are; `/healthz`, `/readyz` and `/metrics` also answer at the root, for probes.
  * Returns false for anything else, which the caller answers itself.
  */
 export function toAppPath(req: { url?: string }, base: string): boolean {
@@ -16,5 +16,5 @@ export function toAppPath(req: { url?: string }, base: string): boolean {
     req.url = url.slice(prefix.length);
     return true;
   }
-  return /^\/(healthz|metrics)(\?|$)/.test(url);
+  return /^\/(healthz|readyz|metrics)(\?|$)/.test(url);
 }

@@ -70,6 +70,8 @@ const variables = z.object({
     .string()
     .regex(/^https?:\/\/[^/]+\/?$/, "an origin like https://docs.example.com:8443, on the site's host name")
     .optional(),
+  BERTH_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  BERTH_METRICS_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
   BERTH_PUBLIC_URL: z
     .string()
     .regex(
@@ -279,6 +281,16 @@ const schema = variables.transform((v, ctx) => {
         ? v.BERTH_CATALOG_DIRS.map((dir) => path.resolve(repositoryDir, dir))
         : [path.join(repositoryDir, 'content', 'catalog')].filter((dir) => existsSync(dir)),
     logLevel: v.LOG_LEVEL,
+    /**
+     * Where `/metrics` answers: on a listener of its own (`port`, on HOST) when one is given, and
+     * on the readers' port only with `Authorization: Bearer <token>` when a token is, or when
+     * neither is (the contract's default).
+     */
+    metrics: {
+      port: v.BERTH_METRICS_PORT,
+      token: v.BERTH_METRICS_TOKEN,
+      onSitePort: v.BERTH_METRICS_TOKEN !== undefined || v.BERTH_METRICS_PORT === undefined,
+    },
   };
 });
 

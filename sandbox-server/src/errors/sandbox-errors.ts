@@ -8,6 +8,8 @@ const answers: Record<SandboxErrorKind, (error: SandboxError) => ApiError> = {
   // Its message names the image and the fix, for the operator reading the page.
   image_missing: (error) => new ApiError('sandbox_image_missing', error.message),
   no_room: () => new ApiError('at_capacity', 'Every sandbox network is taken; try again in a minute.', 60),
+  // The reader's own files: what the sandbox said is theirs to read.
+  refused: (error) => new ApiError('files_refused', `The sandbox refused the files: ${error.message}`),
   unresponsive: () =>
     new ApiError('sandbox_unavailable', 'Your sandbox did not answer in time; try again in a moment.'),
 };

@@ -3,7 +3,8 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 /** The server's Prometheus metrics, on a registry of its own so several servers can share a process in tests. */
 export function createMetrics() {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'berth_process_' });
+  // prom-client's own names already say process_ or nodejs_: berth_process_cpu_seconds_total.
+  collectDefaultMetrics({ register: registry, prefix: 'berth_' });
   return {
     registry,
     sessions: new Gauge({
@@ -52,6 +53,12 @@ export function createMetrics() {
       help: 'Readers waiting in the admission queue for a sandbox start slot (pool refills not counted).',
       registers: [registry],
     }),
+    refusals: new Counter({
+      name: 'berth_refusals_total',
+      help: 'Requests and upgrades refused for load or capacity (429 and 503 answers), by error code.',
+      labelNames: ['code'] as const,
+      registers: [registry],
+    }),
     terminalsOpen: new Gauge({
       name: 'berth_terminals_open',
       help: 'Terminal WebSockets open now.',
@@ -61,3 +68,11 @@ export function createMetrics() {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** Counts an error answered to a client when it is a refusal for load or capacity. */
+export function countRefusal(
+  metrics: Pick<Metrics, 'refusals'>,
+  error: { status: number; code: string },
+): void {
+  if (error.status === 429 || error.status === 503) metrics.refusals.inc({ code: error.code });
+}

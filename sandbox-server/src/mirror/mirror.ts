@@ -36,6 +36,12 @@ export async function startMirror(docker: Docker, log: Logger): Promise<boolean>
   }
 }
 
+/** Whether the mirror's container runs (and, if it has a health check, is healthy). */
+export async function mirrorRunning(docker: Docker): Promise<boolean> {
+  const { State } = await docker.getContainer(MIRROR_CONTAINER).inspect();
+  return State.Running && (State.Health === undefined || State.Health.Status !== 'unhealthy');
+}
+
 /** Lets a sandbox's network reach the mirror by its alias; a missing mirror is not an error. */
 export async function connectMirror(docker: Docker, network: string): Promise<void> {
   try {

@@ -1,4 +1,4 @@
-import type { Duplex } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import type { TerminalSize } from '../contract/terminal.ts';
 import type { HostName } from './hosts.ts';
 
@@ -88,6 +88,17 @@ export type TerminalStream = {
 export type AttachOptions = { as: 'guest'; existing: boolean };
 
 /** A guest asked to watch a terminal that has no shell: a guest never starts one. */
+/** Nothing the reader may read at a path asked for. */
+export class NoSuchPath extends Error {
+  constructor(readonly path: string) {
+    super(`nothing readable at ${path}`);
+    this.name = 'NoSuchPath';
+  }
+}
+
+/** Where an upload's files went, and the members left out for leaving that directory (`../x`). */
+export type FilesIn = { directory: string; skipped: string[] };
+
 export class NoSuchTerminal extends Error {
   constructor(name: string) {
     super(`no terminal ${name}`);
@@ -119,6 +130,17 @@ export interface SandboxAccess {
   exec(sessionId: string, host: HostName, argv: string[]): Promise<string>;
   /** A TCP connection to `port` on the sandbox's own loopback, made from inside the sandbox. */
   connect(sessionId: string, host: HostName, port: number): Promise<Duplex>;
+  /**
+   * Unpacks `archive`, a tar stream, as the reader, where terminal `terminal`'s shell is (its
+   * working directory; the reader's home when it has no shell). Throws a SandboxError `refused`
+   * with tar's words when tar fails (no room, a bad archive).
+   */
+  putFiles(sessionId: string, host: HostName, terminal: string, archive: Readable): Promise<FilesIn>;
+  /**
+   * The file or folder at `path` (absolute, or from where terminal `terminal`'s shell is) as a
+   * tar stream holding its last part, as the reader reads it. Rejects with NoSuchPath.
+   */
+  getFiles(sessionId: string, host: HostName, terminal: string, path: string): Promise<Readable>;
 }
 
 /** What a sandbox uses, the hosts named together (the session knows which it has). */
@@ -147,7 +169,9 @@ export type SandboxErrorKind =
   /** The backend has no room for another sandbox (networks, addresses). */
   | 'no_room'
   /** The sandbox did not answer in time: stopped, gone, or too busy. */
-  | 'unresponsive';
+  | 'unresponsive'
+  /** A program in the sandbox refused what was asked of it; `message` is its words, bounded. */
+  | 'refused';
 
 export class SandboxError extends Error {
   constructor(

@@ -201,6 +201,21 @@ async function restore(command: 'iptables-restore' | 'ip6tables-restore', rules:
   await restoring;
 }
 
+/**
+ * Whether the rules for `subnet` are still hooked in where applyFirewall put them: a restart of
+ * dockerd or someone's `iptables -F` can take them out from under a running server.
+ */
+export async function firewallInstalled(subnet: string): Promise<boolean> {
+  const { forward, input } = chainNames(subnet);
+  try {
+    await run('iptables', ['--wait', '-C', 'DOCKER-USER', '-j', forward]);
+    await run('iptables', ['--wait', '-C', 'INPUT', '-j', input]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function hook(command: 'iptables' | 'ip6tables', chain: string, target: string): Promise<void> {
   // Before Docker's first start there is no DOCKER-USER yet; Docker adopts the one made here.
   await run(command, ['--wait', '-n', '-L', chain]).catch(() => run(command, ['--wait', '-N', chain]));

@@ -26,7 +26,7 @@ async function sharedSandbox() {
   const server = await fakeServer();
   const owner = await server.createSession();
   await settle(5);
-  const events = new GuestEvents(server.sessions, server.config, pino({ level: 'silent' }));
+  const events = new GuestEvents(server.sessions, server.config, pino({ level: 'silent' }), server.metrics);
   const listener = createServer();
   listener.on('upgrade', events.handleUpgrade);
   listeners.push(listener);

@@ -7,6 +7,7 @@ import { type GuestEvent, guestName, MAX_GUESTS_PER_LINK } from '../contract/sha
 import { CLOSE_NORMAL, sessionEndedCode } from '../contract/terminal.ts';
 import { ApiError } from '../errors/index.ts';
 import { refuseUpgrade } from '../errors/refuse-upgrade.ts';
+import { countRefusal, type Metrics } from '../metrics/index.ts';
 import { isAllowedOrigin } from '../sessions/origin.ts';
 import type { EndReason } from '../sessions/session.ts';
 import type { Sessions } from '../sessions/sessions.ts';
@@ -46,6 +47,7 @@ export class GuestEvents {
     private readonly sessions: Pick<Sessions, 'fromShareToken'>,
     private readonly config: Pick<Config, 'allowedOrigins' | 'idleTimeoutSeconds'>,
     private readonly log: Logger,
+    private readonly metrics: Pick<Metrics, 'refusals'>,
   ) {}
 
   /** Node's 'upgrade' handler for /api/shared/<address>/events: checked as a terminal is. */
@@ -56,10 +58,10 @@ export class GuestEvents {
     try {
       guest = this.check(url, req);
     } catch (error) {
-      refuseUpgrade(
-        socket,
-        error instanceof ApiError ? error : new ApiError('internal', 'The request could not be checked.'),
-      );
+      const answer =
+        error instanceof ApiError ? error : new ApiError('internal', 'The request could not be checked.');
+      countRefusal(this.metrics, answer);
+      refuseUpgrade(socket, answer);
       return;
     }
     const presence: Presence = { name: guestName(url.searchParams.get('name')), connectedAt: new Date() };

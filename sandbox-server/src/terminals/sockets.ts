@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import type { Config } from '../config/index.ts';
-import type { Metrics } from '../metrics/index.ts';
+import { countRefusal, type Metrics } from '../metrics/index.ts';
 import type { Sessions } from '../sessions/sessions.ts';
 import { type TerminalAccess, TerminalConnection } from './connection.ts';
 import type { TerminalRequest } from './request.ts';
@@ -20,7 +20,12 @@ export class TerminalSockets {
     private readonly metrics: Metrics,
     private readonly log: Logger,
   ) {
-    this.handleUpgrade = terminalUpgrade(sessions, config, (ws, request) => this.connect(ws, request));
+    this.handleUpgrade = terminalUpgrade(
+      sessions,
+      config,
+      (ws, request) => this.connect(ws, request),
+      (error) => countRefusal(metrics, error),
+    );
   }
 
   /** Closes every terminal socket, e.g. with 1001 when the server shuts down; shells live on in the sandboxes. */

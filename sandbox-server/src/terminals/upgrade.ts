@@ -24,6 +24,8 @@ export function terminalUpgrade(
   sessions: Pick<Sessions, 'fromCookie' | 'fromShareToken'>,
   config: Pick<Config, 'allowedOrigins'>,
   accept: (ws: WebSocket, request: TerminalRequest) => void,
+  /** Told of each refusal a request's checks made, to be counted. */
+  refused: (error: ApiError) => void,
 ): UpgradeHandler {
   // ws closes frames above maxPayload itself (with 1009); smaller oversized frames get our 1008.
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024, perMessageDeflate: false });
@@ -52,10 +54,10 @@ export function terminalUpgrade(
         config,
       );
     } catch (error) {
-      refuseUpgrade(
-        socket,
-        error instanceof ApiError ? error : new ApiError('internal', 'The request could not be checked.'),
-      );
+      const answer =
+        error instanceof ApiError ? error : new ApiError('internal', 'The request could not be checked.');
+      refused(answer);
+      refuseUpgrade(socket, answer);
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => accept(ws, request));

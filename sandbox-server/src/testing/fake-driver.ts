@@ -1,7 +1,9 @@
-import { Duplex, PassThrough } from 'node:stream';
+import { Duplex, PassThrough, Readable } from 'node:stream';
 import type { TerminalSize } from '../contract/terminal.ts';
 import {
   type AttachOptions,
+  type FilesIn,
+  NoSuchPath,
   NoSuchTerminal,
   type SandboxDriver,
   SandboxError,
@@ -231,6 +233,25 @@ export class FakeDriver implements SandboxDriver {
   async connect(sessionId: string, host: HostName): Promise<Duplex> {
     this.running(sessionId, host);
     return new PassThrough();
+  }
+
+  /** What uploads brought, by session: the archives' bytes, as a tar would unpack them. */
+  readonly uploads = new Map<string, Buffer[]>();
+
+  async putFiles(sessionId: string, host: HostName, _terminal: string, archive: Readable): Promise<FilesIn> {
+    this.running(sessionId, host);
+    const chunks: Buffer[] = [];
+    for await (const chunk of archive) chunks.push(chunk as Buffer);
+    this.uploads.set(sessionId, [...(this.uploads.get(sessionId) ?? []), Buffer.concat(chunks)]);
+    return { directory: '/home/reader', skipped: [] };
+  }
+
+  /** The last upload's archive, for any path but `missing`. */
+  async getFiles(sessionId: string, host: HostName, _terminal: string, path: string): Promise<Readable> {
+    this.running(sessionId, host);
+    const last = this.uploads.get(sessionId)?.at(-1);
+    if (!last || path === 'missing') throw new NoSuchPath(path);
+    return Readable.from([last]);
   }
 
   async diskUsage(sessionId: string): Promise<number | undefined> {

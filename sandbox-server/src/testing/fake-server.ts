@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import { createApp } from '../app.ts';
 import { loadConfig } from '../config/index.ts';
+import { readiness } from '../health/readiness.ts';
 import { createMetrics } from '../metrics/index.ts';
 import { Reaper } from '../sessions/reaper.ts';
 import { Sessions } from '../sessions/sessions.ts';
@@ -16,7 +17,7 @@ type RequestOptions = {
   cookie?: string;
   origin?: string | null;
   headers?: Record<string, string>;
-  body?: string;
+  body?: string | Uint8Array<ArrayBuffer>;
 };
 
 /**
@@ -46,6 +47,7 @@ export async function fakeServer(
     metrics,
     log,
     previewOrigin: () => 'http://preview.test',
+    readiness: readiness({ image: () => driver.preflight().then(() => true) }),
   });
 
   const request = (method: string, path: string, options: RequestOptions = {}) => {

@@ -5,6 +5,7 @@ import type { SandboxDriver } from '../driver.ts';
 import type { SandboxSettings } from './container-spec.ts';
 import type { Engine } from './engine.ts';
 import { execBounded } from './exec.ts';
+import { getFiles, putFiles } from './files.ts';
 import { DockerLifecycle, type NetworkHook } from './lifecycle.ts';
 import { DockerMetering } from './metering.ts';
 import { relayPort } from './port-relay.ts';
@@ -57,6 +58,8 @@ export function dockerDriver(options: DockerDriverOptions): SandboxDriver {
     closeTerminal: (sessionId, host, name) => closeTerminal(engine, sessionId, host, name),
     exec: (sessionId, host, argv) => execBounded(engine, sessionId, host, argv),
     connect: (sessionId, host, port) => relayPort(engine, sessionId, host, port),
+    putFiles: (sessionId, host, terminal, archive) => putFiles(engine, sessionId, host, terminal, archive),
+    getFiles: (sessionId, host, terminal, path) => getFiles(engine, sessionId, host, terminal, path),
     diskUsage: (sessionId, hosts) => metering.diskUsage(sessionId, hosts),
     cpuSeconds: (sessionId, hosts) => metering.cpuSeconds(sessionId, hosts),
   };
