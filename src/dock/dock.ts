@@ -12,7 +12,11 @@
  * dock, `berth:shared` (the SharedSessionView) whenever the owner's sandbox or page changes. An
  * owner's dock listens for `berth:page-results` ({path, results}) to tell its guests (../sharing/).
  */
+
 import type { Terminal } from '@xterm/xterm';
+import { FileTransfer } from './file-transfer.ts';
+import { preferScreenReader, screenReaderPreferred } from './screen-reader.ts';
+import { bindTouchKeys } from './touch-keys.ts';
 import '@xterm/xterm/css/xterm.css';
 import './dock.css';
 import type { SharedSessionView } from '../../sandbox-server/src/contract/index.ts';
@@ -62,9 +66,20 @@ export class BerthDock extends HTMLElement {
       for (const tab of this.#tabs.names) if (terminalOf(tab).host === host) this.#tabs.close(tab);
       this.#session.wake();
     },
-    refused: (message) => this.#noteReadOnly(message),
+    refused: (message) => this.#noteBriefly(message),
     terminalGone: (name) => {
       if (this.#tabs.close(name)) this.#session.wake();
+    },
+    openPort: (port, path) => {
+      // Opened from the click itself (a popup blocker lets that through): the ports known now.
+      const url = this.#ports.urlOf(port);
+      // Under the preview's own address, which has a path of its own: `/index.html` is within it.
+      const within = url && new URL(path.replace(/^\/+/, ''), url.endsWith('/') ? url : `${url}/`).href;
+      if (within) window.open(within, '_blank', 'noopener');
+      else
+        this.#noteBriefly(
+          `Port ${port} is not published in your sandbox: a container publishes it with -p ${port}:…, and its preview opens then.`,
+        );
     },
   };
   /** The link this dock is a guest through; undefined in the reader's own sandbox. */
@@ -160,6 +175,25 @@ export class BerthDock extends HTMLElement {
       if (event.key === 'Enter') this.#tabs.current.find(find.value, event.shiftKey);
     });
     this.addEventListener('click', (event) => this.#act(event));
+    bindTouchKeys(partOf(this, '.berth-dock-keys'), () => this.#tabs.current);
+    if (!this.#guest) {
+      const files = partOf(this, '.berth-dock-files');
+      new FileTransfer(
+        {
+          dock: this,
+          pickers: [...files.querySelectorAll<HTMLInputElement>('[data-files-pick]')],
+          form: partOf<HTMLFormElement>(files, 'form'),
+          path: partOf<HTMLInputElement>(files, 'input[name="path"]'),
+          progress: partOf<HTMLProgressElement>(files, 'progress'),
+          status: partOf(files, '.berth-files-status'),
+        },
+        () => this.#tabs.current.name,
+      );
+    }
+    partOf(this, '[data-dock-action="screen-reader"]').setAttribute(
+      'aria-pressed',
+      String(screenReaderPreferred()),
+    );
   }
 
   /** The xterm of the tab shown now; tests read its buffer: `dock.terminal.buffer.active`. */
@@ -293,13 +327,21 @@ export class BerthDock extends HTMLElement {
     document.dispatchEvent(new CustomEvent('berth:shared', { detail: view }));
   }
 
-  #noteReadOnly(message: string): void {
+  /** A note for a few seconds: a watcher's typing refused, a port link with no preview. */
+  #noteBriefly(message: string): void {
     partOf(this.#readOnly, 'p').textContent = message;
     this.#readOnly.hidden = false;
     window.clearTimeout(this.#readOnlyTimer);
     this.#readOnlyTimer = window.setTimeout(() => {
       this.#readOnly.hidden = true;
     }, READ_ONLY_NOTE_MS);
+  }
+
+  #toggleScreenReader(target: HTMLElement): void {
+    const on = !screenReaderPreferred();
+    preferScreenReader(on);
+    target.closest('button')?.setAttribute('aria-pressed', String(on));
+    for (const tab of this.#tabs.all()) tab.terminal.options.screenReaderMode = on;
   }
 
   /** Stops being a guest: this tab is the reader's own again, with no dock until they Run. */
@@ -315,6 +357,7 @@ export class BerthDock extends HTMLElement {
     const action = (event.target as HTMLElement).closest<HTMLElement>('[data-dock-action]')?.dataset
       .dockAction;
     if (action === 'stop') this.#tabs.current.interrupt();
+    else if (action === 'screen-reader') this.#toggleScreenReader(event.target as HTMLElement);
     else if (action === 'collapse') this.#layout.setCollapsed(!this.#layout.collapsed);
     else if (action === 'leave' || (action === 'retry' && this.#guest)) this.#leave();
     else if (this.#guest)

@@ -14,6 +14,7 @@ export class PortLinks {
   #again = false;
   /** Bumped when a sandbox ends, so its ports, if they arrive later, are not shown for the next one. */
   #endedSandboxes = 0;
+  #ports: PreviewPort[] = [];
 
   constructor(list: HTMLElement, ready: () => boolean) {
     this.#list = list;
@@ -38,6 +39,11 @@ export class PortLinks {
     });
   }
 
+  /** The preview address of a published port, as last asked; undefined when it is not published. */
+  urlOf(port: number): string | undefined {
+    return this.#ports.find((published) => published.port === port)?.url;
+  }
+
   /** The sandbox ended: its links go with it. */
   clear(): void {
     this.#endedSandboxes++;
@@ -45,6 +51,7 @@ export class PortLinks {
   }
 
   #show(ports: PreviewPort[]): void {
+    this.#ports = ports;
     const links = ports.map((port) => {
       const link = document.createElement('a');
       link.href = port.url;

@@ -16,8 +16,11 @@ import type { BlockMeta } from '../blocks/block-meta.ts';
 import { BlockRun, type BlockVerdict } from '../blocks/block-run.ts';
 import { sitePath } from '../links/site-path.ts';
 import { cloneTemplate, partOf } from './dock-markup.ts';
+import { screenReaderPreferred } from './screen-reader.ts';
 import { currentSession, type SandboxView, type SessionQueue } from './session-api.ts';
 import { ShellMarks } from './shell-marks.ts';
+import { bindClipboardKeys, linkLocalAddresses, localAddresses } from './terminal-keys.ts';
+import { useUnicode11 } from './terminal-render.ts';
 import { FIRST_HOST, MAIN_TERMINAL, terminalOf, terminalPath } from './terminal-tabs.ts';
 
 /** `ok`: every command but the last ended with 0, and the last as the block declares. */
@@ -41,6 +44,8 @@ export type TabHost = {
   refused(message: string): void;
   /** A guest's: the owner's sandbox has no shell of this name (any more). */
   terminalGone(name: string): void;
+  /** A `localhost:PORT` link in the terminal was followed: the sandbox's port, in its preview. */
+  openPort(port: number, path: string): void;
 };
 
 const MAX_RECONNECT_DELAY_MS = 15_000;
@@ -76,6 +81,8 @@ export class TerminalTab {
   #replaying = false;
   #replayWrites = 0;
   #quietTimer: number | undefined;
+  /** The touch key row's Ctrl: the next key typed goes as its control character. */
+  #ctrlNext = false;
 
   constructor(
     readonly name: string,
@@ -91,10 +98,23 @@ export class TerminalTab {
       fontFamily: 'ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace',
       fontSize: 14,
       scrollback: 5000,
+      screenReaderMode: screenReaderPreferred(),
+      // The Unicode 11 widths are a "proposed" API of xterm's.
+      allowProposedApi: true,
     });
     this.terminal.loadAddon(this.#fit);
     this.terminal.loadAddon(this.#search);
-    this.terminal.loadAddon(new WebLinksAddon());
+    useUnicode11(this.terminal);
+    bindClipboardKeys(this.terminal);
+    // A URL to the sandbox's own localhost opens its preview; any other opens as a link does.
+    this.terminal.loadAddon(
+      new WebLinksAddon((_event, uri) => {
+        const [local] = localAddresses(uri);
+        if (local) host.openPort(local.port, local.path);
+        else window.open(uri, '_blank', 'noopener');
+      }),
+    );
+    linkLocalAddresses(this.terminal, (port, path) => host.openPort(port, path));
     this.terminal.parser.registerOscHandler(133, (payload) => {
       const mark = parseShellMark(payload);
       if (mark) this.marks.mark(mark);
@@ -102,7 +122,7 @@ export class TerminalTab {
       this.#host.marked();
       return true;
     });
-    this.terminal.onData((data) => this.#send(this.#encoder.encode(data)));
+    this.terminal.onData((data) => this.#send(this.#encoder.encode(this.#withCtrl(data))));
     this.terminal.onBinary((data) => this.#send(Uint8Array.from(data, (c) => c.charCodeAt(0))));
     // A guest's size is the owner's: the server ignores a guest's resize, so none is sent.
     this.terminal.onResize(({ cols, rows }) => {
@@ -145,6 +165,29 @@ export class TerminalTab {
     this.panel.hidden = !shown;
     // Opened on first show: an xterm opened in a hidden panel cannot measure its characters.
     if (shown && !this.terminal.element) this.terminal.open(this.panel);
+  }
+
+  /** Keys from the touch key row, as if typed: Esc, Tab, an arrow, Ctrl-C. */
+  typeKeys(keys: string): void {
+    this.#send(this.#encoder.encode(keys));
+  }
+
+  /** The touch key row's Ctrl, held for the next key typed (or let go). */
+  holdCtrl(held: boolean): void {
+    this.#ctrlNext = held;
+  }
+
+  get ctrlHeld(): boolean {
+    return this.#ctrlNext;
+  }
+
+  /** A key typed while the row's Ctrl is held, as its control character (c: ^C, [: Esc). */
+  #withCtrl(data: string): string {
+    if (!this.#ctrlNext || data.length !== 1) return data;
+    this.#ctrlNext = false;
+    this.panel.dispatchEvent(new CustomEvent('berth:ctrl-released', { bubbles: true }));
+    const code = data.toUpperCase().charCodeAt(0);
+    return code >= 0x40 && code <= 0x5f ? String.fromCharCode(code - 0x40) : data;
   }
 
   /** Fits the shown terminal to its panel; a hidden one takes the size it is given. */
