@@ -48,7 +48,7 @@ export async function execBounded(
 }
 
 /** A writable that keeps the first `limit` bytes written to it and drops the rest. */
-class Collector extends PassThrough {
+export class Collector extends PassThrough {
   private readonly chunks: Buffer[] = [];
   private size = 0;
 

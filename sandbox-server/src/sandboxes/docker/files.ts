@@ -4,6 +4,7 @@ import { type FilesIn, NoSuchPath, SandboxError } from '../driver.ts';
 import type { HostName } from '../hosts.ts';
 import { EXEC_USER, inside, READER } from './confinement.ts';
 import { containerOf, type Engine } from './engine.ts';
+import { Collector } from './exec.ts';
 
 /**
  * Files in and out of a sandbox, as its reader: a tar archive unpacked where a terminal's shell
@@ -39,7 +40,7 @@ async function execAsReader(
   });
   const stream = (await exec.start({ hijack: true, stdin })) as NodeJS.ReadWriteStream & Readable;
   const stdout = new PassThrough();
-  const stderr = new Bounded(4096);
+  const stderr = new Collector(4096);
   engine.docker.modem.demuxStream(stream, stdout, stderr);
   stream.on('end', () => stdout.end());
   stream.on('close', () => stdout.end());
@@ -137,23 +138,4 @@ export async function getFiles(
   }
   stdout.unshift(first);
   return stdout;
-}
-
-/** A writable keeping the first `limit` bytes (tar's complaints), dropping the rest. */
-class Bounded extends PassThrough {
-  private readonly chunks: Buffer[] = [];
-  private size = 0;
-
-  constructor(private readonly limit: number) {
-    super();
-    this.on('data', (chunk: Buffer) => {
-      if (this.size >= this.limit) return;
-      this.chunks.push(chunk.subarray(0, this.limit - this.size));
-      this.size += chunk.length;
-    });
-  }
-
-  text(): string {
-    return Buffer.concat(this.chunks).toString('utf8');
-  }
 }
