@@ -4,49 +4,18 @@
  * and the hashed `/_astro/*` assets cached for a year: their names change when they do.
  */
 import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { brotliCompress, constants, gzip } from 'node:zlib';
 import type { Context, MiddlewareHandler } from 'hono';
+import { getMimeType } from 'hono/utils/mime';
 
 const brotli = promisify(brotliCompress);
 const gzipped = promisify(gzip);
 
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.txt': 'text/plain; charset=utf-8',
-  '.xml': 'application/xml',
-  '.webmanifest': 'application/manifest+json',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.webp': 'image/webp',
-  '.avif': 'image/avif',
-  '.gif': 'image/gif',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.woff': 'font/woff',
-  '.wasm': 'application/wasm',
-};
-
 /** Text compresses; images, fonts and Pagefind's own (already gzipped) index do not. */
-const COMPRESSIBLE = new Set([
-  '.html',
-  '.css',
-  '.js',
-  '.mjs',
-  '.json',
-  '.svg',
-  '.txt',
-  '.xml',
-  '.webmanifest',
-]);
+const compresses = (type: string) => /^text\/|json|xml|svg|manifest|javascript/.test(type);
 /** Below this a compressed answer saves less than its headers cost. */
 const MIN_COMPRESS_BYTES = 512;
 
@@ -128,7 +97,7 @@ export function staticSite(root: string, basePath: string): MiddlewareHandler {
       ETag: file.etag,
       'Cache-Control': cacheControlFor(path),
     };
-    const compressible = COMPRESSIBLE.has(extname(path === '/' || path.endsWith('/') ? 'index.html' : path));
+    const compressible = compresses(file.type);
     if (compressible) headers.Vary = 'Accept-Encoding';
     if (etagMatches(c.req.header('if-none-match'), file.etag)) return c.body(null, 304, headers);
     const encoding =
@@ -163,10 +132,10 @@ function sitePathOf(requestPath: string): string | undefined {
 
 async function readSiteFile(file: string): Promise<SiteFile | undefined> {
   try {
-    if (!(await stat(file)).isFile()) return undefined;
+    // A folder fails to read (EISDIR) like a missing file: neither is a file to serve.
     const body = await readFile(file);
     const hash = createHash('sha256').update(body).digest('base64url').slice(0, 22);
-    const type = TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream';
+    const type = getMimeType(file) ?? 'application/octet-stream';
     return { body, type, etag: `"${hash}"`, compressed: new Map() };
   } catch {
     return undefined;
