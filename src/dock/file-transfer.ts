@@ -4,6 +4,7 @@
  * download form comes back as a .tar. Both through `/api/session/files`, the owner's only.
  */
 import { sessionPath } from '../links/session-path.ts';
+import { errorOf } from './session-api.ts';
 import { type TarEntry, tarOf } from './tar-writer.ts';
 
 /** What the server takes in one upload (files/routes.ts); said before anything is sent. */
@@ -72,9 +73,8 @@ export class FileTransfer {
     try {
       const entries: TarEntry[] = [];
       for (const folder of foldersOf(files.map(({ path }) => path))) entries.push({ path: folder });
-      for (const { file, path } of files) {
-        entries.push({ path, data: new Uint8Array(await file.arrayBuffer()), mtime: file.lastModified });
-      }
+      // The files themselves go into the archive's Blob: the browser reads them as it sends.
+      for (const { file, path } of files) entries.push({ path, data: file, mtime: file.lastModified });
       const archive = tarOf(entries);
       this.#say(`Uploading ${countOf(files.length, 'file')}…`);
       const answer = await this.#send(archive);
@@ -101,7 +101,7 @@ export class FileTransfer {
       this.#say(`Packing ${path}…`);
       const query = new URLSearchParams({ path, terminal: this.#terminal() });
       const response = await fetch(sessionPath(`/files?${query}`), { credentials: 'same-origin' });
-      if (!response.ok) throw new Error(await messageOf(response));
+      if (!response.ok) throw new Error((await errorOf(response)).message);
       // Streamed as it is packed: progress is the bytes so far, its end unknown.
       progress.removeAttribute('value');
       progress.hidden = false;
@@ -135,15 +135,16 @@ export class FileTransfer {
       request.upload.addEventListener('progress', (event) => {
         progress.value = event.loaded;
       });
-      request.addEventListener('load', () => {
-        const body = parsed(request.responseText) as {
-          directory?: string;
-          skipped?: string[];
-          error?: { message?: string };
-        };
-        if (request.status === 200 && typeof body.directory === 'string') {
-          resolve({ directory: body.directory, skipped: Array.isArray(body.skipped) ? body.skipped : [] });
-        } else reject(new Error(body.error?.message ?? `the server answered ${request.status}`));
+      request.addEventListener('load', async () => {
+        const answer = new Response(request.responseText, { status: request.status });
+        if (request.status !== 200) {
+          reject(new Error((await errorOf(answer)).message));
+          return;
+        }
+        const body = (await answer.json().catch(() => ({}))) as { directory?: unknown; skipped?: unknown };
+        if (typeof body.directory !== 'string')
+          reject(new Error('the server did not say where the files went'));
+        else resolve({ directory: body.directory, skipped: Array.isArray(body.skipped) ? body.skipped : [] });
       });
       request.addEventListener('error', () => reject(new Error('the connection failed')));
       request.send(archive);
@@ -195,19 +196,6 @@ async function droppedFiles(data: DataTransfer): Promise<{ file: File; path: str
   };
   for (const entry of entries) await walk(entry, '');
   return found;
-}
-
-async function messageOf(response: Response): Promise<string> {
-  const body = parsed(await response.text()) as { error?: { message?: string } };
-  return body.error?.message ?? `the server answered ${response.status}`;
-}
-
-function parsed(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return {};
-  }
 }
 
 const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(bytes < 10 * 1024 * 1024 ? 1 : 0)} MB`;

@@ -3,7 +3,8 @@
  * dropped in the browser, for the dock's upload: no dependency, as the archive is all the
  * server's `tar -x` needs to see.
  */
-export type TarEntry = { path: string; data?: Uint8Array<ArrayBuffer>; mode?: number; mtime?: number };
+/** A folder when `path` ends in `/`; a file's `data` may be a File, read by the browser as it sends. */
+export type TarEntry = { path: string; data?: Blob | Uint8Array<ArrayBuffer>; mode?: number; mtime?: number };
 
 const BLOCK = 512;
 const encoder = new TextEncoder();
@@ -53,10 +54,11 @@ function padding(size: number): Uint8Array<ArrayBuffer> {
 
 /** The archive of `entries` (folders are paths ending in `/`), ended by its two zero blocks. */
 export function tarOf(entries: TarEntry[]): Blob {
-  const parts: Uint8Array<ArrayBuffer>[] = [];
+  const parts: (Blob | Uint8Array<ArrayBuffer>)[] = [];
   for (const entry of entries) {
     const folder = entry.path.endsWith('/');
-    const data: Uint8Array<ArrayBuffer> = folder ? new Uint8Array(0) : (entry.data ?? new Uint8Array(0));
+    const data = folder ? new Uint8Array(0) : (entry.data ?? new Uint8Array(0));
+    const size = data instanceof Blob ? data.size : data.byteLength;
     const mtime = entry.mtime ?? Date.now();
     const mode = entry.mode ?? (folder ? 0o755 : 0o644);
     // Names past ustar's 100 bytes, or not ASCII: the full name in a pax header before the entry.
@@ -64,7 +66,7 @@ export function tarOf(entries: TarEntry[]): Blob {
       const pax = encoder.encode(paxRecord('path', entry.path));
       parts.push(header('././@PaxHeader', pax.length, 'x', 0o644, mtime), pax, padding(pax.length));
     }
-    parts.push(header(entry.path, data.length, folder ? '5' : '0', mode, mtime), data, padding(data.length));
+    parts.push(header(entry.path, size, folder ? '5' : '0', mode, mtime), data, padding(size));
   }
   parts.push(new Uint8Array(BLOCK * 2));
   return new Blob(parts, { type: 'application/x-tar' });
