@@ -87,7 +87,6 @@ export type TerminalStream = {
 
 export type AttachOptions = { as: 'guest'; existing: boolean };
 
-/** A guest asked to watch a terminal that has no shell: a guest never starts one. */
 /** Nothing the reader may read at a path asked for. */
 export class NoSuchPath extends Error {
   constructor(readonly path: string) {
@@ -99,6 +98,7 @@ export class NoSuchPath extends Error {
 /** Where an upload's files went, and the members left out for leaving that directory (`../x`). */
 export type FilesIn = { directory: string; skipped: string[] };
 
+/** A guest asked to watch a terminal that has no shell: a guest never starts one. */
 export class NoSuchTerminal extends Error {
   constructor(name: string) {
     super(`no terminal ${name}`);

@@ -118,7 +118,7 @@ export async function getFiles(
 ): Promise<Readable> {
   // The archive holds the last part of the path, as a folder dragged out of a file manager would.
   const script = `${WHERE}; cd "$dir" && test -r "$2" || exit 66; cd "$(dirname -- "$2")" && exec tar -c -f - -- "$(basename -- "$2")"`;
-  const { exec, stdout, stderr } = await execAsReader(
+  const { exec, stream, stdout, stderr } = await execAsReader(
     engine,
     sessionId,
     host,
@@ -126,6 +126,8 @@ export async function getFiles(
     [terminal, path],
     false,
   );
+  // A download the reader gave up on ends tar too (its next write fails), not at the time limit.
+  stdout.once('close', () => stream.destroy());
   // The first bytes, or the end: before then it is not known whether there is anything to send.
   const first = await new Promise<Buffer | undefined>((resolve) => {
     stdout.once('readable', () => resolve(stdout.read() ?? undefined));

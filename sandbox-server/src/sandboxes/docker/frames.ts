@@ -9,7 +9,6 @@ export type Frame = { type: number; payload: Buffer };
 /** berth-term's frame types, and the most one frame holds. */
 export const TERM = { data: 0x64, size: 0x77, exit: 0x78 } as const; // 'd' 'w' 'x'
 export const MAX_TERM_PAYLOAD = 64 * 1024;
-/** Docker's stream types in a multiplexed exec stream. */
 /** Docker's stream types in a multiplexed exec stream; systemerr carries the engine's own errors. */
 export const MUX = { stdout: 1, stderr: 2, systemerr: 3 } as const;
 
@@ -22,11 +21,9 @@ const QUOTED_BYTES = 200;
  * and a sandbox's root can write anything there; `quoted` is how they began, escaped.
  */
 export class MalformedFrames extends Error {
-  constructor(
-    readonly why: string,
-    readonly quoted: string,
-  ) {
+  constructor(why: string, quoted: string) {
     super(`${why}; the stream began ${quoted}`);
+    this.name = 'MalformedFrames';
   }
 }
 
