@@ -1,7 +1,8 @@
 #!/bin/sh
 # The entrypoint of Berth's own image (Dockerfile): what `npm start` does on a host, minus what
-# the image already holds (npm dependencies, the site). The images and the mirror go into the
-# host's engine, through its socket, and are reused when current; then the server.
+# the image already holds (npm dependencies, the site). The server listens at once and builds
+# the images and the mirror in the host's engine, through its socket, behind the site and a
+# status page (--prepare); what is current is reused.
 set -eu
 
 # The firewall's rules join Docker's in the host's tables: use the iptables the host's Docker
@@ -12,7 +13,4 @@ if ! iptables-nft -S DOCKER-USER >/dev/null 2>&1 && iptables-legacy -S DOCKER-US
 fi
 
 cd /app/sandbox-server
-tsx=/app/node_modules/.bin/tsx
-"$tsx" src/images/cli.ts
-"$tsx" src/mirror/cli.ts
-exec "$tsx" src/index.ts
+exec /app/node_modules/.bin/tsx src/index.ts --prepare

@@ -11,6 +11,7 @@ import { fileRoutes } from './files/routes.ts';
 import type { Readiness } from './health/readiness.ts';
 import { countRefusal, type Metrics } from './metrics/index.ts';
 import { metricsHandler } from './metrics/routes.ts';
+import type { Preparation } from './preparation/preparation.ts';
 import { pullRoutes } from './pulls/routes.ts';
 import { siteHeaders } from './requests/security-headers.ts';
 import { staticSite } from './requests/static-site.ts';
@@ -32,10 +33,13 @@ type Deps = {
   previewOrigin: (requestUrl: string) => string;
   /** Whether a reader arriving now gets a sandbox as safe as configured (health/readiness.ts). */
   readiness: () => Promise<Readiness>;
+  /** Until it is ready, the API refuses with `preparing` and the status page shows its steps. */
+  preparation: Preparation;
 };
 
 /** Builds the HTTP app: the API, health and metrics, and the built site. No side effects. */
-export function createApp({ config, sessions, driver, metrics, log, previewOrigin, readiness }: Deps) {
+export function createApp(deps: Deps) {
+  const { config, sessions, driver, metrics, log, previewOrigin, readiness, preparation } = deps;
   const app = new Hono();
 
   app.onError((error, c) => {
@@ -67,6 +71,11 @@ export function createApp({ config, sessions, driver, metrics, log, previewOrigi
     c.req.method === 'PUT' && c.req.path === '/api/session/files' ? next() : smallBodies(c, next),
   );
 
+  app.use('/api/*', async (_c, next) => {
+    if (!preparation.ready) throw preparation.refusal();
+    await next();
+  });
+
   app.get('/healthz', async (c) => {
     if (!(await driver.answers())) {
       throw new ApiError('engine_unavailable', 'The Docker engine is not answering.', 30);
@@ -77,8 +86,11 @@ export function createApp({ config, sessions, driver, metrics, log, previewOrigi
   app.get('/readyz', async (c) => {
     const { ready, checks, failing } = await readiness();
     c.header('Cache-Control', 'no-store');
-    if (ready) return c.json({ status: 'ready', checks });
-    return c.json({ status: 'not_ready', checks, failing }, 503);
+    // Only a server that prepares after it listens (`--prepare`) has steps to show.
+    const view = preparation.view();
+    const steps = view.of > 0 ? { preparation: view } : {};
+    if (ready) return c.json({ status: 'ready', checks, ...steps });
+    return c.json({ status: 'not_ready', checks, failing, ...steps }, 503);
   });
 
   if (config.metrics.onSitePort) app.get('/metrics', metricsHandler(metrics, config.metrics.token));

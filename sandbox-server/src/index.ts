@@ -1,4 +1,6 @@
+import Docker from 'dockerode';
 import { ConfigError, loadConfig } from './config/index.ts';
+import { prepareImages } from './preparation/images.ts';
 import { handleProcessErrors } from './process-errors.ts';
 import { FirewallError } from './sandboxes/firewall.ts';
 import { HostKernelError } from './sandboxes/host-kernel.ts';
@@ -12,7 +14,9 @@ try {
     shutdown: async () => server?.shutdown(),
     exit: (code) => process.exit(code),
   });
-  server = await startServer(config, log);
+  // `--prepare` (Berth's own image): listen at once, build the images and the mirror behind.
+  const prepare = process.argv.includes('--prepare') ? prepareImages(new Docker(), config, log) : undefined;
+  server = await startServer(config, log, { prepare });
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       void server?.shutdown().finally(() => process.exit(0));

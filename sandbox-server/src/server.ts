@@ -13,10 +13,11 @@ import { ApiError } from './errors/index.ts';
 import { refuseUpgrade } from './errors/refuse-upgrade.ts';
 import { readiness } from './health/readiness.ts';
 import { prettyDestination } from './logs/pretty.ts';
-import { createMetrics, type Metrics } from './metrics/index.ts';
+import { countRefusal, createMetrics, type Metrics } from './metrics/index.ts';
 import { metricsHandler } from './metrics/routes.ts';
 import { mirrorRunning, startMirror } from './mirror/mirror.ts';
 import { mirrorHook } from './mirror/network-hook.ts';
+import { Preparation, type PreparationWork } from './preparation/preparation.ts';
 import { PreviewProxy, sandboxUpstream } from './preview/proxy.ts';
 import { isAllowedHost, unknownHost } from './requests/allowed-hosts.ts';
 import { createListener } from './requests/listener.ts';
@@ -58,8 +59,21 @@ export function serverLog(config: Config): Logger {
   return process.stdout.isTTY ? pino(options, prettyDestination(process.stdout)) : pino(options);
 }
 
-/** Wires the parts together, re-adopts sandboxes a previous run left, and listens. */
-export async function startServer(config: Config, log = serverLog(config)): Promise<RunningServer> {
+/** What a server prepares after it listens, instead of before (`--prepare`; preparation/). */
+export type StartOptions = { prepare?: PreparationWork };
+
+/** The last step of a preparation: the DNS forwarder, the mirror, adopting sandboxes, the reaper. */
+const SANDBOXES_STEP = 'the sandboxes';
+
+/**
+ * Wires the parts together, re-adopts sandboxes a previous run left, and listens. With
+ * `prepare`, it listens first and answers `preparing` for sandboxes until the work is done.
+ */
+export async function startServer(
+  config: Config,
+  log = serverLog(config),
+  options: StartOptions = {},
+): Promise<RunningServer> {
   await checkHostKernel(config.sandbox.runtime);
   let stopRenewing = () => {};
   if (config.firewall) stopRenewing = await installFirewall(config, log);
@@ -70,7 +84,7 @@ export async function startServer(config: Config, log = serverLog(config)): Prom
     );
   const docker = new Docker();
   const metrics = createMetrics();
-  const dns = config.egress.policy === 'mirrors' ? await startDnsForwarder(docker, config, log) : undefined;
+  const dns = config.egress.policy === 'mirrors' ? dnsForwarder(docker, config, log) : undefined;
   const driver = dockerDriver({
     docker,
     instance: config.instance,
@@ -81,18 +95,25 @@ export async function startServer(config: Config, log = serverLog(config)): Prom
   });
   const sessions = new Sessions(driver, config, metrics, log);
   const reaper = new Reaper(sessions, driver, config, metrics, log);
-  if (config.mirrorMode !== 'off') {
-    await startMirror(docker, log).catch((error: unknown) =>
-      log.warn({ err: error }, 'could not start the mirror'),
-    );
-  }
-  try {
-    await sessions.adopt();
-  } catch (error) {
-    // The server still serves the site and says 503 for sandboxes; the reaper adopts once the engine answers.
-    log.warn({ err: error }, 'could not adopt sandboxes yet: is the Docker engine running?');
-  }
-  const stopReaping = reaper.start();
+  let stopReaping = () => {};
+  const startSandboxes = async () => {
+    if (dns) await startDnsForwarder(docker, dns, log);
+    if (config.mirrorMode !== 'off') {
+      await startMirror(docker, log).catch((error: unknown) =>
+        log.warn({ err: error }, 'could not start the mirror'),
+      );
+    }
+    try {
+      await sessions.adopt();
+    } catch (error) {
+      // The server still serves the site and says 503 for sandboxes; the reaper adopts once the engine answers.
+      log.warn({ err: error }, 'could not adopt sandboxes yet: is the Docker engine running?');
+    }
+    stopReaping = reaper.start();
+  };
+  const work = options.prepare;
+  const preparation = work ? new Preparation([...work.labels, SANDBOXES_STEP]) : Preparation.done();
+  if (!work) await startSandboxes();
   const terminals = new TerminalSockets(sessions, driver, config, metrics, log);
   const guestEvents = new GuestEvents(sessions, config, log, metrics);
   // Previews are streamed by Node itself, bodies and all, on their own origin (see config.preview).
@@ -114,11 +135,21 @@ export async function startServer(config: Config, log = serverLog(config)): Prom
   };
 
   const ready = readiness({
+    ...(work ? { prepared: async () => preparation.ready } : {}),
     image: () => driver.preflight().then(() => true),
     mirror: config.mirrorMode === 'off' ? undefined : () => mirrorRunning(docker),
     firewall: config.firewall ? () => firewallInstalled(config.sandbox.subnets) : undefined,
   });
-  const app = createApp({ config, sessions, driver, metrics, log, previewOrigin, readiness: ready });
+  const app = createApp({
+    config,
+    sessions,
+    driver,
+    metrics,
+    log,
+    previewOrigin,
+    readiness: ready,
+    preparation,
+  });
   const handleRequest = getRequestListener(app.fetch);
   const base = config.basePath;
   const server = createListener((req, res) => {
@@ -130,7 +161,11 @@ export async function startServer(config: Config, log = serverLog(config)): Prom
   server.on('upgrade', (req, socket, head) => {
     if (!hostAllowed(req)) refuseUpgrade(socket, unknownHost());
     else if (!toAppPath(req, base)) refuseUpgrade(socket, outsideBase(base));
-    else if (isGuestEventsPath(req.url)) guestEvents.handleUpgrade(req, socket, head);
+    else if (!preparation.ready) {
+      const refusal = preparation.refusal();
+      countRefusal(metrics, refusal);
+      refuseUpgrade(socket, refusal);
+    } else if (isGuestEventsPath(req.url)) guestEvents.handleUpgrade(req, socket, head);
     else terminals.handleUpgrade(req, socket, head);
   });
   const url = (await listen(server, config.port, config.host)).url;
@@ -142,12 +177,19 @@ export async function startServer(config: Config, log = serverLog(config)): Prom
     { event: 'listening', url, previewUrl, ...(metricsUrl ? { metricsUrl } : {}) },
     `Berth is serving at ${url}, previews at ${previewUrl}${metricsUrl ? `, metrics at ${metricsUrl}/metrics` : ''}`,
   );
+  if (work) {
+    preparation.start(async (step) => {
+      await work.run(step);
+      await step(SANDBOXES_STEP, startSandboxes);
+    }, log);
+  }
 
   return {
     url,
     previewUrl,
     ...(metricsUrl ? { metricsUrl } : {}),
     async shutdown() {
+      preparation.stop();
       stopReaping();
       metricsServer?.close();
       metricsServer?.closeAllConnections();
@@ -172,12 +214,15 @@ export async function startServer(config: Config, log = serverLog(config)): Prom
  * Under `mirrors`, sandboxes resolve names only through a forwarder that answers the mirrors'
  * names; it must run, or DNS would be the way out that the policy closes everywhere else.
  */
-async function startDnsForwarder(docker: Docker, config: Config, log: Logger): Promise<DnsForwarder> {
+function dnsForwarder(docker: Docker, config: Config, log: Logger): DnsForwarder {
   const names = config.egress.mirrors.filter((mirror) => !isIPv4(mirror));
-  const forwarder = new DnsForwarder(docker, config.instance, log, async () => ({
+  return new DnsForwarder(docker, config.instance, log, async () => ({
     names,
     resolvers: await hostResolvers(),
   }));
+}
+
+async function startDnsForwarder(docker: Docker, forwarder: DnsForwarder, log: Logger): Promise<void> {
   // Without an engine the server still serves the site; the forwarder is made with the first sandbox.
   const engineAnswers = await docker.ping().then(
     () => true,
@@ -185,14 +230,13 @@ async function startDnsForwarder(docker: Docker, config: Config, log: Logger): P
   );
   if (!engineAnswers) {
     log.warn('could not start the DNS forwarder yet: is the Docker engine running?');
-    return forwarder;
+    return;
   }
   await forwarder.ensure().catch((error: unknown) => {
     throw new FirewallError(
       `could not start the sandboxes' DNS forwarder (${(error as Error).message}): run \`npm run images\`, which builds berth/dns, or choose another BERTH_EGRESS`,
     );
   });
-  return forwarder;
 }
 
 /** How often the firewall is installed again under `mirrors`, to follow the mirror's addresses. */

@@ -14,7 +14,7 @@ export type { SessionQueue, SessionView };
 /** Why no sandbox can be had now, in words for the reader, and when to try again. */
 export class SandboxUnavailable extends Error {
   constructor(
-    readonly kind: 'capacity' | 'limit' | 'unavailable',
+    readonly kind: 'preparing' | 'capacity' | 'limit' | 'unavailable',
     message: string,
     readonly retryAfterSeconds?: number,
   ) {
@@ -42,11 +42,17 @@ export async function ensureSession(): Promise<SessionView> {
     throw new SandboxUnavailable('unavailable', 'the sandbox server cannot be reached');
   }
   if (response.ok) return (await response.json()) as SessionView;
+  throw await unavailable(response);
+}
+
+/** Why a session call failed, as the dock shows it; a server that is preparing says its step. */
+async function unavailable(response: Response): Promise<SandboxUnavailable> {
   const error = await errorOf(response);
   const retry = Number(response.headers.get('retry-after')) || undefined;
-  if (error.code === 'at_capacity') throw new SandboxUnavailable('capacity', error.message, retry);
-  if (response.status === 429) throw new SandboxUnavailable('limit', error.message, retry);
-  throw new SandboxUnavailable('unavailable', error.message, retry);
+  if (error.code === 'preparing') return new SandboxUnavailable('preparing', error.message, retry);
+  if (error.code === 'at_capacity') return new SandboxUnavailable('capacity', error.message, retry);
+  if (response.status === 429) return new SandboxUnavailable('limit', error.message, retry);
+  return new SandboxUnavailable('unavailable', error.message, retry);
 }
 
 /** What both a reader and a guest learn of the sandbox: its state, its end and its hosts. */
@@ -59,7 +65,7 @@ export type SandboxView = Pick<SessionView, 'state' | 'expiresAt' | 'hosts' | 'q
 export async function currentSession(): Promise<SandboxView | undefined> {
   const response = await fetch(sessionPath(), { credentials: 'same-origin' });
   if (response.status === 404) return undefined;
-  if (!response.ok) throw new SandboxUnavailable('unavailable', (await errorOf(response)).message);
+  if (!response.ok) throw await unavailable(response);
   return (await response.json()) as SessionView;
 }
 

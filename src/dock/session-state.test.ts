@@ -121,6 +121,7 @@ describe('the dock’s session', () => {
   it('starts a sandbox again on Run only when one ended or could not be reached', () => {
     expect(restartsOnRun('expired')).toBe(true);
     expect(restartsOnRun('unavailable')).toBe(true);
+    expect(restartsOnRun('preparing')).toBe(true);
     for (const state of ['capacity', 'limit', 'ready', 'starting', 'reconnecting'] as const)
       expect(restartsOnRun(state)).toBe(false);
   });
@@ -133,6 +134,20 @@ describe('the dock’s session', () => {
     expect(full.retry).toBe('Try again');
     expect(failureNotice('limit', 'Too many.', 30, now)).toEqual({ text: 'Too many.', retry: 'Try again' });
     expect(failureNotice('expired', ENDED_TEXT, undefined, now).retry).toBe('Start a new sandbox');
+  });
+
+  it('while the server prepares, shows its step and asks again every few seconds', () => {
+    const words = 'Sandboxes are being prepared: step 2 of 6 (the sandbox image). It takes minutes.';
+    const [, preparing] = play({ type: 'start' }, { type: 'failed', state: 'preparing', message: words });
+    expect(statusText(preparing?.session ?? initialSession())).toBe(
+      'Sandboxes are being prepared: step 2 of 6 (the sandbox image)',
+    );
+    expect(failureNotice('preparing', words, 5, 0)).toEqual({
+      text: words,
+      retry: 'Try again',
+      retryInMs: 5_000,
+    });
+    expect(failureNotice('preparing', words, undefined, 0).retryInMs).toBe(5_000);
   });
 
   it('says where a waiting reader is in line and how long until their shell, as frames arrive', () => {

@@ -10,13 +10,14 @@ export type DockState =
   | 'starting'
   | 'ready'
   | 'reconnecting'
+  | 'preparing'
   | 'capacity'
   | 'limit'
   | 'expired'
   | 'unavailable';
 
 /** The states in which no sandbox can be had now: the dock says why, and offers to try again. */
-export type FailedState = 'capacity' | 'limit' | 'expired' | 'unavailable';
+export type FailedState = 'preparing' | 'capacity' | 'limit' | 'expired' | 'unavailable';
 
 /** What the page is told on `document` (`berth:session`). */
 export type Announcement = 'ready' | 'ended';
@@ -68,13 +69,20 @@ const STATE_TEXT: Record<DockState, string> = {
   starting: 'Starting your sandbox…',
   ready: 'Ready',
   reconnecting: 'Reconnecting…',
+  preparing: 'Sandboxes are being prepared',
   capacity: 'Every sandbox is taken',
   limit: 'Too many sandboxes',
   expired: 'Sandbox ended',
   unavailable: 'Sandbox unavailable',
 };
 
-const FAILED: ReadonlySet<DockState> = new Set<FailedState>(['capacity', 'limit', 'expired', 'unavailable']);
+const FAILED: ReadonlySet<DockState> = new Set<FailedState>([
+  'preparing',
+  'capacity',
+  'limit',
+  'expired',
+  'unavailable',
+]);
 
 export function initialSession(): Session {
   return { state: 'starting', live: false, failure: '', announced: undefined, queue: undefined };
@@ -125,6 +133,8 @@ function change(session: Session, next: Partial<Session>, gone = false): Transit
 /** The status line: the state in words, why for a failed one, the place in line for a waiting one. */
 export function statusText(session: Session): string {
   if (session.state === 'starting' && session.queue) return queueText(session.queue);
+  // A preparing server's first sentence is the state's own with the step it is at; the notice has the rest.
+  if (session.state === 'preparing' && session.failure) return session.failure.split(/\.\s/)[0] ?? '';
   const text = STATE_TEXT[session.state];
   return isFailed(session.state) ? `${text}: ${session.failure}` : text;
 }
@@ -159,7 +169,7 @@ export function endedMessage(why?: string): string {
 
 /** A sandbox that ended, or that could not be had for a reason that may pass, is started again by a Run. */
 export function restartsOnRun(state: DockState): boolean {
-  return state === 'expired' || state === 'unavailable';
+  return state === 'expired' || state === 'unavailable' || state === 'preparing';
 }
 
 /**
@@ -174,7 +184,13 @@ export function readiness(session: Session, shellKnown: boolean): 'failed' | 're
 /** A failure's notice: what happened, the button's words, and when Berth tries again by itself. */
 export type FailureNotice = { text: string; retry: string; retryInMs?: number };
 
-/** Only a full server says when to try again (`Retry-After`): the dock then does, at that time. */
+/** How soon the dock asks a preparing server again when it named no time. */
+const PREPARING_ASK_MS = 5_000;
+
+/**
+ * A full server says when to try again (`Retry-After`): the dock then does, at that time. A
+ * preparing one is asked again every few seconds, so its step shows as it moves.
+ */
 export function failureNotice(
   state: FailedState,
   message: string,
@@ -182,6 +198,13 @@ export function failureNotice(
   now: number,
 ): FailureNotice {
   const retry = state === 'expired' ? 'Start a new sandbox' : 'Try again';
+  if (state === 'preparing') {
+    return {
+      text: message,
+      retry,
+      retryInMs: retryAfterSeconds ? retryAfterSeconds * 1000 : PREPARING_ASK_MS,
+    };
+  }
   if (state !== 'capacity' || !retryAfterSeconds) return { text: message, retry };
   const at = new Date(now + retryAfterSeconds * 1000).toLocaleTimeString();
   return { text: `${message} Trying again at ${at}.`, retry, retryInMs: retryAfterSeconds * 1000 };

@@ -149,6 +149,14 @@ describe('Berth deployed with compose.yaml', () => {
       'the engine to call the server healthy',
       120_000,
     );
+    // It listened before it looked at the images (`--prepare`), and says it is done preparing.
+    expect(await (await fetch(`${URL_}/readyz`)).json()).toMatchObject({
+      checks: { prepared: 'ok' },
+      preparation: { state: 'ready', step: 6, of: 6 },
+    });
+    const logs = (await compose(['logs', '--no-color', 'berth'])).stdout;
+    expect(logs.indexOf('"event":"listening"')).toBeGreaterThan(-1);
+    expect(logs.indexOf('"event":"listening"')).toBeLessThan(logs.indexOf('"event":"prepared"'));
     const page = await fetch(`${URL_}/first-container/`);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('Your first container');
@@ -164,6 +172,12 @@ describe('Berth deployed with compose.yaml', () => {
     const sandbox = (await sandboxContainer(session.id)).id;
     await docker.getContainer(await serverContainer()).restart();
     await eventually(answersHealth, 'the restarted server to answer', 300_000);
+    // It finds its images current, in seconds; until then the API says `preparing`.
+    await eventually(
+      async () => (await fetch(`${URL_}/readyz`)).status === 200,
+      'the restarted server to be ready',
+      120_000,
+    );
     // The same session, on the same sandbox: taken back, not started again.
     await sessionReady(URL_, session.cookie);
     expect((await sandboxContainer(session.id)).id).toBe(sandbox);

@@ -41,6 +41,7 @@ export const errorStatus = {
   at_capacity: 503,
   sandbox_engine_unavailable: 503,
   sandbox_unavailable: 503,
+  preparing: 503,
   preview_busy: 503,
 } as const;
 

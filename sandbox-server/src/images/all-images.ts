@@ -5,21 +5,34 @@ import { ensureDnsImage } from './dns-image.ts';
 import { ensureRegistryImage } from './registry-image.ts';
 import { ensureSandboxImage } from './sandbox-image.ts';
 
+/** What ensureAllImages does, in the words a status page shows (preparation/). */
+export const IMAGE_STEPS = {
+  sandbox: 'the sandbox image',
+  registry: 'the registry image',
+  dns: 'the DNS forwarder image',
+  catalog: 'the catalog images',
+} as const;
+
+/** Wraps each of the steps above; by default it only runs it. */
+type Track = <T>(label: string, work: () => Promise<T>) => Promise<T>;
+
 /** Every image Berth runs: the Debian bases, the sandbox, the registry, the DNS forwarder and the catalog. */
 export async function ensureAllImages(options: {
   docker: Docker;
   log: ImageLog;
+  track?: Track;
 }): Promise<EnsureImageResult[]> {
+  const track: Track = options.track ?? ((_label, work) => work());
   // The server's images beside the catalog: a build mostly waits on Debian's mirror or on one
   // core, so side by side they finish well before one after the other. Both ask for the trixie
   // base first, and share its making (base.ts).
   const [serverImages, catalog] = await Promise.all([
     (async () => [
-      ...(await ensureSandboxImage(options)),
-      await ensureRegistryImage(options),
-      await ensureDnsImage(options),
+      ...(await track(IMAGE_STEPS.sandbox, () => ensureSandboxImage(options))),
+      await track(IMAGE_STEPS.registry, () => ensureRegistryImage(options)),
+      await track(IMAGE_STEPS.dns, () => ensureDnsImage(options)),
     ])(),
-    ensureCatalog(options),
+    track(IMAGE_STEPS.catalog, () => ensureCatalog(options)),
   ]);
   const results = [...serverImages, ...catalog.results];
   // The Debian bases are ensured by more than one of these: report each image once.

@@ -3,6 +3,7 @@ import { createApp } from '../app.ts';
 import { loadConfig } from '../config/index.ts';
 import { readiness } from '../health/readiness.ts';
 import { createMetrics } from '../metrics/index.ts';
+import { Preparation } from '../preparation/preparation.ts';
 import { Reaper } from '../sessions/reaper.ts';
 import { Sessions } from '../sessions/sessions.ts';
 import { sessionIdFor } from '../sessions/token.ts';
@@ -27,7 +28,7 @@ type RequestOptions = {
 export async function fakeServer(
   env: Record<string, string> = {},
   driver = FakeDriver.readyAtOnce(),
-  { adopt = true } = {},
+  { adopt = true, preparation = Preparation.done() } = {},
 ) {
   const config = loadConfig({
     BERTH_POOL_SIZE: '0',
@@ -48,6 +49,7 @@ export async function fakeServer(
     log,
     previewOrigin: () => 'http://preview.test',
     readiness: readiness({ image: () => driver.preflight().then(() => true) }),
+    preparation,
   });
 
   const request = (method: string, path: string, options: RequestOptions = {}) => {

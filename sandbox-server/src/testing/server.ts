@@ -9,7 +9,7 @@ import { mirrorHook } from '../mirror/network-hook.ts';
 import { DnsForwarder } from '../sandboxes/dns-forwarder.ts';
 import { dockerDriver } from '../sandboxes/docker/index.ts';
 import { label } from '../sandboxes/docker/labels.ts';
-import { type RunningServer, startServer } from '../server.ts';
+import { type RunningServer, type StartOptions, startServer } from '../server.ts';
 import { sessionIdFor } from '../sessions/token.ts';
 import { TerminalClient } from './terminal-client.ts';
 
@@ -32,6 +32,7 @@ const TEST_DEFAULTS = {
 export async function startTestServer(
   env: Record<string, string> = {},
   log?: Logger,
+  options?: StartOptions,
 ): Promise<RunningServer & { instance: string }> {
   const instance = env.BERTH_INSTANCE ?? uniqueInstance();
   const config = loadConfig({
@@ -42,7 +43,7 @@ export async function startTestServer(
     ...env,
     BERTH_INSTANCE: instance,
   });
-  return { ...(await startServer(config, log)), instance };
+  return { ...(await startServer(config, log, options)), instance };
 }
 
 export type ServerProcess = {
@@ -54,9 +55,9 @@ export type ServerProcess = {
 };
 
 /** A real server as its own process, as `npm start` runs it: for restarts, kill -9 and a missing engine. */
-export function spawnServer(env: Record<string, string>): Promise<ServerProcess> {
+export function spawnServer(env: Record<string, string>, args: string[] = []): Promise<ServerProcess> {
   const entry = fileURLToPath(new URL('../index.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
     env: {
       ...process.env,
       PORT: '0',
