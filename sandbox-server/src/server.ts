@@ -1,5 +1,6 @@
 import type { IncomingMessage, Server } from 'node:http';
 import { type AddressInfo, isIPv4 } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { getRequestListener } from '@hono/node-server';
 import Docker from 'dockerode';
 import { Hono } from 'hono';
@@ -158,14 +159,16 @@ export async function startServer(
     else if (req.url === '/') res.writeHead(302, { location: base }).end();
     else answerError(res, outsideBase(base));
   }, SITE_REQUEST_TIMEOUT_MS);
+  // Counted as the app's answers are: only the 429s and 503s are refusals for load.
+  const refuse = (socket: Duplex, error: ApiError) => {
+    countRefusal(metrics, error);
+    refuseUpgrade(socket, error);
+  };
   server.on('upgrade', (req, socket, head) => {
-    if (!hostAllowed(req)) refuseUpgrade(socket, unknownHost());
-    else if (!toAppPath(req, base)) refuseUpgrade(socket, outsideBase(base));
-    else if (!preparation.ready) {
-      const refusal = preparation.refusal();
-      countRefusal(metrics, refusal);
-      refuseUpgrade(socket, refusal);
-    } else if (isGuestEventsPath(req.url)) guestEvents.handleUpgrade(req, socket, head);
+    if (!hostAllowed(req)) refuse(socket, unknownHost());
+    else if (!toAppPath(req, base)) refuse(socket, outsideBase(base));
+    else if (!preparation.ready) refuse(socket, preparation.refusal());
+    else if (isGuestEventsPath(req.url)) guestEvents.handleUpgrade(req, socket, head);
     else terminals.handleUpgrade(req, socket, head);
   });
   const url = (await listen(server, config.port, config.host)).url;

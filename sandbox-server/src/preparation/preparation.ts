@@ -85,10 +85,9 @@ export class Preparation {
       this.#retryAt = undefined;
       try {
         await work(this.step);
-        for (const label of this.#labels) this.#done.add(label);
         this.#state = 'ready';
-        const seconds = ((this.now() - began) / 1000).toFixed(0);
-        log.info({ event: 'prepared', seconds: Number(seconds) }, `sandboxes prepared (${seconds} s)`);
+        const seconds = Math.round((this.now() - began) / 1000);
+        log.info({ event: 'prepared', seconds }, `sandboxes prepared (${seconds} s)`);
       } catch (error) {
         this.#state = 'failed';
         this.#error = (error as Error).message.slice(0, ERROR_CHARS);
