@@ -81,8 +81,14 @@ function show(root: Document, body: ReadyBody | undefined): void {
 /** Shows `/readyz` now and every few seconds after. */
 export function watchStatus(root: Document): void {
   const tick = async () => {
-    show(root, await ask());
-    setTimeout(() => void tick(), ASK_EVERY_MS);
+    try {
+      show(root, await ask());
+    } catch {
+      // An answer shaped unlike /readyz's (a proxy's JSON, say) is shown as none.
+      show(root, undefined);
+    } finally {
+      setTimeout(() => void tick(), ASK_EVERY_MS);
+    }
   };
   void tick();
 }
