@@ -31,8 +31,8 @@ type Progress = { sandbox: string; pages: Record<string, Record<number, Shown>> 
 
 /** `create`: a Run may start a sandbox; a page that only restores the dock must not. */
 function loadDock(create: boolean): Promise<BerthDock> {
-  dock ??= import('../dock/dock.ts').then((module) => {
-    const opened = module.openDock(create);
+  dock ??= import('../dock/dock.ts').then(async (module) => {
+    const opened = await module.openDock(create);
     if (opened.guest) return opened; // a guest's results are the owner's (berth:shared)
     opened.addEventListener('berth-sandbox', () => restoreProgress(opened));
     if (opened.sandbox) restoreProgress(opened);

@@ -36,6 +36,7 @@ import { addHosts, deleteTerminal, removeHost } from './session-api.ts';
 import { restartsOnRun } from './session-state.ts';
 import { SessionStatus } from './session-status.ts';
 import { TabRow } from './tab-row.ts';
+import { rendererLoaded } from './terminal-render.ts';
 import type { RunResult, TabHost, TerminalTab } from './terminal-tab.ts';
 import { FIRST_HOST, MAIN_TERMINAL, nextTerminalName, tabFor, terminalOf } from './terminal-tabs.ts';
 import { siteTheme, terminalThemes } from './themes.ts';
@@ -377,8 +378,12 @@ export class BerthDock extends HTMLElement {
   }
 }
 
-/** The page's one dock, made from its markup on first use; `create` starts a sandbox when none lives. */
-export function openDock(create: boolean): BerthDock {
+/**
+ * The page's one dock, made from its markup on first use; `create` starts a sandbox when none
+ * lives. It waits for the terminals' renderer, so none of them switches renderer once open.
+ */
+export async function openDock(create: boolean): Promise<BerthDock> {
+  await rendererLoaded;
   if (!customElements.get('berth-dock')) customElements.define('berth-dock', BerthDock);
   let dock = document.querySelector<BerthDock>('berth-dock');
   if (!dock) {

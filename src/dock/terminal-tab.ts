@@ -20,7 +20,7 @@ import { screenReaderPreferred } from './screen-reader.ts';
 import { currentSession, type SandboxView, type SessionQueue } from './session-api.ts';
 import { ShellMarks } from './shell-marks.ts';
 import { bindClipboardKeys, linkLocalAddresses, localAddresses } from './terminal-keys.ts';
-import { useUnicode11 } from './terminal-render.ts';
+import { useFastRenderer, useUnicode11 } from './terminal-render.ts';
 import { FIRST_HOST, MAIN_TERMINAL, terminalOf, terminalPath } from './terminal-tabs.ts';
 
 /** `ok`: every command but the last ended with 0, and the last as the block declares. */
@@ -164,7 +164,10 @@ export class TerminalTab {
     this.tab.tabIndex = shown ? 0 : -1;
     this.panel.hidden = !shown;
     // Opened on first show: an xterm opened in a hidden panel cannot measure its characters.
-    if (shown && !this.terminal.element) this.terminal.open(this.panel);
+    if (shown && !this.terminal.element) {
+      this.terminal.open(this.panel);
+      useFastRenderer(this.terminal);
+    }
   }
 
   /** Keys from the touch key row, as if typed: Esc, Tab, an arrow, Ctrl-C. */

@@ -201,6 +201,28 @@ describe('the terminal on a desktop', () => {
     expect(at?.x).toBe(2); // the thumbs-up takes columns 0 and 1
   });
 
+  it('draws with WebGL, and with the DOM renderer once the GPU takes the context away', async () => {
+    const screen = page.locator('berth-dock .xterm-screen').first();
+    const domRows = screen.locator('.xterm-rows');
+    expect(await screen.locator('canvas').count()).toBeGreaterThan(0);
+    expect(await domRows.count()).toBe(0);
+    await run(page, 'echo drawn-$((6*7))', /^drawn-42$/m);
+    const size = await xterm(page, (t) => `${t.cols}x${t.rows}`);
+    await page.evaluate(() => {
+      // The renderer's own canvas; its link layer's is 2D and has a class.
+      const canvas = document.querySelector(
+        'berth-dock .xterm-screen canvas:not([class])',
+      ) as HTMLCanvasElement;
+      canvas.getContext('webgl2')?.getExtension('WEBGL_lose_context')?.loseContext();
+    });
+    // xterm waits 3 s for the context to come back before it gives the terminal up.
+    await expect.poll(() => domRows.textContent(), { timeout: 15_000 }).toContain('drawn-42');
+    expect(await screen.locator('canvas').count()).toBe(0);
+    expect(await xterm(page, (t) => `${t.cols}x${t.rows}`)).toBe(size);
+    await run(page, 'echo redrawn-$((6*7))', /^redrawn-42$/m);
+    await expect.poll(() => domRows.textContent()).toContain('redrawn-42');
+  });
+
   it('keeps a screen-reader copy of the text when asked, across a reload', async () => {
     const toggle = page.getByRole('button', { name: 'Screen reader' });
     expect(await toggle.getAttribute('aria-pressed')).toBe('false');
