@@ -14,17 +14,23 @@ import type { Terminal } from '@xterm/xterm';
 
 let Webgl: typeof WebglAddon | undefined;
 
+/** How long the dock waits for the WebGL chunk; terminals opened after it arrives still get it. */
+const RENDERER_WAIT_MS = 3000;
+
 /** Settles once the renderer is known: WebGL's addon loaded, or the DOM renderer's alone. */
 export const rendererLoaded: Promise<void> =
   typeof WebGL2RenderingContext === 'undefined'
     ? Promise.resolve()
-    : import('@xterm/addon-webgl').then(
-        (module) => {
-          Webgl = module.WebglAddon;
-        },
-        // A chunk that fails to arrive costs speed only: the DOM renderer draws the same text.
-        () => undefined,
-      );
+    : Promise.race([
+        import('@xterm/addon-webgl').then(
+          (module) => {
+            Webgl = module.WebglAddon;
+          },
+          // A chunk that fails to arrive costs speed only: the DOM renderer draws the same text.
+          () => undefined,
+        ),
+        new Promise<void>((resolve) => setTimeout(resolve, RENDERER_WAIT_MS)),
+      ]);
 
 /**
  * Draws an opened terminal with WebGL when the browser grants a context. A context lost later
