@@ -1,6 +1,5 @@
 import type { IncomingMessage, Server } from 'node:http';
 import { type AddressInfo, isIPv4 } from 'node:net';
-import type { Duplex } from 'node:stream';
 import { getRequestListener } from '@hono/node-server';
 import Docker from 'dockerode';
 import { Hono } from 'hono';
@@ -14,7 +13,7 @@ import { ApiError } from './errors/index.ts';
 import { refuseUpgrade } from './errors/refuse-upgrade.ts';
 import { readiness } from './health/readiness.ts';
 import { prettyDestination } from './logs/pretty.ts';
-import { countRefusal, createMetrics, type Metrics } from './metrics/index.ts';
+import { createMetrics, type Metrics } from './metrics/index.ts';
 import { metricsHandler } from './metrics/routes.ts';
 import { mirrorRunning, startMirror } from './mirror/mirror.ts';
 import { mirrorHook } from './mirror/network-hook.ts';
@@ -159,15 +158,10 @@ export async function startServer(
     else if (req.url === '/') res.writeHead(302, { location: base }).end();
     else answerError(res, outsideBase(base));
   }, SITE_REQUEST_TIMEOUT_MS);
-  // Counted as the app's answers are: only the 429s and 503s are refusals for load.
-  const refuse = (socket: Duplex, error: ApiError) => {
-    countRefusal(metrics, error);
-    refuseUpgrade(socket, error);
-  };
   server.on('upgrade', (req, socket, head) => {
-    if (!hostAllowed(req)) refuse(socket, unknownHost());
-    else if (!toAppPath(req, base)) refuse(socket, outsideBase(base));
-    else if (!preparation.ready) refuse(socket, preparation.refusal());
+    if (!hostAllowed(req)) refuseUpgrade(socket, unknownHost(), metrics);
+    else if (!toAppPath(req, base)) refuseUpgrade(socket, outsideBase(base), metrics);
+    else if (!preparation.ready) refuseUpgrade(socket, preparation.refusal(), metrics);
     else if (isGuestEventsPath(req.url)) guestEvents.handleUpgrade(req, socket, head);
     else terminals.handleUpgrade(req, socket, head);
   });

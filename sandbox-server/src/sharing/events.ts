@@ -7,7 +7,7 @@ import { type GuestEvent, guestName, MAX_GUESTS_PER_LINK } from '../contract/sha
 import { CLOSE_NORMAL, sessionEndedCode } from '../contract/terminal.ts';
 import { ApiError } from '../errors/index.ts';
 import { refuseUpgrade } from '../errors/refuse-upgrade.ts';
-import { countRefusal, type Metrics } from '../metrics/index.ts';
+import type { Metrics } from '../metrics/index.ts';
 import { isAllowedOrigin } from '../sessions/origin.ts';
 import type { EndReason } from '../sessions/session.ts';
 import type { Sessions } from '../sessions/sessions.ts';
@@ -60,8 +60,7 @@ export class GuestEvents {
     } catch (error) {
       const answer =
         error instanceof ApiError ? error : new ApiError('internal', 'The request could not be checked.');
-      countRefusal(this.metrics, answer);
-      refuseUpgrade(socket, answer);
+      refuseUpgrade(socket, answer, this.metrics);
       return;
     }
     const presence: Presence = { name: guestName(url.searchParams.get('name')), connectedAt: new Date() };

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import type { Config } from '../config/index.ts';
-import { countRefusal, type Metrics } from '../metrics/index.ts';
+import type { Metrics } from '../metrics/index.ts';
 import type { Sessions } from '../sessions/sessions.ts';
 import { type TerminalAccess, TerminalConnection } from './connection.ts';
 import type { TerminalRequest } from './request.ts';
@@ -24,7 +24,7 @@ export class TerminalSockets {
       sessions,
       config,
       (ws, request) => this.connect(ws, request),
-      (error) => countRefusal(metrics, error),
+      metrics,
     );
   }
 

@@ -4,6 +4,7 @@ import { type WebSocket, WebSocketServer } from 'ws';
 import type { Config } from '../config/index.ts';
 import { ApiError } from '../errors/index.ts';
 import { refuseUpgrade } from '../errors/refuse-upgrade.ts';
+import type { Metrics } from '../metrics/index.ts';
 import type { Sessions } from '../sessions/sessions.ts';
 import { checkTerminalRequest, type TerminalRequest } from './request.ts';
 
@@ -24,8 +25,8 @@ export function terminalUpgrade(
   sessions: Pick<Sessions, 'fromCookie' | 'fromShareToken'>,
   config: Pick<Config, 'allowedOrigins'>,
   accept: (ws: WebSocket, request: TerminalRequest) => void,
-  /** Told of each refusal a request's checks made, to be counted. */
-  refused: (error: ApiError) => void,
+  /** Where the refusals a request's checks make are counted. */
+  metrics: Pick<Metrics, 'refusals'>,
 ): UpgradeHandler {
   // ws closes frames above maxPayload itself (with 1009); smaller oversized frames get our 1008.
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024, perMessageDeflate: false });
@@ -34,7 +35,7 @@ export function terminalUpgrade(
     const url = new URL(req.url ?? '/', 'http://upgrade.invalid');
     const match = TERMINAL_PATH.exec(url.pathname);
     if (!match) {
-      refuseUpgrade(socket, new ApiError('not_found', 'No WebSocket is served at this path.'));
+      refuseUpgrade(socket, new ApiError('not_found', 'No WebSocket is served at this path.'), metrics);
       return;
     }
     let request: TerminalRequest;
@@ -56,8 +57,7 @@ export function terminalUpgrade(
     } catch (error) {
       const answer =
         error instanceof ApiError ? error : new ApiError('internal', 'The request could not be checked.');
-      refused(answer);
-      refuseUpgrade(socket, answer);
+      refuseUpgrade(socket, answer, metrics);
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => accept(ws, request));
