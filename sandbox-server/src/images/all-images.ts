@@ -1,4 +1,5 @@
 import type Docker from 'dockerode';
+import type { Step } from '../preparation/preparation.ts';
 import type { EnsureImageResult, ImageLog } from './build.ts';
 import { ensureCatalog } from './catalog.ts';
 import { ensureDnsImage } from './dns-image.ts';
@@ -13,16 +14,14 @@ export const IMAGE_STEPS = {
   catalog: 'the catalog images',
 } as const;
 
-/** Wraps each of the steps above; by default it only runs it. */
-type Track = <T>(label: string, work: () => Promise<T>) => Promise<T>;
-
 /** Every image Berth runs: the Debian bases, the sandbox, the registry, the DNS forwarder and the catalog. */
 export async function ensureAllImages(options: {
   docker: Docker;
   log: ImageLog;
-  track?: Track;
+  /** Wraps each of the steps above, for a status to follow; by default it only runs it. */
+  track?: Step;
 }): Promise<EnsureImageResult[]> {
-  const track: Track = options.track ?? ((_label, work) => work());
+  const track: Step = options.track ?? ((_label, work) => work());
   // The server's images beside the catalog: a build mostly waits on Debian's mirror or on one
   // core, so side by side they finish well before one after the other. Both ask for the trixie
   // base first, and share its making (base.ts).

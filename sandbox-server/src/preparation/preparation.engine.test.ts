@@ -2,7 +2,6 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import {
   createSession,
   endSession,
@@ -14,6 +13,7 @@ import {
   startTestServer,
   uniqueInstance,
 } from '../testing/server.ts';
+import { TerminalClient } from '../testing/terminal-client.ts';
 
 const instances: string[] = [];
 const processes: ServerProcess[] = [];
@@ -21,21 +21,6 @@ afterAll(async () => {
   for (const p of processes) p.child.kill('SIGKILL');
   for (const instance of instances) await removeInstance(instance);
 });
-
-/** The status an upgrade to a terminal's socket is answered with, when it is refused. */
-function upgradeStatus(url: string, cookie: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/api/session/terminals/main`, {
-      headers: { cookie, origin: url },
-    });
-    socket.once('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0));
-    socket.once('open', () => {
-      socket.close();
-      reject(new Error('the upgrade was accepted'));
-    });
-    socket.once('error', () => {});
-  });
-}
 
 describe('a server started with --prepare', () => {
   it('serves the site and says `preparing` with its step until its work is done, then starts sandboxes', async () => {
@@ -71,7 +56,11 @@ describe('a server started with --prepare', () => {
           message: expect.stringMatching(/^Sandboxes are being prepared: step 1 of 2 \(a slow build\)\./),
         },
       });
-      expect(await upgradeStatus(server.url, refused.cookie)).toBe(503);
+      await expect(TerminalClient.open(server.url, 'main', { cookie: refused.cookie })).rejects.toMatchObject(
+        {
+          status: 503,
+        },
+      );
 
       release();
       await eventually(async () => (await fetch(`${server.url}/readyz`)).ok, 'the server to be ready');

@@ -61,7 +61,7 @@ export class Preparation {
     return this.#state === 'ready';
   }
 
-  readonly step: Step = async (label, work) => {
+  readonly #step: Step = async (label, work) => {
     this.#doing.add(label);
     const began = this.now();
     try {
@@ -84,7 +84,7 @@ export class Preparation {
       this.#error = undefined;
       this.#retryAt = undefined;
       try {
-        await work(this.step);
+        await work(this.#step);
         this.#state = 'ready';
         const seconds = Math.round((this.now() - began) / 1000);
         log.info({ event: 'prepared', seconds }, `sandboxes prepared (${seconds} s)`);
