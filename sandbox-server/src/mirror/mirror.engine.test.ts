@@ -39,10 +39,10 @@ describe('the registry mirror, offline', () => {
     const t = await sandboxShell();
     expect((await t.run('docker pull nginx')).code).toBe(0);
     expect((await t.run('docker run -d -p 8080:80 nginx')).code).toBe(0);
-    const page = await t.run('curl -s --retry 5 --retry-connrefused --retry-delay 1 localhost:8080');
+    const page = await t.run('curl -s --retry 5 --retry-all-errors --retry-delay 1 localhost:8080');
     expect(page.output).toMatch(/<title>[^<]*nginx/i);
     expect((await t.run('docker run -d -p 127.0.0.1:5000:80 --name nginx_web nginx')).code).toBe(0);
-    const guide = await t.run('curl -s --retry 5 --retry-connrefused --retry-delay 1 http://127.0.0.1:5000');
+    const guide = await t.run('curl -s --retry 5 --retry-all-errors --retry-delay 1 http://127.0.0.1:5000');
     expect(guide.output).toMatch(/<title>/);
   });
 
@@ -150,7 +150,7 @@ describe('the registry mirror, offline', () => {
 
     expect((await b.run('docker run -d -p 8080:80 nginx')).code).toBe(0);
     expect(
-      (await b.run('curl -s --retry 5 --retry-connrefused --retry-delay 1 -o /dev/null localhost:8080')).code,
+      (await b.run('curl -s --retry 5 --retry-all-errors --retry-delay 1 -o /dev/null localhost:8080')).code,
     ).toBe(0);
     const address = (await b.run("hostname -I | awk '{print $1}'")).output.trim().split(/\s+/).pop();
     expect(address).toMatch(/^\d+\.\d+\.\d+\.\d+$/);

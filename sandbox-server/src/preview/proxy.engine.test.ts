@@ -32,7 +32,7 @@ beforeAll(async () => {
     // An answer in two parts, two seconds apart.
     'docker run -d --name dead -p 7002:7002 busybox sleep 600',
     `docker run -d --name slow -p 7001:7001 busybox nc -ll -p 7001 -e sh -c 'printf "HTTP/1.1 200 OK\\r\\nContent-Type: text/plain\\r\\n\\r\\nfirst\\n"; sleep 2; echo second'`,
-    'curl -s --retry 10 --retry-connrefused --retry-delay 1 -o /dev/null localhost:5000',
+    'curl -s --retry 10 --retry-all-errors --retry-delay 1 -o /dev/null localhost:5000',
   ]) {
     const { code, output } = await terminal.run(command);
     expect(code, `${command}\n${output}`).toBe(0);

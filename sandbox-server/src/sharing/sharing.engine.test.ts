@@ -109,7 +109,7 @@ describe('share links on the engine', () => {
     await owner.ready();
     for (const command of [
       'docker run -d --name shared-web -p 5080:80 nginx',
-      'curl -s --retry 10 --retry-connrefused --retry-delay 1 -o /dev/null localhost:5080',
+      'curl -s --retry 10 --retry-all-errors --retry-delay 1 -o /dev/null localhost:5080',
     ]) {
       const { code, output } = await owner.run(command);
       expect(code, `${command}\n${output}`).toBe(0);
